@@ -1,0 +1,83 @@
+"""create_app(settings): wiring only. Nothing here does I/O at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from rostra.config import Settings, load_settings
+from rostra.domain.errors import RostraError
+from rostra.services.discussion import Discussion
+from rostra.services.tokens import ReaderTokens, Signer
+from rostra.storage.database import create_engines
+from rostra.storage.repository import SqlStore
+from rostra.web.context import WebContext
+from rostra.web.problems import (
+    http_error_handler,
+    rostra_error_handler,
+    unexpected_error_handler,
+)
+from rostra.web.render import RenderCache, make_environment
+from rostra.web.routes import ROUTES
+
+
+class SecurityHeaders:
+    """Baseline response headers; and the request's language, for translated errors."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: dict) -> None:  # type: ignore[type-arg]
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                headers.append((b"x-content-type-options", b"nosniff"))
+                headers.append((b"referrer-policy", b"strict-origin-when-cross-origin"))
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or load_settings()
+    engines = create_engines(settings.database_url)
+    store = SqlStore(engines)
+    tokens = ReaderTokens(Signer(settings.secret_key))
+    discussion = Discussion(store, tokens)
+    ctx = WebContext(
+        settings=settings,
+        store=store,
+        discussion=discussion,
+        env=make_environment(),
+        cache=RenderCache(settings.render_cache_entries, settings.render_cache_seconds),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        engines.dispose()
+
+    app = Starlette(
+        debug=False,
+        routes=ROUTES,
+        middleware=[Middleware(SecurityHeaders)],
+        exception_handlers={
+            RostraError: rostra_error_handler,
+            HTTPException: http_error_handler,
+            Exception: unexpected_error_handler,
+        },
+        lifespan=lifespan,
+    )
+    app.state.rostra = ctx
+    logging.getLogger("rostra").setLevel(logging.INFO)
+    return app

@@ -1,0 +1,1 @@
+"""The demo site: an invented article with a lively, multilingual discussion under it."""

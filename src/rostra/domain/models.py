@@ -1,0 +1,171 @@
+"""Plain data the rest of Rostra talks about: sites, threads, comments, votes, revisions."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class CommentStatus(enum.StrEnum):
+    """Where a comment stands. Only ``published`` comments are shown to readers."""
+
+    PUBLISHED = "published"
+    PENDING = "pending"
+    REJECTED = "rejected"
+    SPAM = "spam"
+
+
+class SortOrder(enum.StrEnum):
+    """How root comments of a thread are ordered. Replies are always oldest first."""
+
+    NEWEST = "newest"
+    OLDEST = "oldest"
+    VOTES = "votes"
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSettings:
+    """Per-site behaviour. Every field has a safe default so a new site works at once."""
+
+    display_depth: int = 4
+    edit_window_seconds: int = 900
+    page_size: int = 20
+    max_body_chars: int = 10_000
+    max_name_chars: int = 80
+    allow_guests: bool = True
+    allow_downvotes: bool = True
+    auto_create_threads: bool = True
+    default_language: str = "en"
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, object]) -> SiteSettings:
+        """Build settings from stored JSON, ignoring unknown keys and keeping defaults."""
+        known = {f for f in cls.__dataclass_fields__}
+        values = {k: v for k, v in data.items() if k in known}
+        return cls(**values)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """A tenant: one newsroom's website."""
+
+    id: int
+    slug: str
+    name: str
+    allowed_origins: tuple[str, ...]
+    settings: SiteSettings = field(default_factory=SiteSettings)
+
+    def allows_origin(self, origin: str) -> bool:
+        """True when ``origin`` (scheme://host[:port]) may embed and write to this site."""
+        return origin.rstrip("/").lower() in self.allowed_origins
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    """The discussion under one article, keyed by the CMS's own id for it."""
+
+    id: int
+    site_id: int
+    external_id: str
+    url: str
+    title: str
+    comment_count: int
+    version: int
+    created_at: datetime
+    closed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """Who wrote or acts: a guest proven by a reader key, or (later) an account."""
+
+    reader_key: str | None
+    account_id: int | None = None
+    display_name: str = ""
+
+    @property
+    def is_known(self) -> bool:
+        return self.reader_key is not None or self.account_id is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """One comment as stored. ``body`` is the author's Markdown; HTML is derived on output."""
+
+    id: int
+    public_id: str
+    thread_id: int
+    parent_id: int | None
+    root_id: int | None
+    depth: int
+    author_name: str
+    reader_key: str | None
+    account_id: int | None
+    body: str
+    html: str
+    status: CommentStatus
+    created_at: datetime
+    edited_at: datetime | None
+    edited_by: str | None
+    deleted_at: datetime | None
+    upvotes: int
+    downvotes: int
+    reply_count: int
+    language: str | None = None
+
+    @property
+    def score(self) -> int:
+        return self.upvotes - self.downvotes
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """An earlier version of a comment's text, kept on every edit."""
+
+    number: int
+    body: str
+    created_at: datetime
+    editor_name: str
+
+
+@dataclass(slots=True)
+class CommentNode:
+    """A comment placed in a displayed tree: its replies and, past the display depth, '@name'."""
+
+    comment: Comment
+    parent_public_id: str | None
+    replies: list[CommentNode] = field(default_factory=list)
+    reply_to_name: str | None = None
+    display_depth: int = 0
+    parent_node: CommentNode | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadPage:
+    """One page of root comments with all their replies, ready to render."""
+
+    thread: Thread | None
+    sort: SortOrder
+    roots: list[CommentNode]
+    next_cursor: str | None
+    total_roots: int
+    total_comments: int
+
+
+@dataclass(frozen=True, slots=True)
+class VoteResult:
+    """The tally after a vote, and the voter's own vote (-1, 0 or 1)."""
+
+    public_id: str
+    upvotes: int
+    downvotes: int
+    my_vote: int
+
+    @property
+    def score(self) -> int:
+        return self.upvotes - self.downvotes

@@ -1,0 +1,1 @@
+"""Comment moderation: text normalisation, word lists and the toxicity classifier."""

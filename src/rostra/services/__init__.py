@@ -1,0 +1,1 @@
+"""Use cases: posting, editing, deleting, voting and reading, over the storage ports."""

@@ -1,0 +1,377 @@
+"""The discussion use cases: post, reply, edit, delete, vote and read a thread.
+
+Each writing use case validates first, then does all of its changes in one storage transaction, so
+bad input never leaves anything half-written.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from rostra.domain import rules
+from rostra.domain.errors import N_, Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from rostra.domain.models import (
+    Author,
+    Comment,
+    CommentStatus,
+    Revision,
+    Site,
+    SortOrder,
+    ThreadPage,
+    VoteResult,
+)
+from rostra.services.formatting import render_markdown
+from rostra.services.ports import NewComment, RootCursor, Store
+from rostra.services.tokens import ReaderTokens, new_public_id
+
+MAX_EXTERNAL_ID = 500
+MAX_URL = 2000
+MAX_TITLE = 500
+MAX_PAGE = 100
+MAX_NONCE = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A comment about to be saved, as the moderation seam sees it."""
+
+    site: Site
+    body: str
+    author_name: str
+    author: Author
+    is_reply: bool
+    is_edit: bool
+
+
+class Moderator(Protocol):
+    """Decides the status of a new or edited comment. Moderation plugs in here."""
+
+    def decide(self, draft: Draft) -> CommentStatus: ...
+
+
+class PublishEverything:
+    """The moderator used until a site configures moderation: every comment is published."""
+
+    def decide(self, draft: Draft) -> CommentStatus:
+        return CommentStatus.PUBLISHED
+
+
+@dataclass(frozen=True, slots=True)
+class PostRequest:
+    """A reader's new comment or reply."""
+
+    thread_external_id: str
+    body: str
+    author_name: str | None = None
+    email: str | None = None
+    parent_public_id: str | None = None
+    url: str = ""
+    title: str = ""
+    client_nonce: str | None = None
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Discussion:
+    """The use cases of the comment thread, for one store."""
+
+    def __init__(
+        self,
+        store: Store,
+        tokens: ReaderTokens,
+        moderator: Moderator | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.store = store
+        self.tokens = tokens
+        self.moderator = moderator or PublishEverything()
+        self.clock = clock
+
+    # -- sites and identities -------------------------------------------------------------
+    def site(self, slug: str) -> Site:
+        site = self.store.get_site(slug)
+        if site is None:
+            raise NotFound(
+                N_("There is no site called %(site)s."), code="site-not-found", site=slug
+            )
+        return site
+
+    def author(self, site: Site, token: str | None, name: str = "") -> Author:
+        """The acting reader; ``token`` is optional for guests who only post."""
+        if not token:
+            return Author(reader_key=None, display_name=name)
+        identity = self.tokens.verify(token, site.id)
+        return Author(reader_key=identity.reader_key, display_name=name)
+
+    def require_author(self, site: Site, token: str | None) -> Author:
+        if not token:
+            raise Unauthorized(N_("This action needs a reader token."), code="token-missing")
+        return self.author(site, token)
+
+    # -- writing --------------------------------------------------------------------------
+    def post(self, site: Site, request: PostRequest, author: Author) -> Comment:
+        settings = site.settings
+        external_id = _check_external_id(request.thread_external_id)
+        body = rules.validate_body(request.body, settings)
+        name = rules.validate_name(request.author_name, settings)
+        if not settings.allow_guests and author.account_id is None:
+            raise Forbidden(
+                N_("This site only accepts comments from signed-in readers."), code="guests-off"
+            )
+        url = _check_length(request.url.strip(), MAX_URL, "url")
+        title = _check_length(rules.clean_text(request.title).strip(), MAX_TITLE, "title")
+        nonce = request.client_nonce
+        if nonce is not None and not (0 < len(nonce) <= MAX_NONCE and nonce.isprintable()):
+            raise InvalidInput(
+                N_("The request nonce is malformed."), field="nonce", code="invalid-nonce"
+            )
+        email_hash = self.tokens.email_hash(request.email) if request.email else None
+        html = render_markdown(body)
+        now = self.clock()
+        draft = Draft(site, body, name, author, request.parent_public_id is not None, False)
+        status = self.moderator.decide(draft)
+        with self.store.write() as tx:
+            thread = tx.get_or_create_thread(
+                site.id, external_id, url, title, now, settings.auto_create_threads
+            )
+            if thread is None:
+                raise NotFound(N_("This thread does not exist."), code="thread-not-found")
+            if thread.closed:
+                raise Forbidden(N_("This thread is closed for comments."), code="thread-closed")
+            parent = None
+            if request.parent_public_id is not None:
+                parent = tx.get_comment(site.id, request.parent_public_id)
+                if parent is None or parent.thread_id != thread.id:
+                    raise NotFound(
+                        N_("The comment you reply to does not exist."), code="parent-not-found"
+                    )
+                if parent.is_deleted:
+                    raise Conflict(
+                        N_("The comment you reply to was deleted."), code="parent-deleted"
+                    )
+                if parent.status is not CommentStatus.PUBLISHED:
+                    raise Conflict(
+                        N_("The comment you reply to is not published."),
+                        code="parent-not-published",
+                    )
+            if nonce is not None and tx.nonce_used(thread.id, nonce):
+                raise Conflict(N_("This comment was already posted."), code="replayed")
+            comment = tx.insert_comment(
+                NewComment(
+                    public_id=new_public_id(),
+                    thread_id=thread.id,
+                    parent=parent,
+                    author_name=name,
+                    reader_key=author.reader_key,
+                    account_id=author.account_id,
+                    email_hash=email_hash,
+                    body=body,
+                    html=html,
+                    status=status,
+                    created_at=now,
+                    client_nonce=nonce,
+                )
+            )
+            tx.touch_thread(thread.id, 1 if status is CommentStatus.PUBLISHED else 0)
+        return comment
+
+    def edit(self, site: Site, public_id: str, body: str, author: Author) -> Comment:
+        text = rules.validate_body(body, site.settings)
+        html = render_markdown(text)
+        now = self.clock()
+        with self.store.write() as tx:
+            comment = self._comment(tx.get_comment(site.id, public_id))
+            rules.check_can_edit(comment, author, site.settings, now)
+            if text == comment.body:
+                return comment
+            draft = Draft(
+                site, text, comment.author_name, author, comment.parent_id is not None, True
+            )
+            status = self.moderator.decide(draft)
+            updated = tx.update_body(comment, text, html, comment.author_name, now)
+            delta = _published(status) - _published(comment.status)
+            if status is not comment.status:
+                updated = tx.set_status(updated, status)
+            tx.touch_thread(comment.thread_id, delta)
+        return updated
+
+    def delete(self, site: Site, public_id: str, author: Author) -> Comment:
+        now = self.clock()
+        with self.store.write() as tx:
+            comment = self._comment(tx.get_comment(site.id, public_id))
+            rules.check_is_author(comment, author)
+            if comment.is_deleted:
+                raise Conflict(N_("This comment was already deleted."), code="already-deleted")
+            deleted = tx.mark_deleted(comment, now)
+            tx.touch_thread(comment.thread_id, -_published(comment.status))
+        return deleted
+
+    def vote(self, site: Site, public_id: str, value: int, voter: Author) -> VoteResult:
+        if voter.reader_key is None and voter.account_id is None:
+            raise Unauthorized(N_("Voting needs a reader token."), code="token-missing")
+        voter_key = voter.reader_key or f"a:{voter.account_id}"
+        now = self.clock()
+        with self.store.write() as tx:
+            comment = self._comment(tx.get_comment(site.id, public_id))
+            rules.check_can_vote(comment, voter, value, site.settings)
+            previous = tx.set_vote(comment, voter_key, value, now)
+            up = comment.upvotes + (value == 1) - (previous == 1)
+            down = comment.downvotes + (value == -1) - (previous == -1)
+            if previous != value:
+                tx.touch_thread(comment.thread_id, 0)
+        return VoteResult(public_id=comment.public_id, upvotes=up, downvotes=down, my_vote=value)
+
+    # -- reading --------------------------------------------------------------------------
+    def page(
+        self,
+        site: Site,
+        external_id: str,
+        sort: SortOrder,
+        cursor: str | None,
+        limit: int | None,
+    ) -> ThreadPage:
+        """One page of roots (``limit=None``: all of them) with their replies."""
+        thread = self.store.get_thread(site.id, _check_external_id(external_id))
+        if thread is None:
+            raise NotFound(N_("This thread does not exist."), code="thread-not-found")
+        if limit is not None and not 1 <= limit <= MAX_PAGE:
+            raise InvalidInput(
+                N_("A page holds between 1 and %(max)d comments."),
+                field="limit",
+                code="invalid-limit",
+                max=MAX_PAGE,
+            )
+        after = self._cursor(site, thread.id, cursor) if cursor else None
+        fetch = None if limit is None else limit + 1
+        roots = self.store.list_roots(thread.id, sort, after, fetch)
+        more = limit is not None and len(roots) > limit
+        roots = roots[:limit] if limit is not None else roots
+        replies = self.store.list_replies([r.id for r in roots]) if roots else []
+        shown = _shown(roots, replies)
+        shown_roots = [r for r in roots if r.id in shown]
+        shown_replies = [r for r in replies if r.id in shown]
+        tree = rules.build_tree(shown_roots, shown_replies, site.settings.display_depth)
+        next_cursor = _encode_cursor(roots[-1].public_id) if more and roots else None
+        return ThreadPage(
+            thread=thread,
+            sort=sort,
+            roots=tree,
+            next_cursor=next_cursor,
+            total_roots=self.store.count_roots(thread.id),
+            total_comments=thread.comment_count,
+        )
+
+    def counts(self, site: Site, external_ids: Sequence[str]) -> dict[str, int]:
+        if len(external_ids) > 200:
+            raise InvalidInput(
+                N_("Ask for at most %(max)d threads at once."),
+                field="threads",
+                code="too-many-threads",
+                max=200,
+            )
+        ids = [_check_external_id(e) for e in external_ids]
+        found = self.store.counts(site.id, ids)
+        return {e: found.get(e, 0) for e in ids}
+
+    def reader_state(
+        self, site: Site, external_id: str, author: Author
+    ) -> tuple[list[str], dict[str, int]]:
+        """The reader's own comments and votes in a thread (to show edit and vote state)."""
+        thread = self.store.get_thread(site.id, _check_external_id(external_id))
+        if thread is None or author.reader_key is None:
+            return [], {}
+        return (
+            self.store.reader_comments(thread.id, author.reader_key),
+            self.store.reader_votes(thread.id, author.reader_key),
+        )
+
+    def revisions(self, site: Site, public_id: str) -> tuple[Comment, list[Revision]]:
+        comment = self._comment(self.store.get_comment(site.id, public_id))
+        if comment.status is not CommentStatus.PUBLISHED or comment.is_deleted:
+            raise NotFound(N_("This comment does not exist."), code="comment-not-found")
+        return comment, self.store.revisions(comment.id)
+
+    def comment(self, site: Site, public_id: str) -> Comment:
+        comment = self._comment(self.store.get_comment(site.id, public_id))
+        return comment
+
+    # -- helpers --------------------------------------------------------------------------
+    @staticmethod
+    def _comment(comment: Comment | None) -> Comment:
+        if comment is None:
+            raise NotFound(N_("This comment does not exist."), code="comment-not-found")
+        return comment
+
+    def _cursor(self, site: Site, thread_id: int, cursor: str) -> RootCursor:
+        public_id = _decode_cursor(cursor)
+        last = self.store.get_comment(site.id, public_id) if public_id else None
+        if last is None or last.thread_id != thread_id or last.parent_id is not None:
+            raise InvalidInput(
+                N_("The page cursor is not valid."), field="cursor", code="invalid-cursor"
+            )
+        return RootCursor(created_at=last.created_at, score=last.score, id=last.id)
+
+
+def _published(status: CommentStatus) -> int:
+    return 1 if status is CommentStatus.PUBLISHED else 0
+
+
+def _shown(roots: Sequence[Comment], replies: Sequence[Comment]) -> set[int]:
+    """Ids to display: published comments, and deleted ones (tombstones) with a live reply below.
+
+    A deleted comment is kept as a tombstone only while some published, undeleted reply hangs
+    beneath it, so a conversation never loses its replies when the comment they answer goes.
+    """
+    by_id = {c.id: c for c in (*roots, *replies)}
+    live_below: set[int] = set()
+    for reply in replies:
+        if reply.status is CommentStatus.PUBLISHED and not reply.is_deleted:
+            parent_id = reply.parent_id
+            while parent_id is not None and parent_id not in live_below:
+                live_below.add(parent_id)
+                parent = by_id.get(parent_id)
+                parent_id = parent.parent_id if parent is not None else None
+    return {
+        c.id
+        for c in by_id.values()
+        if c.status is CommentStatus.PUBLISHED and (not c.is_deleted or c.id in live_below)
+    }
+
+
+def _check_external_id(value: str) -> str:
+    text = value.strip()
+    if not text:
+        raise InvalidInput(N_("A thread id is required."), field="thread", code="thread-missing")
+    if len(text) > MAX_EXTERNAL_ID or not text.isprintable():
+        raise InvalidInput(
+            N_("The thread id is not valid."), field="thread", code="invalid-thread-id"
+        )
+    return text
+
+
+def _check_length(value: str, limit: int, field: str) -> str:
+    if len(value) > limit:
+        raise InvalidInput(
+            N_("The %(field)s is too long."), field=field, code="too-long", **{"field": field}
+        )
+    return value
+
+
+def _encode_cursor(public_id: str) -> str:
+    return base64.urlsafe_b64encode(public_id.encode()).rstrip(b"=").decode()
+
+
+def _decode_cursor(cursor: str) -> str:
+    if len(cursor) > 64:
+        return ""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except ValueError:
+        return ""
+    return text if text.replace("-", "").replace("_", "").isalnum() else ""

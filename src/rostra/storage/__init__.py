@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy Core tables and queries for SQLite and PostgreSQL, and their migrations."""

@@ -1,0 +1,469 @@
+"""Queries behind the service ports, one implementation for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from rostra.domain.errors import N_, Conflict, NotFound
+from rostra.domain.models import (
+    Comment,
+    CommentStatus,
+    Revision,
+    Site,
+    SiteSettings,
+    SortOrder,
+    Thread,
+)
+from rostra.services.ports import NewComment, RootCursor
+from rostra.storage.database import Engines
+from rostra.storage.tables import comments, revisions, sites, threads, votes
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _site(row: Row[Any]) -> Site:
+    settings = json.loads(row.settings or "{}")
+    return Site(
+        id=row.id,
+        slug=row.slug,
+        name=row.name,
+        allowed_origins=tuple(o for o in (row.allowed_origins or "").split() if o),
+        settings=SiteSettings.from_mapping(settings),
+    )
+
+
+def _thread(row: Row[Any]) -> Thread:
+    return Thread(
+        id=row.id,
+        site_id=row.site_id,
+        external_id=row.external_id,
+        url=row.url,
+        title=row.title,
+        comment_count=row.comment_count,
+        version=row.version,
+        created_at=_utc(row.created_at) or datetime.now(UTC),
+        closed=bool(row.closed),
+    )
+
+
+def _comment(row: Row[Any]) -> Comment:
+    return Comment(
+        id=row.id,
+        public_id=row.public_id,
+        thread_id=row.thread_id,
+        parent_id=row.parent_id,
+        root_id=row.root_id,
+        depth=row.depth,
+        author_name=row.author_name,
+        reader_key=row.reader_key,
+        account_id=row.account_id,
+        body=row.body,
+        html=row.html,
+        status=CommentStatus(row.status),
+        created_at=_utc(row.created_at) or datetime.now(UTC),
+        edited_at=_utc(row.edited_at),
+        edited_by=row.edited_by,
+        deleted_at=_utc(row.deleted_at),
+        upvotes=row.upvotes,
+        downvotes=row.downvotes,
+        reply_count=row.reply_count,
+        language=row.language,
+    )
+
+
+_COMMENT_COLUMNS = [c for c in comments.c if c.name not in ("email_hash", "client_nonce")]
+
+
+class SqlStore:
+    """The ``Store`` port over SQLAlchemy Core."""
+
+    def __init__(self, engines: Engines) -> None:
+        self.engines = engines
+
+    # -- reads ----------------------------------------------------------------------------
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.engines.read.connect() as conn:
+            yield conn
+
+    def get_site(self, slug: str) -> Site | None:
+        with self._read() as conn:
+            row = conn.execute(select(sites).where(sites.c.slug == slug)).first()
+        return _site(row) if row else None
+
+    def get_thread(self, site_id: int, external_id: str) -> Thread | None:
+        with self._read() as conn:
+            return _get_thread(conn, site_id, external_id)
+
+    def get_thread_by_id(self, thread_id: int) -> Thread | None:
+        with self._read() as conn:
+            row = conn.execute(select(threads).where(threads.c.id == thread_id)).first()
+        return _thread(row) if row else None
+
+    def thread_version(self, site_id: int, external_id: str) -> int | None:
+        query = select(threads.c.version).where(
+            threads.c.site_id == site_id, threads.c.external_id == external_id
+        )
+        with self._read() as conn:
+            value = conn.execute(query).scalar()
+        return int(value) if value is not None else None
+
+    def get_comment(self, site_id: int, public_id: str) -> Comment | None:
+        with self._read() as conn:
+            return _get_comment(conn, site_id, public_id)
+
+    def list_roots(
+        self, thread_id: int, sort: SortOrder, after: RootCursor | None, limit: int | None
+    ) -> list[Comment]:
+        c = comments.c
+        query = select(*_COMMENT_COLUMNS).where(c.thread_id == thread_id, c.root_id.is_(None))
+        if sort is SortOrder.NEWEST:
+            order = [c.created_at.desc(), c.id.desc()]
+            if after:
+                query = query.where(
+                    or_(
+                        c.created_at < after.created_at,
+                        and_(c.created_at == after.created_at, c.id < after.id),
+                    )
+                )
+        elif sort is SortOrder.OLDEST:
+            order = [c.created_at.asc(), c.id.asc()]
+            if after:
+                query = query.where(
+                    or_(
+                        c.created_at > after.created_at,
+                        and_(c.created_at == after.created_at, c.id > after.id),
+                    )
+                )
+        else:
+            order = [c.score.desc(), c.id.desc()]
+            if after:
+                query = query.where(
+                    or_(c.score < after.score, and_(c.score == after.score, c.id < after.id))
+                )
+        query = query.order_by(*order)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._read() as conn:
+            return [_comment(r) for r in conn.execute(query)]
+
+    def list_replies(self, root_ids: Sequence[int]) -> list[Comment]:
+        c = comments.c
+        result: list[Comment] = []
+        with self._read() as conn:
+            # Chunked to stay under SQLite's bound-parameter limit on "View all comments".
+            for start in range(0, len(root_ids), 500):
+                chunk = list(root_ids[start : start + 500])
+                query = select(*_COMMENT_COLUMNS).where(c.root_id.in_(chunk))
+                result.extend(_comment(r) for r in conn.execute(query))
+        result.sort(key=lambda r: (r.created_at, r.id))
+        return result
+
+    def count_roots(self, thread_id: int) -> int:
+        c = comments.c
+        query = select(func.count()).where(
+            c.thread_id == thread_id,
+            c.root_id.is_(None),
+            c.status == CommentStatus.PUBLISHED.value,
+            c.deleted_at.is_(None),
+        )
+        with self._read() as conn:
+            return int(conn.execute(query).scalar() or 0)
+
+    def counts(self, site_id: int, external_ids: Sequence[str]) -> dict[str, int]:
+        if not external_ids:
+            return {}
+        query = select(threads.c.external_id, threads.c.comment_count).where(
+            threads.c.site_id == site_id, threads.c.external_id.in_(list(external_ids))
+        )
+        with self._read() as conn:
+            return {row.external_id: row.comment_count for row in conn.execute(query)}
+
+    def revisions(self, comment_id: int) -> list[Revision]:
+        r = revisions.c
+        query = select(revisions).where(r.comment_id == comment_id).order_by(r.number)
+        with self._read() as conn:
+            return [
+                Revision(
+                    row.number, row.body, _utc(row.created_at) or datetime.now(UTC), row.editor_name
+                )
+                for row in conn.execute(query)
+            ]
+
+    def reader_comments(self, thread_id: int, reader_key: str) -> list[str]:
+        c = comments.c
+        query = select(c.public_id).where(
+            c.thread_id == thread_id, c.reader_key == reader_key, c.deleted_at.is_(None)
+        )
+        with self._read() as conn:
+            return [row.public_id for row in conn.execute(query)]
+
+    def reader_votes(self, thread_id: int, voter_key: str) -> dict[str, int]:
+        query = (
+            select(comments.c.public_id, votes.c.value)
+            .join(comments, comments.c.id == votes.c.comment_id)
+            .where(comments.c.thread_id == thread_id, votes.c.voter_key == voter_key)
+        )
+        with self._read() as conn:
+            return {row.public_id: row.value for row in conn.execute(query)}
+
+    # -- writes ---------------------------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[SqlWriteTransaction]:
+        try:
+            with self.engines.write.begin() as conn:
+                yield SqlWriteTransaction(conn)
+        except IntegrityError as exc:
+            raise Conflict(
+                N_("The change conflicts with another one; try again."), code="write-conflict"
+            ) from exc
+
+    # -- sites ----------------------------------------------------------------------------
+    def create_site(
+        self, slug: str, name: str, origins: Sequence[str], settings: dict[str, object]
+    ) -> Site:
+        SiteSettings.from_mapping(settings)
+        values = {
+            "slug": slug,
+            "name": name,
+            "allowed_origins": " ".join(o.rstrip("/").lower() for o in origins),
+            "settings": json.dumps(settings, sort_keys=True),
+            "created_at": datetime.now(UTC),
+        }
+        try:
+            with self.engines.write.begin() as conn:
+                conn.execute(sites.insert().values(**values))
+        except IntegrityError as exc:
+            raise Conflict(
+                N_("A site called %(site)s already exists."), code="site-exists", site=slug
+            ) from exc
+        site = self.get_site(slug)
+        assert site is not None
+        return site
+
+    def update_site(
+        self, slug: str, origins: Sequence[str] | None, settings: dict[str, object] | None
+    ) -> Site:
+        site = self.get_site(slug)
+        if site is None:
+            raise NotFound(
+                N_("There is no site called %(site)s."), code="site-not-found", site=slug
+            )
+        values: dict[str, object] = {}
+        if origins is not None:
+            values["allowed_origins"] = " ".join(o.rstrip("/").lower() for o in origins)
+        if settings is not None:
+            SiteSettings.from_mapping(settings)
+            values["settings"] = json.dumps(settings, sort_keys=True)
+        if values:
+            with self.engines.write.begin() as conn:
+                conn.execute(update(sites).where(sites.c.id == site.id).values(**values))
+        updated = self.get_site(slug)
+        assert updated is not None
+        return updated
+
+    def list_sites(self) -> Iterator[Site]:
+        with self._read() as conn:
+            rows = conn.execute(select(sites).order_by(sites.c.slug)).fetchall()
+        return iter([_site(r) for r in rows])
+
+
+class SqlWriteTransaction:
+    """The ``WriteTransaction`` port: every call runs inside one database transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get_or_create_thread(
+        self, site_id: int, external_id: str, url: str, title: str, now: datetime, create: bool
+    ) -> Thread | None:
+        thread = _get_thread(self.conn, site_id, external_id)
+        if thread is not None:
+            if (url and url != thread.url) or (title and title != thread.title):
+                # The CMS may move or retitle an article; the key stays the same.
+                self.conn.execute(
+                    update(threads)
+                    .where(threads.c.id == thread.id)
+                    .values(url=url or thread.url, title=title or thread.title)
+                )
+                thread = _get_thread(self.conn, site_id, external_id)
+            return thread
+        if not create:
+            return None
+        self.conn.execute(
+            threads.insert().values(
+                site_id=site_id,
+                external_id=external_id,
+                url=url,
+                title=title,
+                closed=False,
+                comment_count=0,
+                version=0,
+                created_at=now,
+            )
+        )
+        return _get_thread(self.conn, site_id, external_id)
+
+    def get_comment(self, site_id: int, public_id: str) -> Comment | None:
+        return _get_comment(self.conn, site_id, public_id)
+
+    def nonce_used(self, thread_id: int, nonce: str) -> bool:
+        c = comments.c
+        query = select(c.id).where(c.thread_id == thread_id, c.client_nonce == nonce)
+        return self.conn.execute(query).first() is not None
+
+    def insert_comment(self, new: NewComment) -> Comment:
+        parent = new.parent
+        root_id = None if parent is None else (parent.root_id or parent.id)
+        depth = 0 if parent is None else parent.depth + 1
+        result = self.conn.execute(
+            comments.insert().values(
+                public_id=new.public_id,
+                thread_id=new.thread_id,
+                parent_id=parent.id if parent else None,
+                root_id=root_id,
+                depth=depth,
+                author_name=new.author_name,
+                reader_key=new.reader_key,
+                account_id=new.account_id,
+                email_hash=new.email_hash,
+                body=new.body,
+                html=new.html,
+                status=new.status.value,
+                language=new.language,
+                created_at=new.created_at,
+                upvotes=0,
+                downvotes=0,
+                score=0,
+                reply_count=0,
+                client_nonce=new.client_nonce,
+            )
+        )
+        if parent is not None:
+            self.conn.execute(
+                update(comments)
+                .where(comments.c.id == parent.id)
+                .values(reply_count=comments.c.reply_count + 1)
+            )
+        new_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
+        row = self.conn.execute(select(*_COMMENT_COLUMNS).where(comments.c.id == new_id)).one()
+        return _comment(row)
+
+    def update_body(
+        self, comment: Comment, body: str, html: str, editor: str, now: datetime
+    ) -> Comment:
+        number = (
+            self.conn.execute(
+                select(func.count()).where(revisions.c.comment_id == comment.id)
+            ).scalar()
+            or 0
+        )
+        if number == 0:
+            # Keep the original text as revision 1, then each later text in turn.
+            self.conn.execute(
+                revisions.insert().values(
+                    comment_id=comment.id,
+                    number=1,
+                    body=comment.body,
+                    editor_name=comment.author_name,
+                    created_at=comment.created_at,
+                )
+            )
+            number = 1
+        self.conn.execute(
+            revisions.insert().values(
+                comment_id=comment.id,
+                number=number + 1,
+                body=body,
+                editor_name=editor,
+                created_at=now,
+            )
+        )
+        self.conn.execute(
+            update(comments)
+            .where(comments.c.id == comment.id)
+            .values(body=body, html=html, edited_at=now, edited_by=editor)
+        )
+        return self._reload(comment.id)
+
+    def set_status(self, comment: Comment, status: CommentStatus) -> Comment:
+        self.conn.execute(
+            update(comments).where(comments.c.id == comment.id).values(status=status.value)
+        )
+        return self._reload(comment.id)
+
+    def mark_deleted(self, comment: Comment, now: datetime) -> Comment:
+        # The author asked for the text to go: erase it and every earlier revision.
+        self.conn.execute(revisions.delete().where(revisions.c.comment_id == comment.id))
+        self.conn.execute(
+            update(comments)
+            .where(comments.c.id == comment.id)
+            .values(deleted_at=now, body="", html="", email_hash=None)
+        )
+        return self._reload(comment.id)
+
+    def set_vote(self, comment: Comment, voter_key: str, value: int, now: datetime) -> int:
+        v = votes.c
+        key = and_(v.comment_id == comment.id, v.voter_key == voter_key)
+        previous = self.conn.execute(select(v.value).where(key)).scalar()
+        previous = int(previous) if previous is not None else 0
+        if previous == value:
+            return previous
+        if value == 0:
+            self.conn.execute(votes.delete().where(key))
+        elif previous == 0:
+            self.conn.execute(
+                votes.insert().values(
+                    comment_id=comment.id, voter_key=voter_key, value=value, created_at=now
+                )
+            )
+        else:
+            self.conn.execute(update(votes).where(key).values(value=value, created_at=now))
+        up = (value == 1) - (previous == 1)
+        down = (value == -1) - (previous == -1)
+        c = comments.c
+        self.conn.execute(
+            update(comments)
+            .where(c.id == comment.id)
+            .values(upvotes=c.upvotes + up, downvotes=c.downvotes + down, score=c.score + up - down)
+        )
+        return previous
+
+    def touch_thread(self, thread_id: int, count_delta: int) -> None:
+        t = threads.c
+        self.conn.execute(
+            update(threads)
+            .where(t.id == thread_id)
+            .values(version=t.version + 1, comment_count=t.comment_count + count_delta)
+        )
+
+    def _reload(self, comment_id: int) -> Comment:
+        row = self.conn.execute(select(*_COMMENT_COLUMNS).where(comments.c.id == comment_id)).one()
+        return _comment(row)
+
+
+def _get_thread(conn: Connection, site_id: int, external_id: str) -> Thread | None:
+    row = conn.execute(
+        select(threads).where(threads.c.site_id == site_id, threads.c.external_id == external_id)
+    ).first()
+    return _thread(row) if row else None
+
+
+def _get_comment(conn: Connection, site_id: int, public_id: str) -> Comment | None:
+    row = conn.execute(
+        select(*_COMMENT_COLUMNS)
+        .join(threads, threads.c.id == comments.c.thread_id)
+        .where(comments.c.public_id == public_id, threads.c.site_id == site_id)
+    ).first()
+    return _comment(row) if row else None

@@ -1,0 +1,119 @@
+"""The schema, as SQLAlchemy Core tables. Alembic migrations create exactly this."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# SQLite only makes INTEGER PRIMARY KEY an alias of the rowid; BigInteger elsewhere.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+sites = Table(
+    "sites",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("slug", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    # Space-separated list of origins (scheme://host[:port]) allowed to embed and write.
+    Column("allowed_origins", Text, nullable=False, default=""),
+    Column("settings", Text, nullable=False, default="{}"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+threads = Table(
+    "threads",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("site_id", Id, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("external_id", String(500), nullable=False),
+    Column("url", String(2000), nullable=False, default=""),
+    Column("title", String(500), nullable=False, default=""),
+    Column("closed", Boolean, nullable=False, default=False),
+    # Published, not deleted comments: what article lists show.
+    Column("comment_count", Integer, nullable=False, default=0),
+    # Bumped on every change that alters what the thread displays; keys the render caches.
+    Column("version", Integer, nullable=False, default=0),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("site_id", "external_id", name="uq_threads_site_external"),
+)
+
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("public_id", String(32), nullable=False, unique=True),
+    Column("thread_id", Id, ForeignKey("threads.id", ondelete="CASCADE"), nullable=False),
+    Column("parent_id", Id, ForeignKey("comments.id"), nullable=True),
+    # The top-level ancestor (NULL for a root): fetches whole subtrees with one indexed query.
+    Column("root_id", Id, nullable=True),
+    Column("depth", Integer, nullable=False, default=0),
+    Column("author_name", String(200), nullable=False),
+    # HMAC of the guest's reader id: proves authorship without storing the token itself.
+    Column("reader_key", String(64), nullable=True),
+    Column("account_id", Id, nullable=True),
+    # Keyed hash of the e-mail address; the address itself is never stored.
+    Column("email_hash", String(64), nullable=True),
+    Column("body", Text, nullable=False),
+    # Cache of the sanitised rendering of ``body``; the renderer is the only writer.
+    Column("html", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("language", String(8), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("edited_at", DateTime(timezone=True), nullable=True),
+    Column("edited_by", String(200), nullable=True),
+    Column("deleted_at", DateTime(timezone=True), nullable=True),
+    Column("upvotes", Integer, nullable=False, default=0),
+    Column("downvotes", Integer, nullable=False, default=0),
+    Column("score", Integer, nullable=False, default=0),
+    # Replies of any status, deleted or not: a comment with replies is locked for edits.
+    Column("reply_count", Integer, nullable=False, default=0),
+    Column("client_nonce", String(64), nullable=True),
+    Index("ix_comments_roots_time", "thread_id", "root_id", "created_at", "id"),
+    Index("ix_comments_roots_score", "thread_id", "root_id", "score", "id"),
+    Index("ix_comments_subtree", "root_id", "created_at", "id"),
+    Index("ix_comments_reader", "reader_key"),
+    UniqueConstraint("thread_id", "client_nonce", name="uq_comments_thread_nonce"),
+)
+
+revisions = Table(
+    "revisions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("comment_id", Id, ForeignKey("comments.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("editor_name", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("comment_id", "number", name="uq_revisions_comment_number"),
+)
+
+votes = Table(
+    "votes",
+    metadata,
+    Column("comment_id", Id, ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True),
+    # Reader key or "a:<account id>": one vote per reader per comment.
+    Column("voter_key", String(80), primary_key=True),
+    Column("value", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

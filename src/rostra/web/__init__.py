@@ -1,0 +1,1 @@
+"""The HTTP edge: one route table, the JSON API, server-rendered pages and the embed script."""

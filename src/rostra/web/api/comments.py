@@ -1,0 +1,261 @@
+"""JSON endpoints for threads, comments, votes, counts and reader tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from rostra.domain.errors import N_, InvalidInput
+from rostra.domain.models import Comment, CommentNode, SortOrder, ThreadPage
+from rostra.services.discussion import PostRequest
+from rostra.web import context as web
+from rostra.web.api import schemas as s
+from rostra.web.pages.fragments import render_comment
+from rostra.web.security import check_write_origin, cors_headers
+
+JSON = "application/json"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def comment_out(
+    comment: Comment, node: CommentNode | None = None, with_body: bool = False
+) -> s.CommentOut:
+    deleted = comment.is_deleted
+    parent_id = node.parent_public_id if node else None
+    return s.CommentOut(
+        id=comment.public_id,
+        parent=parent_id,
+        author="" if deleted else comment.author_name,
+        html="" if deleted else comment.html,
+        body=comment.body if with_body and not deleted else None,
+        status=comment.status.value,
+        created_at=_iso(comment.created_at) or "",
+        edited_at=_iso(comment.edited_at),
+        edited_by=comment.edited_by,
+        deleted=deleted,
+        upvotes=comment.upvotes,
+        downvotes=comment.downvotes,
+        score=comment.score,
+        reply_to=node.reply_to_name if node else None,
+        replies=[comment_out(r.comment, r) for r in node.replies] if node else [],
+    )
+
+
+def page_out(page: ThreadPage) -> s.PageOut:
+    thread = page.thread
+    assert thread is not None
+    return s.PageOut(
+        thread=s.ThreadOut(
+            id=thread.external_id,
+            url=thread.url,
+            title=thread.title,
+            comment_count=thread.comment_count,
+        ),
+        sort=page.sort.value,
+        comments=[comment_out(n.comment, n) for n in page.roots],
+        next_cursor=page.next_cursor,
+        total_roots=page.total_roots,
+        total_comments=page.total_comments,
+    )
+
+
+def _json(
+    request: Request,
+    payload: object,
+    status: int = 200,
+    site: object = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    merged = dict(headers or {})
+    if site is not None:
+        merged.update(cors_headers(request, site))  # type: ignore[arg-type]
+    return Response(s.encoder.encode(payload), status_code=status, media_type=JSON, headers=merged)
+
+
+def parse_sort(value: str | None) -> SortOrder:
+    try:
+        return SortOrder(value or SortOrder.NEWEST.value)
+    except ValueError:
+        raise InvalidInput(
+            N_("Sort by newest, oldest or votes."), field="sort", code="invalid-sort"
+        ) from None
+
+
+def parse_limit(request: Request, default: int) -> int | None:
+    if request.query_params.get("all") in ("1", "true"):
+        return None
+    raw = request.query_params.get("limit")
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise InvalidInput(
+            N_("The limit must be a whole number."), field="limit", code="invalid-limit"
+        )
+    return int(raw)
+
+
+def required_param(request: Request, name: str) -> str:
+    value = request.query_params.get(name)
+    if value is None:
+        raise InvalidInput(
+            N_("The query parameter %(name)s is required."),
+            field=name,
+            code="missing-parameter",
+            name=name,
+        )
+    return value
+
+
+async def list_comments(request: Request) -> Response:
+    site = web.site(request)
+    ctx = web.context(request)
+    page = ctx.discussion.page(
+        site,
+        required_param(request, "thread"),
+        parse_sort(request.query_params.get("sort")),
+        request.query_params.get("cursor") or None,
+        parse_limit(request, site.settings.page_size),
+    )
+    return _json(request, page_out(page), site=site)
+
+
+async def create_comment(request: Request) -> Response:
+    site = web.site(request)
+    ctx = web.context(request)
+    check_write_origin(request, site, ctx.settings.public_url)
+    data = await web.read_json(request, s.NewCommentBody)
+    token = web.reader_token(request)
+    issued: str | None = None
+    if token is None:
+        # A first-time guest: give the browser a token so it can edit and delete later.
+        issued = ctx.discussion.tokens.issue(site.id)
+        token = issued
+    author = ctx.discussion.author(site, token)
+    comment = ctx.discussion.post(
+        site,
+        PostRequest(
+            thread_external_id=data.thread,
+            body=data.body,
+            author_name=data.author,
+            email=data.email,
+            parent_public_id=data.parent,
+            url=data.url,
+            title=data.title,
+            client_nonce=data.nonce,
+        ),
+        author,
+    )
+    lang = web.language(request)
+    html = render_comment(request, site, comment, lang, mine=True)
+    payload = s.PostedOut(
+        comment=comment_out(comment, with_body=True), html=html, reader_token=issued
+    )
+    headers = {"Location": f"/api/v1/sites/{site.slug}/comments/{comment.public_id}"}
+    return _json(request, payload, status=201, site=site, headers=headers)
+
+
+async def get_comment(request: Request) -> Response:
+    site = web.site(request)
+    comment = web.context(request).discussion.comment(site, request.path_params["comment"])
+    if comment.status.value != "published":
+        raise InvalidInput(N_("This comment is not published."), code="comment-not-found")
+    return _json(request, comment_out(comment), site=site)
+
+
+async def edit_comment(request: Request) -> Response:
+    site = web.site(request)
+    ctx = web.context(request)
+    check_write_origin(request, site, ctx.settings.public_url)
+    data = await web.read_json(request, s.EditCommentBody)
+    author = ctx.discussion.require_author(site, web.reader_token(request))
+    comment = ctx.discussion.edit(site, request.path_params["comment"], data.body, author)
+    html = render_comment(request, site, comment, web.language(request), mine=True)
+    return _json(
+        request, s.PostedOut(comment=comment_out(comment, with_body=True), html=html), site=site
+    )
+
+
+async def delete_comment(request: Request) -> Response:
+    site = web.site(request)
+    ctx = web.context(request)
+    check_write_origin(request, site, ctx.settings.public_url)
+    author = ctx.discussion.require_author(site, web.reader_token(request))
+    comment = ctx.discussion.delete(site, request.path_params["comment"], author)
+    return _json(request, comment_out(comment), site=site)
+
+
+async def vote(request: Request) -> Response:
+    site = web.site(request)
+    ctx = web.context(request)
+    check_write_origin(request, site, ctx.settings.public_url)
+    data = await web.read_json(request, s.VoteBody)
+    voter = ctx.discussion.require_author(site, web.reader_token(request))
+    result = ctx.discussion.vote(site, request.path_params["comment"], data.value, voter)
+    return _json(
+        request,
+        s.VoteOut(
+            id=result.public_id,
+            upvotes=result.upvotes,
+            downvotes=result.downvotes,
+            score=result.score,
+            my_vote=result.my_vote,
+        ),
+        site=site,
+    )
+
+
+async def revisions(request: Request) -> Response:
+    site = web.site(request)
+    comment, revs = web.context(request).discussion.revisions(site, request.path_params["comment"])
+    out = s.RevisionsOut(
+        id=comment.public_id,
+        revisions=[
+            s.RevisionOut(
+                number=r.number,
+                body=r.body,
+                created_at=_iso(r.created_at) or "",
+                editor=r.editor_name,
+            )
+            for r in revs
+        ],
+    )
+    return _json(request, out, site=site)
+
+
+async def counts(request: Request) -> Response:
+    site = web.site(request)
+    if request.method == "POST":
+        data = await web.read_json(request, s.CountsBody)
+        ids = data.threads
+    else:
+        ids = request.query_params.getlist("thread")
+        if not ids:
+            raise InvalidInput(
+                N_("The query parameter %(name)s is required."),
+                field="thread",
+                code="missing-parameter",
+                name="thread",
+            )
+    result = web.context(request).discussion.counts(site, ids)
+    return _json(request, s.CountsOut(counts=result), site=site)
+
+
+async def new_reader(request: Request) -> Response:
+    site = web.site(request)
+    ctx = web.context(request)
+    check_write_origin(request, site, ctx.settings.public_url)
+    token = ctx.discussion.tokens.issue(site.id)
+    return _json(request, s.ReaderOut(token=token), status=201, site=site)
+
+
+async def reader_state(request: Request) -> Response:
+    site = web.site(request)
+    ctx = web.context(request)
+    author = ctx.discussion.require_author(site, web.reader_token(request))
+    mine, my_votes = ctx.discussion.reader_state(site, required_param(request, "thread"), author)
+    return _json(request, s.ReaderStateOut(comments=mine, votes=my_votes), site=site)

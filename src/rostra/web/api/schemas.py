@@ -1,0 +1,127 @@
+"""Request and response bodies of the JSON API, as msgspec structs.
+
+msgspec decodes and validates in one step (types, lengths, unknown fields) and the same structs
+generate the OpenAPI schemas, so the document cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta, Struct
+
+ExternalId = Annotated[str, Meta(min_length=1, max_length=500)]
+PublicId = Annotated[str, Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
+Body = Annotated[str, Meta(max_length=20_000)]
+Name = Annotated[str, Meta(max_length=200)]
+Email = Annotated[str, Meta(max_length=254)]
+
+
+class NewCommentBody(Struct, forbid_unknown_fields=True, kw_only=True):
+    thread: ExternalId
+    body: Body
+    author: Name | None = None
+    email: Email | None = None
+    parent: PublicId | None = None
+    url: Annotated[str, Meta(max_length=2000)] = ""
+    title: Annotated[str, Meta(max_length=500)] = ""
+    nonce: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
+
+
+class EditCommentBody(Struct, forbid_unknown_fields=True, kw_only=True):
+    body: Body
+
+
+class VoteBody(Struct, forbid_unknown_fields=True, kw_only=True):
+    value: Literal[-1, 0, 1]
+
+
+class CountsBody(Struct, forbid_unknown_fields=True, kw_only=True):
+    threads: Annotated[list[ExternalId], Meta(max_length=200)]
+
+
+class CommentOut(Struct, kw_only=True):
+    id: str
+    parent: str | None
+    author: str
+    html: str
+    body: str | None
+    status: str
+    created_at: str
+    edited_at: str | None
+    edited_by: str | None
+    deleted: bool
+    upvotes: int
+    downvotes: int
+    score: int
+    reply_to: str | None = None
+    replies: list[CommentOut] = []
+
+
+class ThreadOut(Struct, kw_only=True):
+    id: str
+    url: str
+    title: str
+    comment_count: int
+
+
+class PageOut(Struct, kw_only=True):
+    thread: ThreadOut
+    sort: str
+    comments: list[CommentOut]
+    next_cursor: str | None
+    total_roots: int
+    total_comments: int
+
+
+class PostedOut(Struct, kw_only=True):
+    comment: CommentOut
+    html: str
+    reader_token: str | None = None
+
+
+class VoteOut(Struct, kw_only=True):
+    id: str
+    upvotes: int
+    downvotes: int
+    score: int
+    my_vote: int
+
+
+class CountsOut(Struct, kw_only=True):
+    counts: dict[str, int]
+
+
+class ReaderOut(Struct, kw_only=True):
+    token: str
+
+
+class ReaderStateOut(Struct, kw_only=True):
+    comments: list[str]
+    votes: dict[str, int]
+
+
+class RevisionOut(Struct, kw_only=True):
+    number: int
+    body: str
+    created_at: str
+    editor: str
+
+
+class RevisionsOut(Struct, kw_only=True):
+    id: str
+    revisions: list[RevisionOut]
+
+
+class Problem(Struct, kw_only=True):
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str | None = None
+    field: str | None = None
+
+
+encoder = msgspec.json.Encoder()

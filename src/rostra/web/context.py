@@ -1,0 +1,106 @@
+"""What every handler needs: settings, the discussion service, templates and caches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import msgspec
+from jinja2 import Environment
+from starlette.requests import Request
+
+from rostra.config import Settings
+from rostra.domain.errors import N_, InvalidInput, RostraError
+from rostra.domain.models import Site
+from rostra.i18n import negotiate
+from rostra.services.discussion import Discussion
+from rostra.services.ports import Store
+from rostra.web.render import RenderCache
+
+T = TypeVar("T")
+
+READER_HEADER = "x-rostra-reader"
+
+
+class PayloadTooLarge(RostraError):
+    status = 413
+    code = "payload-too-large"
+
+
+class UnsupportedMediaType(RostraError):
+    status = 415
+    code = "unsupported-media-type"
+
+
+class MalformedRequest(RostraError):
+    status = 400
+    code = "malformed-request"
+
+
+@dataclass
+class WebContext:
+    settings: Settings
+    store: Store
+    discussion: Discussion
+    env: Environment
+    cache: RenderCache
+    sites: dict[str, tuple[float, Site | None]] = field(default_factory=dict)
+
+
+def context(request: Request) -> WebContext:
+    ctx: WebContext = request.app.state.rostra
+    return ctx
+
+
+def language(request: Request) -> str:
+    """``?lang=`` when offered, else the best match for ``Accept-Language``."""
+    settings = context(request).settings
+    asked = request.query_params.get("lang")
+    if asked in settings.languages:
+        return asked
+    return negotiate(
+        request.headers.get("accept-language"), settings.languages, settings.default_language
+    )
+
+
+def site(request: Request) -> Site:
+    return context(request).discussion.site(request.path_params["site"])
+
+
+def reader_token(request: Request) -> str | None:
+    token = request.headers.get(READER_HEADER)
+    return token.strip() if token else None
+
+
+async def read_json(request: Request, kind: type[T]) -> T:
+    """Decode a JSON body into ``kind``; precise 4xx on size, media type, encoding or shape."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/json":
+        raise UnsupportedMediaType(N_("Send the request body as application/json."))
+    limit = context(request).settings.max_request_bytes
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(N_("The request body is larger than %(limit)d bytes."), limit=limit)
+    data = bytearray()
+    async for chunk in request.stream():
+        data.extend(chunk)
+        if len(data) > limit:
+            raise PayloadTooLarge(
+                N_("The request body is larger than %(limit)d bytes."), limit=limit
+            )
+    try:
+        bytes(data).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedRequest(
+            N_("The request body is not valid UTF-8."), code="invalid-utf8"
+        ) from exc
+    try:
+        return msgspec.json.decode(bytes(data), type=kind)
+    except msgspec.ValidationError as exc:
+        raise InvalidInput(
+            N_("The request body is not valid: %(reason)s"), code="invalid-body", reason=str(exc)
+        ) from exc
+    except msgspec.DecodeError as exc:
+        raise MalformedRequest(
+            N_("The request body is not valid JSON."), code="invalid-json"
+        ) from exc

@@ -1,0 +1,1 @@
+"""Server-rendered HTML: the standalone thread page, the embed fragment and the demo site."""

@@ -1,0 +1,219 @@
+"""HTML endpoints: the embed fragment, the standalone thread page and its no-JavaScript forms."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from rostra.domain.errors import N_, NotFound, RostraError
+from rostra.domain.models import Site, ThreadPage
+from rostra.i18n import translations
+from rostra.services.discussion import PostRequest
+from rostra.web import context as web
+from rostra.web.api.comments import parse_limit, parse_sort, required_param
+from rostra.web.pages.fragments import base_url, render_thread
+from rostra.web.render import render
+from rostra.web.security import check_write_origin, cors_headers
+
+HTML = "text/html; charset=utf-8"
+READER_COOKIE = "rostra_reader"
+
+
+def _page_or_none(request: Request, site: Site, thread: str) -> ThreadPage | None:
+    ctx = web.context(request)
+    try:
+        return ctx.discussion.page(
+            site,
+            thread,
+            parse_sort(request.query_params.get("sort")),
+            request.query_params.get("cursor") or None,
+            parse_limit(request, site.settings.page_size),
+        )
+    except NotFound as exc:
+        if exc.code == "thread-not-found":
+            return None
+        raise
+
+
+def _cached_thread(request: Request, site: Site, kind: str) -> Response:
+    """Render (or reuse) the thread section; an ETag lets browsers and proxies revalidate."""
+    ctx = web.context(request)
+    thread = required_param(request, "thread")
+    lang = web.language(request)
+    q = request.query_params
+    key = (
+        kind,
+        site.slug,
+        thread,
+        q.get("sort"),
+        q.get("cursor"),
+        q.get("limit"),
+        q.get("all"),
+        lang,
+        q.get("reply"),
+    )
+    version = ctx.store.thread_version(site.id, thread)
+    version = -1 if version is None else version
+    entry = ctx.cache.get(key, version)
+    if entry is None:
+        page = _page_or_none(request, site, thread)
+        reply_to = None
+        if q.get("reply") and page is not None:
+            candidate = ctx.store.get_comment(site.id, q["reply"])
+            reply_to = candidate if candidate and not candidate.is_deleted else None
+        html = render_thread(
+            request, site, thread, page, lang, reply_to=reply_to, standalone=kind == "page"
+        )
+        if kind == "page":
+            title = page.thread.title if page and page.thread and page.thread.title else thread
+            html = render(
+                ctx.env,
+                "page.html",
+                lang,
+                title=title,
+                root=base_url(request),
+                thread_html=html,
+                canonical=None,
+                article_url=page.thread.url if page and page.thread else None,
+            )
+        entry = ctx.cache.put(key, version, html.encode("utf-8"))
+    headers = {
+        "ETag": entry.etag,
+        "Cache-Control": "public, max-age=0, must-revalidate",
+        "Vary": "Accept-Language, Origin",
+        "Content-Language": lang,
+    }
+    headers.update(cors_headers(request, site))
+    if request.headers.get("if-none-match") == entry.etag:
+        return Response(status_code=304, headers=headers)
+    return Response(entry.body, media_type=HTML, headers=headers)
+
+
+async def embed_fragment(request: Request) -> Response:
+    return _cached_thread(request, web.site(request), "fragment")
+
+
+async def standalone_page(request: Request) -> Response:
+    return _cached_thread(request, web.site(request), "page")
+
+
+def _back_to_thread(site: Site, thread: str, anchor: str, lang: str | None) -> str:
+    params = {"thread": thread}
+    if lang:
+        params["lang"] = lang
+    return f"/t/{site.slug}?{urlencode(params)}#{anchor}"
+
+
+async def _form(request: Request) -> dict[str, str]:
+    limit = web.context(request).settings.max_request_bytes
+    declared = request.headers.get("content-length", "0")
+    if declared.isdigit() and int(declared) > limit:
+        raise web.PayloadTooLarge(
+            N_("The request body is larger than %(limit)d bytes."), limit=limit
+        )
+    async with request.form(max_files=0, max_fields=20, max_part_size=limit) as form:
+        return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def _token_from_cookie(request: Request, site: Site) -> str | None:
+    return request.cookies.get(f"{READER_COOKIE}_{site.id}")
+
+
+def _set_token(response: Response, request: Request, site: Site, token: str) -> None:
+    response.set_cookie(
+        f"{READER_COOKIE}_{site.id}",
+        token,
+        max_age=400 * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path=f"/t/{site.slug}",
+    )
+
+
+async def post_form(request: Request) -> Response:
+    """The no-JavaScript comment form: post, then go back to the thread (303)."""
+    site = web.site(request)
+    ctx = web.context(request)
+    check_write_origin(request, site, ctx.settings.public_url)
+    form = await _form(request)
+    lang = web.language(request)
+    thread = form.get("thread", "")
+    token = _token_from_cookie(request, site)
+    new_token = None
+    try:
+        try:
+            author = ctx.discussion.author(site, token)
+        except RostraError:
+            token = None
+        if token is None:
+            new_token = ctx.discussion.tokens.issue(site.id)
+            author = ctx.discussion.author(site, new_token)
+        comment = ctx.discussion.post(
+            site,
+            PostRequest(
+                thread_external_id=thread,
+                body=form.get("body", ""),
+                author_name=form.get("author"),
+                email=form.get("email") or None,
+                parent_public_id=form.get("parent") or None,
+            ),
+            author,
+        )
+    except RostraError as exc:
+        if exc.code in ("site-not-found",):
+            raise
+        message = exc.translated(translations(lang).gettext)
+        html = render_thread(
+            request, site, thread, None, lang, standalone=True, error=message, form=form
+        )
+        body = render(
+            ctx.env,
+            "page.html",
+            lang,
+            title=thread,
+            root=base_url(request),
+            thread_html=html,
+            canonical=None,
+            article_url=None,
+        )
+        return Response(body, status_code=exc.status, media_type=HTML)
+    response = RedirectResponse(
+        _back_to_thread(site, thread, f"c-{comment.public_id}", request.query_params.get("lang")),
+        status_code=303,
+    )
+    if new_token:
+        _set_token(response, request, site, new_token)
+    return response
+
+
+async def vote_form(request: Request) -> Response:
+    """The no-JavaScript vote buttons."""
+    site = web.site(request)
+    ctx = web.context(request)
+    check_write_origin(request, site, ctx.settings.public_url)
+    form = await _form(request)
+    token = _token_from_cookie(request, site)
+    response_token = None
+    if token is None:
+        token = response_token = ctx.discussion.tokens.issue(site.id)
+    voter = ctx.discussion.author(site, token)
+    value = form.get("value", "")
+    comment_id = form.get("comment", "")
+    comment = ctx.discussion.comment(site, comment_id)
+    thread = ctx.store.get_thread_by_id(comment.thread_id)
+    if thread is None:
+        raise NotFound(N_("This thread does not exist."), code="thread-not-found")
+    _, votes = ctx.discussion.reader_state(site, thread.external_id, voter)
+    number = int(value) if value in ("1", "-1") else 0
+    if votes.get(comment_id) == number:
+        number = 0  # pressing the same button again takes the vote back
+    ctx.discussion.vote(site, comment_id, number, voter)
+    response = RedirectResponse(
+        _back_to_thread(site, thread.external_id, f"c-{comment_id}", None), status_code=303
+    )
+    if response_token:
+        _set_token(response, request, site, response_token)
+    return response

@@ -1,0 +1,46 @@
+"""The one route table, grouped by who may call each route.
+
+Public routes read; reader routes change things and need an allowed origin (and, for edits,
+deletes and votes, a reader token). Moderator and admin groups arrive with moderation.
+"""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from rostra.web.api import comments as api
+from rostra.web.api.openapi import openapi_document
+from rostra.web.pages import demo, threads
+from rostra.web.preflight import preflight
+
+API = "/api/v1/sites/{site}"
+
+PUBLIC: list[BaseRoute] = [
+    Route("/healthz", demo.health, methods=["GET"]),
+    Route("/api/v1/openapi.json", openapi_document, methods=["GET"]),
+    Route(f"{API}/comments", api.list_comments, methods=["GET"]),
+    Route(API + "/comments/{comment}", api.get_comment, methods=["GET"]),
+    Route(API + "/comments/{comment}/revisions", api.revisions, methods=["GET"]),
+    Route(f"{API}/counts", api.counts, methods=["GET", "POST"]),
+    Route("/embed/{site}/thread", threads.embed_fragment, methods=["GET"]),
+    Route("/t/{site}", threads.standalone_page, methods=["GET"]),
+    Route("/", demo.index, methods=["GET"]),
+    Route("/demo/{article}", demo.article, methods=["GET"]),
+    Mount("/static", app=StaticFiles(packages=[("rostra.web", "static")]), name="static"),
+]
+
+READER: list[BaseRoute] = [
+    Route(f"{API}/comments", api.create_comment, methods=["POST"]),
+    Route(API + "/comments/{comment}", api.edit_comment, methods=["PATCH"]),
+    Route(API + "/comments/{comment}", api.delete_comment, methods=["DELETE"]),
+    Route(API + "/comments/{comment}/vote", api.vote, methods=["PUT"]),
+    Route(f"{API}/readers", api.new_reader, methods=["POST"]),
+    Route(f"{API}/me", api.reader_state, methods=["GET"]),
+    Route("/t/{site}/post", threads.post_form, methods=["POST"]),
+    Route("/t/{site}/vote", threads.vote_form, methods=["POST"]),
+    # CORS preflight for every API path a host page may call.
+    Route(API + "/{path:path}", preflight, methods=["OPTIONS"]),
+]
+
+ROUTES: list[BaseRoute] = [*PUBLIC, *READER]

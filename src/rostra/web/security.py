@@ -1,0 +1,105 @@
+"""Who is asking and from where: client addresses behind trusted proxies, origins, CORS."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+
+from rostra.domain.errors import N_, Forbidden
+from rostra.domain.models import Site
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def client_ip(request: Request, trusted: Sequence[Network]) -> str:
+    """The client's address. ``X-Forwarded-For`` counts only when the peer is a trusted proxy.
+
+    Walking the header from the right and skipping trusted hops means a client cannot spoof its
+    address by sending its own ``X-Forwarded-For``: only what our proxies appended is believed.
+    """
+    peer = request.client.host if request.client else ""
+    if not trusted or not _is_trusted(peer, trusted):
+        return peer
+    forwarded = request.headers.get("x-forwarded-for", "")
+    hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _valid_ip(hop):
+            break
+        if not _is_trusted(hop, trusted):
+            return hop
+    return hops[0] if hops and _valid_ip(hops[0]) else peer
+
+
+def _valid_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_trusted(address: str, trusted: Sequence[Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in trusted)
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of a URL, lower-cased; empty when it has none."""
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def request_origin(request: Request) -> str:
+    """The browser's ``Origin`` header, or the origin of ``Referer`` when Origin is absent."""
+    origin = request.headers.get("origin")
+    if origin and origin != "null":
+        return origin.lower().rstrip("/")
+    referer = request.headers.get("referer")
+    return origin_of(referer) if referer else ""
+
+
+def own_origin(request: Request, public_url: str) -> str:
+    return origin_of(public_url) if public_url else f"{request.url.scheme}://{request.url.netloc}"
+
+
+def check_write_origin(request: Request, site: Site, public_url: str) -> None:
+    """Refuse a state-changing request that a browser sent from a page the site did not allow.
+
+    Browsers always send ``Origin`` on cross-origin and on POST requests, and a page cannot forge
+    it; this check (with JSON-only bodies, which force a CORS preflight) is our CSRF defence, and
+    it needs no per-page token, so cached host pages keep working.
+    """
+    origin = request_origin(request)
+    if not origin:
+        # Not a browser (a server-side integration or a command-line client): no CSRF risk,
+        # since such a caller cannot borrow a victim's ambient credentials.
+        if request.headers.get("sec-fetch-site") not in (None, "none", "same-origin"):
+            raise Forbidden(
+                N_("This request comes from a page that is not allowed."), code="origin-not-allowed"
+            )
+        return
+    if origin == own_origin(request, public_url) or site.allows_origin(origin):
+        return
+    raise Forbidden(
+        N_("Pages at %(origin)s may not post to this site."),
+        code="origin-not-allowed",
+        origin=origin[:200],
+    )
+
+
+def cors_headers(request: Request, site: Site | None) -> dict[str, str]:
+    origin = request.headers.get("origin", "").lower().rstrip("/")
+    if not origin or site is None or not site.allows_origin(origin):
+        return {}
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Vary": "Origin",
+    }
