@@ -76,6 +76,8 @@ class TooManyRequests(RostraError):
     status = 429
     code = "rate-limited"
 
-    def __init__(self, message_id: str, *, retry_after: int = 60, **params: object) -> None:
-        super().__init__(message_id, **params)
+    def __init__(
+        self, message_id: str, *, retry_after: int = 60, code: str | None = None, **params: object
+    ) -> None:
+        super().__init__(message_id, code=code, **params)  # type: ignore[arg-type]
         self.retry_after = retry_after

@@ -27,7 +27,7 @@ def _markdown() -> MarkdownIt:
     # Headings, rules and images don't belong in a comment; their syntax stays as plain text.
     md.disable(["heading", "lheading", "hr", "image", "html_block", "html_inline"])
     # Make links safe in the parser too (defence in depth before the sanitiser runs).
-    md.validateLink = _is_allowed_link
+    md.validateLink = _is_allowed_link  # type: ignore[method-assign]
     return md
 
 
