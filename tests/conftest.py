@@ -79,9 +79,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
 
 @pytest.fixture
 def store(db_url: str) -> Iterator[SqlStore]:
-    engines = create_engines(db_url)
-    yield SqlStore(engines)
-    engines.dispose()
+    store_ = SqlStore(create_engines(db_url))
+    yield store_
+    store_.close()
 
 
 @dataclass

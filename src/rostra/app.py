@@ -17,6 +17,7 @@ from rostra.services.discussion import Discussion
 from rostra.services.tokens import ReaderTokens, Signer
 from rostra.storage.database import create_engines
 from rostra.storage.repository import SqlStore
+from rostra.web.cached import FastReads
 from rostra.web.context import WebContext
 from rostra.web.problems import (
     http_error_handler,
@@ -48,7 +49,7 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None) -> ASGIApp:
     settings = settings or load_settings()
     engines = create_engines(settings.database_url)
     store = SqlStore(engines)
@@ -65,7 +66,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         yield
-        engines.dispose()
+        store.close()
 
     app = Starlette(
         debug=False,
@@ -80,4 +81,4 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.rostra = ctx
     logging.getLogger("rostra").setLevel(logging.INFO)
-    return app
+    return FastReads(app, ctx)

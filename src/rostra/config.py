@@ -37,6 +37,7 @@ class Settings:
     max_request_bytes: int = 65_536
     render_cache_entries: int = 2_000
     render_cache_seconds: int = 60
+    site_cache_seconds: int = 5
     access_log: bool = False
     redis_url: str = ""
 

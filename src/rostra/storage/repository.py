@@ -24,6 +24,7 @@ from rostra.domain.models import (
 from rostra.services.ports import NewComment, RootCursor
 from rostra.storage.database import Engines
 from rostra.storage.tables import comments, revisions, sites, threads, votes
+from rostra.storage.versions import QueryVersionProbe, SqliteVersionProbe, version_probe
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -90,6 +91,7 @@ class SqlStore:
 
     def __init__(self, engines: Engines) -> None:
         self.engines = engines
+        self._versions: SqliteVersionProbe | QueryVersionProbe | None = None
 
     # -- reads ----------------------------------------------------------------------------
     @contextmanager
@@ -112,12 +114,14 @@ class SqlStore:
         return _thread(row) if row else None
 
     def thread_version(self, site_id: int, external_id: str) -> int | None:
-        query = select(threads.c.version).where(
-            threads.c.site_id == site_id, threads.c.external_id == external_id
-        )
-        with self._read() as conn:
-            value = conn.execute(query).scalar()
-        return int(value) if value is not None else None
+        if self._versions is None:
+            self._versions = version_probe(self.engines.read)
+        return self._versions.version(site_id, external_id)
+
+    def close(self) -> None:
+        if self._versions is not None:
+            self._versions.close()
+        self.engines.dispose()
 
     def get_comment(self, site_id: int, public_id: str) -> Comment | None:
         with self._read() as conn:

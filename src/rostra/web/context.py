@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TypeVar
 
 import msgspec
@@ -44,7 +46,7 @@ class WebContext:
     discussion: Discussion
     env: Environment
     cache: RenderCache
-    sites: dict[str, tuple[float, Site | None]] = field(default_factory=dict)
+    sites: dict[str, tuple[float, Site]] = field(default_factory=dict)
 
 
 def context(request: Request) -> WebContext:
@@ -54,17 +56,45 @@ def context(request: Request) -> WebContext:
 
 def language(request: Request) -> str:
     """``?lang=`` when offered, else the best match for ``Accept-Language``."""
-    settings = context(request).settings
-    asked = request.query_params.get("lang")
-    if asked in settings.languages:
-        return asked
-    return negotiate(
-        request.headers.get("accept-language"), settings.languages, settings.default_language
+    return pick_language(
+        context(request).settings,
+        request.query_params.get("lang"),
+        request.headers.get("accept-language"),
     )
 
 
+def pick_language(settings: Settings, asked: str | None, accept: str | None) -> str:
+    if asked is not None and asked in settings.languages:
+        return asked
+    return _negotiate(accept, settings.languages, settings.default_language)
+
+
+@lru_cache(maxsize=512)
+def _negotiate(accept: str | None, offered: tuple[str, ...], default: str) -> str:
+    return negotiate(accept, offered, default)
+
+
+def fresh_site(ctx: WebContext, slug: str) -> Site | None:
+    """The cached site for ``slug`` while it is fresh, else None (no I/O)."""
+    cached = ctx.sites.get(slug)
+    if cached is None or time.monotonic() - cached[0] >= ctx.settings.site_cache_seconds:
+        return None
+    return cached[1]
+
+
 def site(request: Request) -> Site:
-    return context(request).discussion.site(request.path_params["site"])
+    """The site named in the path. Sites change rarely: each worker keeps them a few seconds."""
+    ctx = context(request)
+    slug = request.path_params["site"]
+    now = time.monotonic()
+    cached = fresh_site(ctx, slug)
+    if cached is not None:
+        return cached
+    found = ctx.discussion.site(slug)  # raises NotFound for an unknown site
+    if len(ctx.sites) > 1000:
+        ctx.sites.clear()
+    ctx.sites[slug] = (now, found)
+    return found
 
 
 def reader_token(request: Request) -> str | None:

@@ -73,6 +73,9 @@ class CachedRender:
     created: float
     body: bytes
     etag: str
+    media_type: str
+    # Response headers that never change for this entry, encoded once (see FastReads).
+    raw_headers: list[tuple[bytes, bytes]] | None = None
 
 
 class RenderCache:
@@ -98,9 +101,16 @@ class RenderCache:
         self._entries.move_to_end(key)
         return entry
 
-    def put(self, key: tuple[Any, ...], version: int, body: bytes) -> CachedRender:
+    def peek(self, key: tuple[Any, ...]) -> CachedRender | None:
+        """The entry for ``key`` if it is young enough; the caller checks its version."""
+        entry = self._entries.get(key)
+        if entry is None or time.monotonic() - entry.created > self._max_age:
+            return None
+        return entry
+
+    def put(self, key: tuple[Any, ...], version: int, body: bytes, media_type: str) -> CachedRender:
         etag = '"' + blake2b(body, digest_size=12).hexdigest() + '"'
-        entry = CachedRender(version, time.monotonic(), body, etag)
+        entry = CachedRender(version, time.monotonic(), body, etag, media_type)
         self._entries[key] = entry
         self._entries.move_to_end(key)
         while len(self._entries) > self._max_entries:

@@ -13,6 +13,7 @@ from rostra.services.discussion import PostRequest
 from rostra.web import context as web
 from rostra.web.api import schemas as s
 from rostra.web.pages.fragments import render_comment
+from rostra.web.cached import cached_thread_response
 from rostra.web.security import check_write_origin, cors_headers
 
 JSON = "application/json"
@@ -114,14 +115,16 @@ def required_param(request: Request, name: str) -> str:
 async def list_comments(request: Request) -> Response:
     site = web.site(request)
     ctx = web.context(request)
-    page = ctx.discussion.page(
-        site,
-        required_param(request, "thread"),
-        parse_sort(request.query_params.get("sort")),
-        request.query_params.get("cursor") or None,
-        parse_limit(request, site.settings.page_size),
-    )
-    return _json(request, page_out(page), site=site)
+    thread = required_param(request, "thread")
+    sort = parse_sort(request.query_params.get("sort"))
+    limit = parse_limit(request, site.settings.page_size)
+    cursor = request.query_params.get("cursor") or None
+
+    def build() -> bytes:
+        page = ctx.discussion.page(site, thread, sort, cursor, limit)
+        return s.encoder.encode(page_out(page))
+
+    return cached_thread_response(request, site, thread, "json", JSON, build)
 
 
 async def create_comment(request: Request) -> Response:

@@ -13,9 +13,10 @@ from rostra.i18n import translations
 from rostra.services.discussion import PostRequest
 from rostra.web import context as web
 from rostra.web.api.comments import parse_limit, parse_sort, required_param
+from rostra.web.cached import cached_thread_response
 from rostra.web.pages.fragments import base_url, render_thread
 from rostra.web.render import render
-from rostra.web.security import check_write_origin, cors_headers
+from rostra.web.security import check_write_origin
 
 HTML = "text/html; charset=utf-8"
 READER_COOKIE = "rostra_reader"
@@ -38,30 +39,17 @@ def _page_or_none(request: Request, site: Site, thread: str) -> ThreadPage | Non
 
 
 def _cached_thread(request: Request, site: Site, kind: str) -> Response:
-    """Render (or reuse) the thread section; an ETag lets browsers and proxies revalidate."""
+    """Render (or reuse) the thread section or the whole standalone page."""
     ctx = web.context(request)
     thread = required_param(request, "thread")
     lang = web.language(request)
-    q = request.query_params
-    key = (
-        kind,
-        site.slug,
-        thread,
-        q.get("sort"),
-        q.get("cursor"),
-        q.get("limit"),
-        q.get("all"),
-        lang,
-        q.get("reply"),
-    )
-    version = ctx.store.thread_version(site.id, thread)
-    version = -1 if version is None else version
-    entry = ctx.cache.get(key, version)
-    if entry is None:
+
+    def build() -> bytes:
         page = _page_or_none(request, site, thread)
         reply_to = None
-        if q.get("reply") and page is not None:
-            candidate = ctx.store.get_comment(site.id, q["reply"])
+        reply = request.query_params.get("reply")
+        if reply and page is not None:
+            candidate = ctx.store.get_comment(site.id, reply)
             reply_to = candidate if candidate and not candidate.is_deleted else None
         html = render_thread(
             request, site, thread, page, lang, reply_to=reply_to, standalone=kind == "page"
@@ -78,17 +66,9 @@ def _cached_thread(request: Request, site: Site, kind: str) -> Response:
                 canonical=None,
                 article_url=page.thread.url if page and page.thread else None,
             )
-        entry = ctx.cache.put(key, version, html.encode("utf-8"))
-    headers = {
-        "ETag": entry.etag,
-        "Cache-Control": "public, max-age=0, must-revalidate",
-        "Vary": "Accept-Language, Origin",
-        "Content-Language": lang,
-    }
-    headers.update(cors_headers(request, site))
-    if request.headers.get("if-none-match") == entry.etag:
-        return Response(status_code=304, headers=headers)
-    return Response(entry.body, media_type=HTML, headers=headers)
+        return html.encode("utf-8")
+
+    return cached_thread_response(request, site, thread, kind, HTML, build)
 
 
 async def embed_fragment(request: Request) -> Response:

@@ -1,0 +1,141 @@
+"""Serve thread reads from the render cache, revalidated by the thread's version.
+
+A thread's version changes in the same transaction as any change to what it shows, so one
+indexed lookup (or none, on SQLite, while nothing was written) tells whether a cached rendering
+is still right, in every worker and on every machine. Browsers and proxies revalidate with the
+ETag and get 304 when nothing changed.
+
+``FastReads`` answers cache hits before the framework runs: on a busy article, nearly every
+request is one, and skipping routing, request objects and middleware is most of the cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from rostra.domain.models import Site
+from rostra.web import context as web
+from rostra.web.render import CachedRender
+
+# Query parameters that change what a thread read returns; everything else is ignored.
+_VARYING = ("sort", "cursor", "limit", "all", "reply")
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+
+
+def _key(kind: str, site: Site, thread: str, lang: str, q: Mapping[str, str]) -> tuple[Any, ...]:
+    return (kind, site.id, site.settings, thread, lang, *(q.get(name) for name in _VARYING))
+
+
+def _headers(entry: CachedRender, lang: str, site: Site, origin: str | None) -> dict[str, str]:
+    headers = {
+        "ETag": entry.etag,
+        "Cache-Control": "public, max-age=0, must-revalidate",
+        "Vary": "Accept-Language, Origin",
+        "Content-Language": lang,
+    }
+    if origin:
+        normal = origin.lower().rstrip("/")
+        if site.allows_origin(normal):
+            headers["Access-Control-Allow-Origin"] = normal
+    return headers
+
+
+def cached_thread_response(
+    request: Request,
+    site: Site,
+    thread: str,
+    kind: str,
+    media_type: str,
+    build: Callable[[], bytes],
+) -> Response:
+    ctx = web.context(request)
+    lang = web.language(request)
+    key = _key(kind, site, thread, lang, request.query_params)
+    version = ctx.store.thread_version(site.id, thread)
+    version = -1 if version is None else version
+    entry = ctx.cache.get(key, version)
+    if entry is None:
+        entry = ctx.cache.put(key, version, build(), media_type)
+    headers = _headers(entry, lang, site, request.headers.get("origin"))
+    if request.headers.get("if-none-match") == entry.etag:
+        return Response(status_code=304, headers=headers)
+    return Response(entry.body, media_type=media_type, headers=headers)
+
+
+class FastReads:
+    """ASGI wrapper that serves cached thread reads without entering Starlette."""
+
+    def __init__(self, app: ASGIApp, ctx: web.WebContext) -> None:
+        self.app = app
+        self.ctx = ctx
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            hit = self._lookup(scope)
+            if hit is not None:
+                status, headers, body = hit
+                await send({"type": "http.response.start", "status": status, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+    def _lookup(self, scope: Scope) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+        path: str = scope["path"]
+        if path.startswith("/api/v1/sites/") and path.endswith("/comments"):
+            kind, slug = "json", path[14:-9]
+        elif path.startswith("/embed/") and path.endswith("/thread"):
+            kind, slug = "fragment", path[7:-7]
+        elif path.startswith("/t/"):
+            kind, slug = "page", path[3:]
+        else:
+            return None
+        site = web.fresh_site(self.ctx, slug)
+        if site is None:
+            return None
+        query = dict(parse_qsl(scope["query_string"].decode("latin-1")))
+        thread = query.get("thread")
+        if not thread:
+            return None
+        request_headers = dict(scope["headers"])
+        lang = web.pick_language(
+            self.ctx.settings, query.get("lang"), _text(request_headers.get(b"accept-language"))
+        )
+        key = _key(kind, site, thread, lang, query)
+        entry = self.ctx.cache.peek(key)
+        if entry is None:
+            return None
+        if self.ctx.store.thread_version(site.id, thread) != entry.version:
+            return None
+        if entry.raw_headers is None:
+            fixed = _headers(entry, lang, site, None)
+            fixed.update(SECURITY_HEADERS)
+            entry.raw_headers = _raw(fixed)
+        headers = list(entry.raw_headers)
+        origin = request_headers.get(b"origin")
+        if origin is not None:
+            normal = origin.decode("latin-1").lower().rstrip("/")
+            if site.allows_origin(normal):
+                headers.append((b"access-control-allow-origin", normal.encode("latin-1")))
+        if _text(request_headers.get(b"if-none-match")) == entry.etag:
+            return 304, headers, b""
+        headers.append((b"content-type", entry.media_type.encode("latin-1")))
+        headers.append((b"content-length", str(len(entry.body)).encode("latin-1")))
+        return 200, headers, entry.body
+
+
+def _text(value: bytes | None) -> str | None:
+    return value.decode("latin-1") if value is not None else None
+
+
+def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
