@@ -226,7 +226,7 @@ class SqlStore:
     @contextmanager
     def write(self) -> Iterator[SqlWriteTransaction]:
         try:
-            with self.engines.write.begin() as conn:
+            with self.engines.writing(), self.engines.write.begin() as conn:
                 yield SqlWriteTransaction(conn)
         except IntegrityError as exc:
             raise Conflict(
@@ -246,7 +246,7 @@ class SqlStore:
             "created_at": datetime.now(UTC),
         }
         try:
-            with self.engines.write.begin() as conn:
+            with self.engines.writing(), self.engines.write.begin() as conn:
                 conn.execute(sites.insert().values(**values))
         except IntegrityError as exc:
             raise Conflict(
@@ -271,7 +271,7 @@ class SqlStore:
             SiteSettings.from_mapping(settings)
             values["settings"] = json.dumps(settings, sort_keys=True)
         if values:
-            with self.engines.write.begin() as conn:
+            with self.engines.writing(), self.engines.write.begin() as conn:
                 conn.execute(update(sites).where(sites.c.id == site.id).values(**values))
         updated = self.get_site(slug)
         assert updated is not None
