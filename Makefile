@@ -46,7 +46,7 @@ bench: $(VENV)/.installed
 
 ## translations: extract messages and compile catalogues
 translations: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -o src/rostra/locale/rostra.pot --no-location --sort-output src/rostra
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -o src/rostra/locale/rostra.pot --no-location --sort-output src/rostra
 	$(BIN)/pybabel update -i src/rostra/locale/rostra.pot -d src/rostra/locale -D rostra --no-fuzzy-matching
 	$(BIN)/pybabel compile -d src/rostra/locale -D rostra --statistics
 
