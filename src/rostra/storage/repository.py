@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, or_, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from rostra.domain.errors import N_, Conflict, NotFound
@@ -84,6 +84,35 @@ def _comment(row: Row[Any]) -> Comment:
 
 
 _COMMENT_COLUMNS = [c for c in comments.c if c.name not in ("email_hash", "client_nonce")]
+
+# Statements on the hot paths are built once; per call only parameters change. Building
+# SQLAlchemy expressions per call cost more than running them on SQLite.
+_THREAD_BY_KEY = select(threads).where(
+    threads.c.site_id == bindparam("b_site"), threads.c.external_id == bindparam("b_external")
+)
+_COMMENT_BY_PUBLIC_ID = (
+    select(*_COMMENT_COLUMNS)
+    .join(threads, threads.c.id == comments.c.thread_id)
+    .where(comments.c.public_id == bindparam("b_public"), threads.c.site_id == bindparam("b_site"))
+)
+_COMMENT_BY_ID = select(*_COMMENT_COLUMNS).where(comments.c.id == bindparam("b_id"))
+_NONCE_USED = select(comments.c.id).where(
+    comments.c.thread_id == bindparam("b_thread"), comments.c.client_nonce == bindparam("b_nonce")
+)
+_INSERT_COMMENT = comments.insert()
+_COUNT_REPLY = (
+    update(comments)
+    .where(comments.c.id == bindparam("b_id"))
+    .values(reply_count=comments.c.reply_count + 1)
+)
+_TOUCH_THREAD = (
+    update(threads)
+    .where(threads.c.id == bindparam("b_id"))
+    .values(
+        version=threads.c.version + 1,
+        comment_count=threads.c.comment_count + bindparam("b_delta"),
+    )
+)
 
 
 class SqlStore:
@@ -323,46 +352,61 @@ class SqlWriteTransaction:
         return _get_comment(self.conn, site_id, public_id)
 
     def nonce_used(self, thread_id: int, nonce: str) -> bool:
-        c = comments.c
-        query = select(c.id).where(c.thread_id == thread_id, c.client_nonce == nonce)
-        return self.conn.execute(query).first() is not None
+        found = self.conn.execute(_NONCE_USED, {"b_thread": thread_id, "b_nonce": nonce})
+        return found.first() is not None
 
     def insert_comment(self, new: NewComment) -> Comment:
         parent = new.parent
         root_id = None if parent is None else (parent.root_id or parent.id)
         depth = 0 if parent is None else parent.depth + 1
         result = self.conn.execute(
-            comments.insert().values(
-                public_id=new.public_id,
-                thread_id=new.thread_id,
-                parent_id=parent.id if parent else None,
-                root_id=root_id,
-                depth=depth,
-                author_name=new.author_name,
-                reader_key=new.reader_key,
-                account_id=new.account_id,
-                email_hash=new.email_hash,
-                body=new.body,
-                html=new.html,
-                status=new.status.value,
-                language=new.language,
-                created_at=new.created_at,
-                upvotes=0,
-                downvotes=0,
-                score=0,
-                reply_count=0,
-                client_nonce=new.client_nonce,
-            )
+            _INSERT_COMMENT,
+            {
+                "public_id": new.public_id,
+                "thread_id": new.thread_id,
+                "parent_id": parent.id if parent else None,
+                "root_id": root_id,
+                "depth": depth,
+                "author_name": new.author_name,
+                "reader_key": new.reader_key,
+                "account_id": new.account_id,
+                "email_hash": new.email_hash,
+                "body": new.body,
+                "html": new.html,
+                "status": new.status.value,
+                "language": new.language,
+                "created_at": new.created_at,
+                "upvotes": 0,
+                "downvotes": 0,
+                "score": 0,
+                "reply_count": 0,
+                "client_nonce": new.client_nonce,
+            },
         )
         if parent is not None:
-            self.conn.execute(
-                update(comments)
-                .where(comments.c.id == parent.id)
-                .values(reply_count=comments.c.reply_count + 1)
-            )
-        new_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
-        row = self.conn.execute(select(*_COMMENT_COLUMNS).where(comments.c.id == new_id)).one()
-        return _comment(row)
+            self.conn.execute(_COUNT_REPLY, {"b_id": parent.id})
+        return Comment(
+            id=int(result.inserted_primary_key[0]),  # type: ignore[index]
+            public_id=new.public_id,
+            thread_id=new.thread_id,
+            parent_id=parent.id if parent else None,
+            root_id=root_id,
+            depth=depth,
+            author_name=new.author_name,
+            reader_key=new.reader_key,
+            account_id=new.account_id,
+            body=new.body,
+            html=new.html,
+            status=new.status,
+            created_at=new.created_at,
+            edited_at=None,
+            edited_by=None,
+            deleted_at=None,
+            upvotes=0,
+            downvotes=0,
+            reply_count=0,
+            language=new.language,
+        )
 
     def update_body(
         self, comment: Comment, body: str, html: str, editor: str, now: datetime
@@ -445,29 +489,17 @@ class SqlWriteTransaction:
         return previous
 
     def touch_thread(self, thread_id: int, count_delta: int) -> None:
-        t = threads.c
-        self.conn.execute(
-            update(threads)
-            .where(t.id == thread_id)
-            .values(version=t.version + 1, comment_count=t.comment_count + count_delta)
-        )
+        self.conn.execute(_TOUCH_THREAD, {"b_id": thread_id, "b_delta": count_delta})
 
     def _reload(self, comment_id: int) -> Comment:
-        row = self.conn.execute(select(*_COMMENT_COLUMNS).where(comments.c.id == comment_id)).one()
-        return _comment(row)
+        return _comment(self.conn.execute(_COMMENT_BY_ID, {"b_id": comment_id}).one())
 
 
 def _get_thread(conn: Connection, site_id: int, external_id: str) -> Thread | None:
-    row = conn.execute(
-        select(threads).where(threads.c.site_id == site_id, threads.c.external_id == external_id)
-    ).first()
+    row = conn.execute(_THREAD_BY_KEY, {"b_site": site_id, "b_external": external_id}).first()
     return _thread(row) if row else None
 
 
 def _get_comment(conn: Connection, site_id: int, public_id: str) -> Comment | None:
-    row = conn.execute(
-        select(*_COMMENT_COLUMNS)
-        .join(threads, threads.c.id == comments.c.thread_id)
-        .where(comments.c.public_id == public_id, threads.c.site_id == site_id)
-    ).first()
+    row = conn.execute(_COMMENT_BY_PUBLIC_ID, {"b_public": public_id, "b_site": site_id}).first()
     return _comment(row) if row else None
