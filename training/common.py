@@ -54,7 +54,11 @@ def assign_split(r: dict[str, Any]) -> str:
         return "transfer"
     u = _u(r["source"] + "\x00" + r["text"])
     if r["source"] == "rostra_written":
-        return "test" if u < WRITTEN_TEST_FRAC else ("dev" if u < WRITTEN_TEST_FRAC + 0.15 else "train")
+        return (
+            "test"
+            if u < WRITTEN_TEST_FRAC
+            else ("dev" if u < WRITTEN_TEST_FRAC + 0.15 else "train")
+        )
     if u < TEST_FRAC:
         return "test"
     if u < TEST_FRAC + DEV_FRAC:

@@ -96,8 +96,10 @@ def category_labels(r: dict[str, Any], lex: dict[str, int]) -> dict[str, int | N
         lab["threat"] = 0 if label.endswith("PROFANITY") or label.endswith("INSULT") else None
     elif src == "toldbr":
         counts = {k: int(v) for k, v in _TOLD_RE.findall(label) if k != "flagged_by"}
+
         def tri(v: int) -> int | None:
             return 1 if v >= 2 else (0 if v == 0 else None)
+
         lab["insult"] = tri(counts.get("insult", 0))
         lab["profanity"] = tri(counts.get("obscene", 0))
         ident = max(counts.get(k, 0) for k in ("homophobia", "racism", "misogyny", "xenophobia"))
@@ -108,8 +110,9 @@ def category_labels(r: dict[str, Any], lex: dict[str, int]) -> dict[str, int | N
         lab["threat"] = 0
     elif src == "korean_hate_speech":
         hate, bias = label.split(";bias=")
-        lab["identity_attack"] = 1 if (hate == "hate" and bias != "none") else (
-            0 if bias == "none" else None)
+        lab["identity_attack"] = (
+            1 if (hate == "hate" and bias != "none") else (0 if bias == "none" else None)
+        )
     elif src == "rostra_written":
         cat = label.split(":", 1)[1]
         for c in CATEGORIES:
@@ -148,14 +151,20 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("data_dir", nargs="?", type=Path, default=common.DEFAULT_DATA)
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--n-bits", type=int, default=20)
     ap.add_argument("--c-char", type=float, default=8.0)
     ap.add_argument("--c-use", type=float, default=4.0)
-    ap.add_argument("--exclude-source", action="append", default=[],
-                    help="leave a whole source out of training (transfer experiments)")
+    ap.add_argument(
+        "--exclude-source",
+        action="append",
+        default=[],
+        help="leave a whole source out of training (transfer experiments)",
+    )
     args = ap.parse_args(argv)
     np.random.seed(SEED)
     t0 = time.time()
@@ -175,11 +184,15 @@ def main(argv: list[str] | None = None) -> int:
     # ---- char n-gram model
     Xc_tr = char_matrix([r["text"] for r in train], args.n_bits)
     Xc_dv = char_matrix([r["text"] for r in dev], args.n_bits)
-    print(f"char features {time.time()-t0:.0f}s", flush=True)
+    print(f"char features {time.time() - t0:.0f}s", flush=True)
     char = LogisticRegression(C=args.c_char, solver="liblinear", max_iter=200, random_state=SEED)
     char.fit(Xc_tr, y_tr, sample_weight=w_tr)
     zc_dv = char.decision_function(Xc_dv)
-    print(f"char AUC dev {roc_auc_score(y_dv, zc_dv, sample_weight=w_dv):.4f} ({time.time()-t0:.0f}s)", flush=True)
+    print(
+        f"char AUC dev {roc_auc_score(y_dv, zc_dv, sample_weight=w_dv):.4f}"
+        f" ({time.time() - t0:.0f}s)",
+        flush=True,
+    )
 
     # ---- sentence-encoder model
     E_tr = common.embed([r["text"] for r in train])
@@ -192,22 +205,30 @@ def main(argv: list[str] | None = None) -> int:
     # ---- stacker and char-only calibration, on dev
     S_dv = np.stack([zc_dv, zu_dv], axis=1)
     stack = LogisticRegression(C=1.0, random_state=SEED).fit(S_dv, y_dv, sample_weight=w_dv)
-    calib = LogisticRegression(C=1.0, random_state=SEED).fit(zc_dv[:, None], y_dv, sample_weight=w_dv)
+    calib = LogisticRegression(C=1.0, random_state=SEED).fit(
+        zc_dv[:, None], y_dv, sample_weight=w_dv
+    )
     p_dv = stack.predict_proba(S_dv)[:, 1]
     pc_dv = calib.predict_proba(zc_dv[:, None])[:, 1]
-    print(f"stack AUC dev {roc_auc_score(y_dv, p_dv, sample_weight=w_dv):.4f}; coef {stack.coef_}", flush=True)
+    print(
+        f"stack AUC dev {roc_auc_score(y_dv, p_dv, sample_weight=w_dv):.4f}; coef {stack.coef_}",
+        flush=True,
+    )
     thr = pick_threshold(y_dv, p_dv, w_dv, TARGET_RECALL)
     thr_c = pick_threshold(y_dv, pc_dv, w_dv, TARGET_RECALL)
     held_civil = float(np.average(p_dv[y_dv == 0] >= thr, weights=w_dv[y_dv == 0]))
-    print(f"threshold {thr:.3f} (char-only {thr_c:.3f}); dev civil held {held_civil:.3f}", flush=True)
+    print(
+        f"threshold {thr:.3f} (char-only {thr_c:.3f}); dev civil held {held_civil:.3f}", flush=True
+    )
 
     # ---- category heads: P(category | toxic) on [embedding, lexicon]
     hc = [r for r in rows if r["source"] == "hatecheck_en"]
     cat_pool = [r for r in train if r["toxic"] == 1] + [r for r in hc if r["toxic"] == 1]
     lex = [lexicon_hits(r["text"]) for r in cat_pool]
     labels = [category_labels(r, lx) for r, lx in zip(cat_pool, lex, strict=True)]
-    F_cat = np.hstack([common.embed([r["text"] for r in cat_pool]),
-                       lex_matrix([r["text"] for r in cat_pool])])
+    F_cat = np.hstack(
+        [common.embed([r["text"] for r in cat_pool]), lex_matrix([r["text"] for r in cat_pool])]
+    )
     cat_W = np.zeros((len(CATEGORIES), F_cat.shape[1]), dtype=np.float32)
     cat_b = np.zeros(len(CATEGORIES), dtype=np.float32)
     for k, c in enumerate(CATEGORIES):
@@ -221,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
 
     meta = {
         "name": "rostra-toxicity-v1",
-        "trained": "train split of " + ", ".join(sorted({r['source'] for r in train})),
+        "trained": "train split of " + ", ".join(sorted({r["source"] for r in train})),
         "held_out_sources": list(common.HELD_OUT_SOURCES) + list(args.exclude_source),
         "n_bits": args.n_bits,
         "char_orders": [2, 3, 4, 5],
@@ -247,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         cat_W=cat_W,
         cat_b=cat_b,
     )
-    print(f"wrote {args.out} ({args.out.stat().st_size/1e6:.1f} MB) in {time.time()-t0:.0f}s")
+    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB) in {time.time() - t0:.0f}s")
     return 0
 
 

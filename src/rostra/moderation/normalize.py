@@ -188,8 +188,6 @@ _AMBIGUOUS: Final[frozenset[str]] = (
     | frozenset(k for k in _LAT_TO_CYR if k.isalpha())
 )
 
-_WORD_RE: Final = re.compile(r"\S+")
-
 
 def _script(ch: str) -> str:
     o = ord(ch)
@@ -228,6 +226,11 @@ def _fix_word(word: str) -> str:
     return "".join(_CYR_TO_LAT.get(c, _GRK_TO_LAT.get(c, c)) for c in word)
 
 
+_NON_LATIN_LOOKALIKE_RE: Final = re.compile("[\u0370-\u03ff\u0400-\u052f\u1f00-\u1fff]")
+_LATIN_OR_DIGIT_RE: Final = re.compile("[A-Za-z0-9@\u00c0-\u024f\u1e00-\u1eff]")
+_MIXED_WORD_RE: Final = re.compile("[^\\s]*[\u0370-\u03ff\u0400-\u052f\u1f00-\u1fff][^\\s]*")
+
+
 def fix_homoglyphs(text: str) -> str:
     """Repair words that mix Latin, Cyrillic and Greek look-alike letters.
 
@@ -238,7 +241,16 @@ def fix_homoglyphs(text: str) -> str:
     single script are returned unchanged, so ordinary Russian or Greek text is
     not touched.  Inside Cyrillic words, ``0 3 4 6 @`` are read as ``о з ч б а``.
     """
-    return _WORD_RE.sub(lambda m: _fix_word(m.group(0)), text)
+    # Fast paths: nothing to repair without both a Cyrillic/Greek letter and a
+    # Latin letter or digit somewhere in the text.
+    if not _NON_LATIN_LOOKALIKE_RE.search(text) or not _LATIN_OR_DIGIT_RE.search(text):
+        return text
+
+    def fix(m: re.Match[str]) -> str:
+        w = m.group(0)
+        return _fix_word(w) if _LATIN_OR_DIGIT_RE.search(w) else w
+
+    return _MIXED_WORD_RE.sub(fix, text)
 
 
 # --------------------------------------------------------------------------
@@ -290,6 +302,7 @@ def fold_accents(text: str) -> str:
 # "f.u.c.k", "f-u-c-k", "f_u_c_k", "f*u*c*k".
 _SPACED_RE: Final = re.compile(r"(?<!\w)(?:[^\W\d_][ .\-_*·+/|]){2,}[^\W\d_](?!\w)")
 _SPACED_SEP_RE: Final = re.compile(r"[ .\-_*·+/|]")
+_SPACED_HINT_RE: Final = re.compile(r"\b[^\W\d_][ .\-_*·+/|][^\W\d_]\b")
 
 
 def join_spaced_letters(text: str) -> str:
@@ -297,6 +310,8 @@ def join_spaced_letters(text: str) -> str:
 
     At least three single letters are needed, so "a b" or "y a" stay as written.
     """
+    if not _SPACED_HINT_RE.search(text):
+        return text
     return _SPACED_RE.sub(lambda m: _SPACED_SEP_RE.sub("", m.group(0)), text)
 
 
@@ -322,7 +337,8 @@ _KEEP_DIGITS_RE: Final = re.compile(
     r"^\d+(?:st|nd|rd|th|s|e|er|re|eme|ème|è|te|ten|ter|ste|sten|ый|ой|ий|го|ом|х|"
     r"km|kg|g|m|cm|mm|h|min|k|bn|mln|mio|mrd|x|am|pm|d|j|%)$"
 )
-_TOKEN_RE: Final = re.compile(r"[^\s]+")
+# only tokens containing a leet character are looked at
+_TOKEN_RE: Final = re.compile(r"[^\s]*[0134579@$!|€£¡][^\s]*")
 _EDGE_PUNCT: Final = "\"'“”‘’«»()[]{}<>,.;:?¿!…"
 
 
@@ -373,7 +389,7 @@ def squeeze_repeats(text: str, max_run: int = 2) -> str:
     """Shorten runs of the same character to ``max_run`` (``"fuuuuck"`` -> ``"fuuck"``)."""
     if max_run < 1:
         raise ValueError("max_run must be at least 1")
-    pattern = re.compile(r"(.)\1{%d,}" % max_run, re.DOTALL)
+    pattern = re.compile(r"(.)\1{" + str(max_run) + ",}", re.DOTALL)
     return pattern.sub(lambda m: m.group(1) * max_run, text)
 
 

