@@ -7,6 +7,7 @@ bad input never leaves anything half-written.
 from __future__ import annotations
 
 import base64
+from urllib.parse import urlsplit
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -124,7 +125,7 @@ class Discussion:
             raise Forbidden(
                 N_("This site only accepts comments from signed-in readers."), code="guests-off"
             )
-        url = _check_length(request.url.strip(), MAX_URL, "url")
+        url = _check_url(request.url)
         title = _check_length(rules.clean_text(request.title).strip(), MAX_TITLE, "title")
         nonce = request.client_nonce
         if nonce is not None and not (0 < len(nonce) <= MAX_NONCE and nonce.isprintable()):
@@ -351,6 +352,25 @@ def _check_external_id(value: str) -> str:
     if len(text) > MAX_EXTERNAL_ID or not text.isprintable():
         raise InvalidInput(
             N_("The thread id is not valid."), field="thread", code="invalid-thread-id"
+        )
+    return text
+
+
+def _check_url(value: str) -> str:
+    """An article URL is empty or an absolute http(s) address; anything else could be a
+    ``javascript:`` link on the thread page, so it is refused rather than cleaned."""
+    text = value.strip()
+    if not text:
+        return ""
+    _check_length(text, MAX_URL, "url")
+    # Parse as a browser would: it drops tabs and newlines anywhere and spaces at the ends.
+    browser_view = "".join(ch for ch in text if ch not in "\t\n\r")
+    parts = urlsplit(browser_view)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or browser_view != text:
+        raise InvalidInput(
+            N_("The article address must be an absolute http or https URL."),
+            field="url",
+            code="invalid-url",
         )
     return text
 
