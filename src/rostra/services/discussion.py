@@ -7,11 +7,11 @@ bad input never leaves anything half-written.
 from __future__ import annotations
 
 import base64
-from urllib.parse import urlsplit
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from rostra.domain import rules
 from rostra.domain.errors import N_, Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
