@@ -118,7 +118,7 @@ class Discussion:
     # -- writing --------------------------------------------------------------------------
     def post(self, site: Site, request: PostRequest, author: Author) -> Comment:
         settings = site.settings
-        external_id = _check_external_id(request.thread_external_id)
+        external_id = check_external_id(request.thread_external_id)
         body = rules.validate_body(request.body, settings)
         name = rules.validate_name(request.author_name, settings)
         if not settings.allow_guests and author.account_id is None:
@@ -238,7 +238,7 @@ class Discussion:
         limit: int | None,
     ) -> ThreadPage:
         """One page of roots (``limit=None``: all of them) with their replies."""
-        thread = self.store.get_thread(site.id, _check_external_id(external_id))
+        thread = self.store.get_thread(site.id, check_external_id(external_id))
         if thread is None:
             raise NotFound(N_("This thread does not exist."), code="thread-not-found")
         if limit is not None and not 1 <= limit <= MAX_PAGE:
@@ -276,7 +276,7 @@ class Discussion:
                 code="too-many-threads",
                 max=200,
             )
-        ids = [_check_external_id(e) for e in external_ids]
+        ids = [check_external_id(e) for e in external_ids]
         found = self.store.counts(site.id, ids)
         return {e: found.get(e, 0) for e in ids}
 
@@ -284,7 +284,7 @@ class Discussion:
         self, site: Site, external_id: str, author: Author
     ) -> tuple[list[str], dict[str, int]]:
         """The reader's own comments and votes in a thread (to show edit and vote state)."""
-        thread = self.store.get_thread(site.id, _check_external_id(external_id))
+        thread = self.store.get_thread(site.id, check_external_id(external_id))
         if thread is None or author.reader_key is None:
             return [], {}
         return (
@@ -345,7 +345,8 @@ def _shown(roots: Sequence[Comment], replies: Sequence[Comment]) -> set[int]:
     }
 
 
-def _check_external_id(value: str) -> str:
+def check_external_id(value: str) -> str:
+    """The thread id as stored: stripped, non-empty, printable and not too long."""
     text = value.strip()
     if not text:
         raise InvalidInput(N_("A thread id is required."), field="thread", code="thread-missing")

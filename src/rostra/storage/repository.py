@@ -27,6 +27,11 @@ from rostra.storage.tables import comments, revisions, sites, threads, votes
 from rostra.storage.versions import QueryVersionProbe, SqliteVersionProbe, version_probe
 
 
+def _has_nul(*values: str) -> bool:
+    """PostgreSQL text cannot hold NUL; such a key names nothing on either database."""
+    return any("\x00" in v for v in values)
+
+
 def _utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -129,11 +134,15 @@ class SqlStore:
             yield conn
 
     def get_site(self, slug: str) -> Site | None:
+        if _has_nul(slug):
+            return None
         with self._read() as conn:
             row = conn.execute(select(sites).where(sites.c.slug == slug)).first()
         return _site(row) if row else None
 
     def get_thread(self, site_id: int, external_id: str) -> Thread | None:
+        if _has_nul(external_id):
+            return None
         with self._read() as conn:
             return _get_thread(conn, site_id, external_id)
 
@@ -143,6 +152,8 @@ class SqlStore:
         return _thread(row) if row else None
 
     def thread_version(self, site_id: int, external_id: str) -> int | None:
+        if _has_nul(external_id):
+            return None
         if self._versions is None:
             self._versions = version_probe(self.engines.read)
         return self._versions.version(site_id, external_id)
@@ -215,6 +226,7 @@ class SqlStore:
             return int(conn.execute(query).scalar() or 0)
 
     def counts(self, site_id: int, external_ids: Sequence[str]) -> dict[str, int]:
+        external_ids = [e for e in external_ids if not _has_nul(e)]
         if not external_ids:
             return {}
         query = select(threads.c.external_id, threads.c.comment_count).where(
@@ -496,10 +508,14 @@ class SqlWriteTransaction:
 
 
 def _get_thread(conn: Connection, site_id: int, external_id: str) -> Thread | None:
+    if _has_nul(external_id):
+        return None
     row = conn.execute(_THREAD_BY_KEY, {"b_site": site_id, "b_external": external_id}).first()
     return _thread(row) if row else None
 
 
 def _get_comment(conn: Connection, site_id: int, public_id: str) -> Comment | None:
+    if _has_nul(public_id):
+        return None
     row = conn.execute(_COMMENT_BY_PUBLIC_ID, {"b_public": public_id, "b_site": site_id}).first()
     return _comment(row) if row else None

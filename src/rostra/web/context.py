@@ -12,7 +12,7 @@ from jinja2 import Environment
 from starlette.requests import Request
 
 from rostra.config import Settings
-from rostra.domain.errors import N_, InvalidInput, RostraError
+from rostra.domain.errors import N_, InvalidInput, NotFound, RostraError
 from rostra.domain.models import Site
 from rostra.i18n import negotiate
 from rostra.services.discussion import Discussion
@@ -22,6 +22,7 @@ from rostra.web.render import RenderCache
 T = TypeVar("T")
 
 READER_HEADER = "x-rostra-reader"
+MAX_SLUG = 64  # the length of sites.slug
 
 
 class PayloadTooLarge(RostraError):
@@ -85,7 +86,13 @@ def fresh_site(ctx: WebContext, slug: str) -> Site | None:
 def site(request: Request) -> Site:
     """The site named in the path. Sites change rarely: each worker keeps them a few seconds."""
     ctx = context(request)
-    slug = request.path_params["site"]
+    slug: str = request.path_params["site"]
+    # No site has a longer or unprintable slug, and PostgreSQL refuses a NUL in a query
+    # parameter (a 500), so such a slug is answered here without asking the database.
+    if len(slug) > MAX_SLUG or not slug.isprintable():
+        raise NotFound(
+            N_("There is no site called %(site)s."), code="site-not-found", site=slug[:MAX_SLUG]
+        )
     now = time.monotonic()
     cached = fresh_site(ctx, slug)
     if cached is not None:
@@ -109,7 +116,7 @@ async def read_json(request: Request, kind: type[T]) -> T:
         raise UnsupportedMediaType(N_("Send the request body as application/json."))
     limit = context(request).settings.max_request_bytes
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(N_("The request body is larger than %(limit)d bytes."), limit=limit)
     data = bytearray()
     async for chunk in request.stream():

@@ -25,12 +25,17 @@ def client_ip(request: Request, trusted: Sequence[Network]) -> str:
         return peer
     forwarded = request.headers.get("x-forwarded-for", "")
     hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+    nearest = peer  # the farthest address so far that a trusted hop vouches for
     for hop in reversed(hops):
         if not _valid_ip(hop):
-            break
+            # Not written by a proxy of ours (or written as "address:port"): everything from
+            # here leftwards may be the client's own words, so it proves nothing. Falling back
+            # to the leftmost hop would hand the address to whoever wrote the header.
+            return nearest
         if not _is_trusted(hop, trusted):
             return hop
-    return hops[0] if hops and _valid_ip(hops[0]) else peer
+        nearest = hop
+    return nearest
 
 
 def _valid_ip(value: str) -> bool:

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from rostra.domain.errors import N_, InvalidInput
+from rostra.domain.errors import N_, InvalidInput, NotFound
 from rostra.domain.models import Comment, CommentNode, SortOrder, ThreadPage
-from rostra.services.discussion import PostRequest
+from rostra.services.discussion import PostRequest, check_external_id
 from rostra.web import context as web
 from rostra.web.api import schemas as s
-from rostra.web.pages.fragments import render_comment
 from rostra.web.cached import cached_thread_response
+from rostra.web.pages.fragments import render_comment
 from rostra.web.security import check_write_origin, cors_headers
 
 JSON = "application/json"
+PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -93,7 +95,8 @@ def parse_limit(request: Request, default: int) -> int | None:
     raw = request.query_params.get("limit")
     if raw is None:
         return default
-    if not raw.isdigit():
+    # ASCII digits only: str.isdigit() also accepts "²", which int() then refuses (a 500).
+    if not (raw.isascii() and raw.isdigit()):
         raise InvalidInput(
             N_("The limit must be a whole number."), field="limit", code="invalid-limit"
         )
@@ -112,10 +115,32 @@ def required_param(request: Request, name: str) -> str:
     return value
 
 
+def thread_param(request: Request) -> str:
+    """The ``thread`` query parameter, checked before it reaches the cache or the database.
+
+    The page is cached under this value, so it is stripped exactly as the service strips it:
+    otherwise ``t1 `` would cache t1's page under a key that t1's writes never invalidate. A NUL
+    would make PostgreSQL fail the version lookup (a 500) before the service could refuse it.
+    """
+    return check_external_id(required_param(request, "thread"))
+
+
+def comment_id(request: Request) -> str:
+    """The ``{comment}`` path parameter, when it has the shape of a public id.
+
+    Anything else names no comment; answering 404 here also keeps values the database refuses
+    (a NUL, on PostgreSQL: a 500) away from it.
+    """
+    value: str = request.path_params["comment"]
+    if not PUBLIC_ID.fullmatch(value):
+        raise NotFound(N_("This comment does not exist."), code="comment-not-found")
+    return value
+
+
 async def list_comments(request: Request) -> Response:
     site = web.site(request)
     ctx = web.context(request)
-    thread = required_param(request, "thread")
+    thread = thread_param(request)
     sort = parse_sort(request.query_params.get("sort"))
     limit = parse_limit(request, site.settings.page_size)
     cursor = request.query_params.get("cursor") or None
@@ -164,9 +189,10 @@ async def create_comment(request: Request) -> Response:
 
 async def get_comment(request: Request) -> Response:
     site = web.site(request)
-    comment = web.context(request).discussion.comment(site, request.path_params["comment"])
+    comment = web.context(request).discussion.comment(site, comment_id(request))
     if comment.status.value != "published":
-        raise InvalidInput(N_("This comment is not published."), code="comment-not-found")
+        # Held or rejected comments are not public: to a reader they do not exist.
+        raise NotFound(N_("This comment does not exist."), code="comment-not-found")
     return _json(request, comment_out(comment), site=site)
 
 
@@ -176,7 +202,7 @@ async def edit_comment(request: Request) -> Response:
     check_write_origin(request, site, ctx.settings.public_url)
     data = await web.read_json(request, s.EditCommentBody)
     author = ctx.discussion.require_author(site, web.reader_token(request))
-    comment = ctx.discussion.edit(site, request.path_params["comment"], data.body, author)
+    comment = ctx.discussion.edit(site, comment_id(request), data.body, author)
     html = render_comment(request, site, comment, web.language(request), mine=True)
     return _json(
         request, s.PostedOut(comment=comment_out(comment, with_body=True), html=html), site=site
@@ -188,7 +214,7 @@ async def delete_comment(request: Request) -> Response:
     ctx = web.context(request)
     check_write_origin(request, site, ctx.settings.public_url)
     author = ctx.discussion.require_author(site, web.reader_token(request))
-    comment = ctx.discussion.delete(site, request.path_params["comment"], author)
+    comment = ctx.discussion.delete(site, comment_id(request), author)
     return _json(request, comment_out(comment), site=site)
 
 
@@ -198,7 +224,7 @@ async def vote(request: Request) -> Response:
     check_write_origin(request, site, ctx.settings.public_url)
     data = await web.read_json(request, s.VoteBody)
     voter = ctx.discussion.require_author(site, web.reader_token(request))
-    result = ctx.discussion.vote(site, request.path_params["comment"], data.value, voter)
+    result = ctx.discussion.vote(site, comment_id(request), data.value, voter)
     return _json(
         request,
         s.VoteOut(
@@ -214,7 +240,7 @@ async def vote(request: Request) -> Response:
 
 async def revisions(request: Request) -> Response:
     site = web.site(request)
-    comment, revs = web.context(request).discussion.revisions(site, request.path_params["comment"])
+    comment, revs = web.context(request).discussion.revisions(site, comment_id(request))
     out = s.RevisionsOut(
         id=comment.public_id,
         revisions=[

@@ -24,7 +24,8 @@ class NewCommentBody(Struct, forbid_unknown_fields=True, kw_only=True):
     author: Name | None = None
     email: Email | None = None
     parent: PublicId | None = None
-    url: Annotated[str, Meta(max_length=2000)] = ""
+    # No control characters: PostgreSQL refuses a NUL (a 500), and no real URL holds one.
+    url: Annotated[str, Meta(max_length=2000, pattern=r"^[^\x00-\x1f\x7f]*$")] = ""
     title: Annotated[str, Meta(max_length=500)] = ""
     nonce: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
 

@@ -12,7 +12,7 @@ from rostra.domain.models import Site, ThreadPage
 from rostra.i18n import translations
 from rostra.services.discussion import PostRequest
 from rostra.web import context as web
-from rostra.web.api.comments import parse_limit, parse_sort, required_param
+from rostra.web.api.comments import parse_limit, parse_sort, thread_param
 from rostra.web.cached import cached_thread_response
 from rostra.web.pages.fragments import base_url, render_thread
 from rostra.web.render import render
@@ -41,7 +41,7 @@ def _page_or_none(request: Request, site: Site, thread: str) -> ThreadPage | Non
 def _cached_thread(request: Request, site: Site, kind: str) -> Response:
     """Render (or reuse) the thread section or the whole standalone page."""
     ctx = web.context(request)
-    thread = required_param(request, "thread")
+    thread = thread_param(request)
     lang = web.language(request)
 
     def build() -> bytes:
