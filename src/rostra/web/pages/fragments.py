@@ -6,14 +6,15 @@ from urllib.parse import urlencode
 
 from starlette.requests import Request
 
+from rostra.domain.errors import N_
 from rostra.domain.models import Comment, CommentNode, Site, SortOrder, ThreadPage
 from rostra.web import context as web
 from rostra.web.render import render
 
 SORTS = (
-    (SortOrder.NEWEST, "Newest"),
-    (SortOrder.OLDEST, "Oldest"),
-    (SortOrder.VOTES, "Most voted"),
+    (SortOrder.NEWEST, N_("Newest")),
+    (SortOrder.OLDEST, N_("Oldest")),
+    (SortOrder.VOTES, N_("Most voted")),
 )
 
 
