@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from rostra.domain.errors import RostraError, TooManyRequests
 from rostra.i18n import translations
+from rostra.web.security import cors_headers
 
 log = logging.getLogger("rostra.web")
 
@@ -65,13 +66,27 @@ def problem(
     )
 
 
+def error_cors_headers(request: Request) -> dict[str, str]:
+    """CORS headers on an error, so an allowed host page (the embed) can read its detail."""
+    if "site" not in request.path_params or not request.headers.get("origin"):
+        return {}
+    # Imported here: the context module needs the app wiring, which needs this module.
+    from rostra.web import context as web
+
+    try:
+        site = web.site(request)
+    except RostraError:
+        return {}
+    return cors_headers(request, site)
+
+
 def language_of(request: Request) -> str:
     return str(getattr(request.state, "language", "en"))
 
 
 def from_error(request: Request, exc: RostraError) -> Response:
     gettext = translations(language_of(request)).gettext
-    headers = {}
+    headers = error_cors_headers(request)
     if isinstance(exc, TooManyRequests):
         headers["Retry-After"] = str(exc.retry_after)
     return problem(
@@ -99,7 +114,7 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
         code,
         gettext(detail),
         request=request,
-        headers=dict(exc.headers) if exc.headers else None,
+        headers={**(exc.headers or {}), **error_cors_headers(request)} or None,
     )
 
 

@@ -7,12 +7,12 @@ deletes and votes, a reader token). Moderator and admin groups arrive with moder
 from __future__ import annotations
 
 from starlette.routing import BaseRoute, Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from rostra.web.api import comments as api
 from rostra.web.api.openapi import openapi_document
 from rostra.web.pages import demo, threads
 from rostra.web.preflight import preflight
+from rostra.web.static_files import static_app
 
 API = "/api/v1/sites/{site}"
 
@@ -27,7 +27,7 @@ PUBLIC: list[BaseRoute] = [
     Route("/t/{site}", threads.standalone_page, methods=["GET"]),
     Route("/", demo.index, methods=["GET"]),
     Route("/demo/{article}", demo.article, methods=["GET"]),
-    Mount("/static", app=StaticFiles(packages=[("rostra.web", "static")]), name="static"),
+    Mount("/static", app=static_app(), name="static"),
 ]
 
 READER: list[BaseRoute] = [

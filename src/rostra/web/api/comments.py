@@ -76,7 +76,10 @@ def _json(
 ) -> Response:
     merged = dict(headers or {})
     if site is not None:
-        merged.update(cors_headers(request, site))  # type: ignore[arg-type]
+        cors = cors_headers(request, site)  # type: ignore[arg-type]
+        if "Vary" in cors and "Vary" in merged:
+            cors["Vary"] = merged["Vary"]  # already names Origin where it matters
+        merged.update(cors)
     return Response(s.encoder.encode(payload), status_code=status, media_type=JSON, headers=merged)
 
 
@@ -179,7 +182,11 @@ async def create_comment(request: Request) -> Response:
         author,
     )
     lang = web.language(request)
-    html = render_comment(request, site, comment, lang, mine=True)
+    reply_to = None
+    if data.parent and comment.depth > site.settings.display_depth:
+        # Past the display depth the reply shows flat, prefixed with the parent's "@name".
+        reply_to = ctx.discussion.comment(site, data.parent).author_name
+    html = render_comment(request, site, comment, lang, mine=True, reply_to_name=reply_to)
     payload = s.PostedOut(
         comment=comment_out(comment, with_body=True), html=html, reader_token=issued
     )
@@ -193,7 +200,14 @@ async def get_comment(request: Request) -> Response:
     if comment.status.value != "published":
         # Held or rejected comments are not public: to a reader they do not exist.
         raise NotFound(N_("This comment does not exist."), code="comment-not-found")
-    return _json(request, comment_out(comment), site=site)
+    # The author gets the Markdown source back (to edit it); everyone else the rendering only.
+    token = web.reader_token(request)
+    mine = False
+    if token:
+        author = web.context(request).discussion.author(site, token)
+        mine = author.reader_key is not None and author.reader_key == comment.reader_key
+    headers = {"Vary": "X-Rostra-Reader, Origin", "Cache-Control": "private, no-store"}
+    return _json(request, comment_out(comment, with_body=mine), site=site, headers=headers)
 
 
 async def edit_comment(request: Request) -> Response:

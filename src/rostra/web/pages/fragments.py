@@ -65,13 +65,19 @@ def render_thread(
 
 
 def render_comment(
-    request: Request, site: Site, comment: Comment, lang: str, mine: bool = False
+    request: Request,
+    site: Site,
+    comment: Comment,
+    lang: str,
+    mine: bool = False,
+    reply_to_name: str | None = None,
 ) -> str:
     """One comment as it appears in a thread, for the embed to insert after a post or edit."""
     node = CommentNode(
         comment=comment,
         parent_public_id=None,
         display_depth=min(comment.depth, site.settings.display_depth),
+        reply_to_name=reply_to_name,
     )
     root = base_url(request)
     return render(

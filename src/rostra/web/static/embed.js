@@ -1,0 +1,516 @@
+/* Rostra's embed script: one <script> tag shows a comment thread and makes it interactive.
+ *
+ * It shows the server-rendered thread fragment (fetched, or adopted when the page already holds
+ * it) inside a shadow root, so the host page's CSS cannot break it, and enhances it without page
+ * reloads: posting and replying, editing and deleting one's own comments, votes, sorting and
+ * paging. Every piece of HTML it inserts comes from the server's own renderer; text it makes
+ * itself goes in through textContent, never through concatenated markup.
+ *
+ * Hand-written ES2020 with no build step and no dependencies; a test keeps it under 10 KB gzipped.
+ */
+(() => {
+  'use strict';
+  const script = document.currentScript;
+  const ds = script && script.dataset;
+  if (!ds || !ds.rostraSite || !ds.rostraThread) return;
+  const site = ds.rostraSite;
+  const thread = ds.rostraThread;
+  // Rostra lives wherever this script came from, path prefix included (…/static/embed.js).
+  const root = new URL('..', script.src).href.replace(/\/$/, '');
+  const api = `${root}/api/v1/sites/${encodeURIComponent(site)}`;
+  const pageLang = document.documentElement.lang || navigator.language || '';
+  const lang = pageLang.split('-')[0].toLowerCase();
+
+  // English fallbacks; the server's translations arrive in the fragment's data-rostra-i18n.
+  const EN = {
+    save: 'Save',
+    cancel: 'Cancel',
+    confirm: 'Confirm delete',
+    sending: 'Sending…',
+    replying: 'Replying to %(name)s',
+    deleted: 'This comment was deleted.',
+    posted: 'Your comment was posted.',
+    saved: 'Your changes were saved.',
+    removed: 'Your comment was deleted.',
+    loaded: 'More comments were loaded.',
+    editLabel: 'Edit your comment',
+    failed: 'The comments could not be reached. Please try again.',
+  };
+  let T = EN;
+
+  // The reader token proves authorship. It is kept per Rostra server and site, since one host
+  // page origin may embed several sites; storage can be off, and then it lives in memory only.
+  const key = `rostra:${root}:${site}`;
+  let token = null;
+  try {
+    token = localStorage.getItem(key);
+  } catch (e) {}
+  const keep = (value) => {
+    token = value;
+    try {
+      value ? localStorage.setItem(key, value) : localStorage.removeItem(key);
+    } catch (e) {}
+  };
+
+  // One nonce per draft: a double submit or a retry after a lost response repeats it, and the
+  // server refuses the repeat instead of posting the comment twice. A success starts a new one.
+  const hex = (b) => b.toString(16).padStart(2, '0');
+  const newNonce = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), hex).join('');
+  let nonce = newNonce();
+  const bodies = new Map(); // Markdown source of comments this page posted or edited
+
+  let sec; // the live <section class="rostra">
+  let form; // the one comment form; it moves under a comment to reply and back
+  let status; // the live region
+
+  const el = (tag, cls, text) => {
+    const n = document.createElement(tag);
+    if (cls) n.className = cls;
+    if (text != null) n.textContent = text;
+    return n;
+  };
+  const button = (cls, text, type = 'button') => Object.assign(el('button', cls, text), { type });
+  // Server-rendered HTML only: it is parsed inertly, so nothing in it runs.
+  const parse = (html) => Object.assign(el('template'), { innerHTML: html }).content;
+  const $ = (sel, from = sec) => from.querySelector(sel);
+  const $$ = (sel, from = sec) => [...from.querySelectorAll(sel)];
+  const card = (li) => $(':scope>.rostra-card', li);
+  const byId = (id) => $$('li.rostra-comment').find((li) => li.dataset.id === id);
+  const sort = () => ($('.rostra-sort [aria-current]') || { dataset: {} }).dataset.sort || 'newest';
+
+  class Problem extends Error {}
+
+  async function request(url, init) {
+    try {
+      return await fetch(url, init);
+    } catch (e) {
+      throw new Problem(T.failed);
+    }
+  }
+
+  // A JSON API call; problem+json errors become a Problem carrying the server's own words.
+  async function call(method, path, body, again) {
+    const url = new URL(api + path);
+    url.searchParams.set('lang', (sec && sec.lang) || lang);
+    const headers = {};
+    if (token) headers['X-Rostra-Reader'] = token;
+    if (body) headers['Content-Type'] = 'application/json';
+    const r = await request(url, { method, headers, body: body && JSON.stringify(body) });
+    const data = await r.json().catch(() => ({}));
+    if (r.ok) return data;
+    if (r.status === 401 && token && data.code !== 'token-missing' && !again) {
+      // The token is no good any more (expired, or the server's key changed): start afresh.
+      keep(null);
+      if (method === 'POST' || method === 'PUT') {
+        if (method === 'PUT') await ensureToken();
+        return call(method, path, body, 1);
+      }
+    }
+    throw Object.assign(new Problem(data.detail || T.failed), { field: data.field });
+  }
+
+  async function ensureToken() {
+    if (!token) keep((await call('POST', '/readers')).token);
+  }
+
+  async function fragment(params) {
+    const url = new URL(`${root}/embed/${encodeURIComponent(site)}/thread`);
+    url.search = new URLSearchParams({ thread, lang: (sec && sec.lang) || lang, ...params });
+    const r = await request(url);
+    const found = r.ok && $('section.rostra', parse(await r.text()));
+    if (!found) throw new Problem(T.failed);
+    return found;
+  }
+
+  const say = (text, bad) => {
+    status.textContent = text;
+    status.classList.toggle('rostra-bad', !!bad);
+  };
+
+  const focus = (n) => {
+    if (!n.matches('a,button,input,textarea')) {
+      n.tabIndex = -1;
+      n.addEventListener('blur', () => n.removeAttribute('tabindex'), { once: true });
+    }
+    n.focus();
+  };
+
+  // Show a refusal next to the text it is about; anything else is a bug, and is left to surface.
+  function showError(f, err) {
+    if (!(err instanceof Problem)) throw err;
+    let p = $('.rostra-error', f);
+    if (!p) {
+      p = el('p', 'rostra-error');
+      p.setAttribute('role', 'alert');
+      f.elements.body.after(p);
+    }
+    p.id = `${f.id}-error`;
+    p.textContent = err.message;
+    const ta = f.elements.body;
+    ta.setAttribute('aria-invalid', err.field === 'body');
+    ta.setAttribute('aria-describedby', p.id);
+  }
+
+  function clearError(f) {
+    const p = $('.rostra-error', f);
+    if (p) p.remove();
+    f.elements.body.removeAttribute('aria-invalid');
+    f.elements.body.removeAttribute('aria-describedby');
+  }
+
+  // Run one action at a time per form or button (a second click while it runs does nothing),
+  // showing "Sending…" on labelled buttons. Buttons stay focusable, so focus is never lost.
+  async function busy(node, work, label) {
+    if (node.dataset.busy) return;
+    const text = node.textContent;
+    const isButton = node.localName === 'button';
+    node.dataset.busy = 1;
+    if (isButton) node.setAttribute('aria-disabled', 'true');
+    if (label) node.textContent = T.sending;
+    try {
+      await work();
+    } finally {
+      delete node.dataset.busy;
+      if (isButton) node.removeAttribute('aria-disabled');
+      if (label) node.textContent = text;
+    }
+  }
+
+  // Mark the reader's own comments (which shows Edit and Delete) and their votes.
+  async function markMine() {
+    let state = { comments: [], votes: {} };
+    if (token) {
+      try {
+        state = await call('GET', `/me?thread=${encodeURIComponent(thread)}`);
+      } catch (e) {}
+    }
+    const mine = new Set(state.comments);
+    for (const li of $$('li.rostra-comment')) {
+      li.toggleAttribute('data-mine', mine.has(li.dataset.id));
+      pressed(li, state.votes[li.dataset.id] || 0);
+    }
+  }
+
+  const pressed = (li, value) => {
+    for (const b of $$('.rostra-vote button', card(li))) {
+      b.setAttribute('aria-pressed', +b.value === value);
+    }
+  };
+
+  // Relative times, kept fresh on long-open pages; the server's text stands for the first minute.
+  const UNITS = [
+    [60, 'second'], [60, 'minute'], [24, 'hour'], [30, 'day'], [12, 'month'], [1 / 0, 'year'],
+  ];
+  function times() {
+    const rtf = new Intl.RelativeTimeFormat(sec.lang || lang || undefined, { numeric: 'auto' });
+    for (const t of $$('time[datetime]')) {
+      let s = (Date.parse(t.dateTime) - Date.now()) / 1000;
+      if (!(Math.abs(s) >= 45)) continue;
+      for (const [n, unit] of UNITS) {
+        if (Math.abs(s) < n) {
+          t.textContent = rtf.format(Math.round(s), unit);
+          break;
+        }
+        s /= n;
+      }
+    }
+  }
+
+  function adopt(section) {
+    sec = section;
+    try {
+      T = { ...EN, ...JSON.parse(sec.dataset.rostraI18n || '{}') };
+    } catch (e) {}
+  }
+
+  // Put a freshly fetched section in place of the live one, keeping the reader's form (and what
+  // is typed in it) and the live region.
+  function swap(next) {
+    home();
+    $('.rostra-form', next).replaceWith(form);
+    $('.rostra-status', next).replaceWith(status);
+    sec.replaceWith(next);
+    adopt(next);
+  }
+
+  // Bring the form back from under a comment to its place at the top of the thread.
+  function home() {
+    for (const n of $$('.rostra-replying,[name=parent]', form)) n.remove();
+    clearError(form);
+    if (form.parentNode !== sec) ($('.rostra-prompt') || $('.rostra-title')).after(form);
+  }
+
+  function reply(li) {
+    home();
+    const name = $('.rostra-author', li).textContent;
+    const note = el('p', 'rostra-replying', `${T.replying.replace('%(name)s', name)} `);
+    note.append(button('rostra-cancel', T.cancel));
+    const parent = Object.assign(el('input'), { type: 'hidden', name: 'parent' });
+    parent.value = li.dataset.id;
+    form.prepend(parent, note);
+    card(li).after(form);
+    form.elements.body.focus();
+  }
+
+  function cancelReply() {
+    const li = form.closest('li');
+    home();
+    if (li) focus($('.rostra-reply', card(li)));
+  }
+
+  // After a change: the heading's count (in the server's words) and the reader's marks.
+  async function sync() {
+    const next = await fragment({ sort: sort(), limit: 1 });
+    if (!$('.rostra-comments', next) !== !$('.rostra-comments')) {
+      swap(await fragment({ sort: sort() })); // the thread became empty, or stopped being so
+    } else {
+      $('.rostra-title').textContent = $('.rostra-title', next).textContent;
+      if (!$('.rostra-prompt', next) && $('.rostra-prompt')) $('.rostra-prompt').remove();
+    }
+    await markMine();
+    times();
+  }
+
+  async function post() {
+    const data = new FormData(form);
+    const body = { thread, body: data.get('body') || '', nonce };
+    for (const k of ['author', 'email', 'parent']) if (data.get(k)) body[k] = data.get(k);
+    body.url = (ds.rostraUrl || location.href.split('#')[0]).slice(0, 2000);
+    body.title = (ds.rostraTitle || document.title).slice(0, 500);
+    clearError(form);
+    let r;
+    try {
+      r = await call('POST', '/comments', body);
+    } catch (err) {
+      return showError(form, err); // the text stays in the form
+    }
+    nonce = newNonce();
+    if (r.reader_token) keep(r.reader_token);
+    bodies.set(r.comment.id, r.comment.body);
+    form.elements.body.value = '';
+    const li = $('li', parse(r.html));
+    const parent = body.parent && byId(body.parent);
+    const list = $('.rostra-comments');
+    home();
+    if (parent) {
+      // Past the display depth the server flattens replies: then it joins its parent's list.
+      const nested = +li.dataset.depth > +parent.dataset.depth;
+      let ol = nested ? $(':scope>.rostra-replies', parent) : parent.parentElement;
+      if (!ol) parent.append((ol = el('ol', 'rostra-replies')));
+      ol.append(li);
+    } else if (list) {
+      sort() === 'newest' ? list.prepend(li) : list.append(li);
+    }
+    await sync().catch(() => {});
+    const shown = byId(r.comment.id);
+    if (shown) focus(shown);
+    say(T.posted);
+  }
+
+  // The Markdown source to edit: known from this page, or the latest revision, or the shown text.
+  async function source(li) {
+    const id = li.dataset.id;
+    if (bodies.has(id)) return bodies.get(id);
+    try {
+      const c = await call('GET', `/comments/${id}`);
+      if (c.body != null) return c.body;
+      const revs = (await call('GET', `/comments/${id}/revisions`)).revisions;
+      if (revs.length) return revs[revs.length - 1].body;
+    } catch (e) {}
+    return $('.rostra-body', card(li)).innerText.trim();
+  }
+
+  async function edit(li) {
+    const c = card(li);
+    let ed = $('.rostra-editor', c);
+    if (!ed) {
+      const text = await source(li);
+      ed = el('form', 'rostra-editor');
+      ed.id = `rostra-editor-${li.dataset.id}`;
+      const label = el('label', 'rostra-sr', T.editLabel);
+      const ta = Object.assign(el('textarea'), { name: 'body', rows: 4, required: true });
+      ta.value = text;
+      ta.id = label.htmlFor = `rostra-edit-${li.dataset.id}`;
+      ta.maxLength = form.elements.body.maxLength;
+      const bar = el('div', 'rostra-bar');
+      bar.append(button('rostra-submit', T.save, 'submit'), button('rostra-cancel', T.cancel));
+      ed.append(label, ta, bar);
+      $('.rostra-body', c).hidden = true;
+      $('.rostra-body', c).after(ed);
+    }
+    focus(ed.elements.body);
+  }
+
+  function closeEditor(ed) {
+    const c = ed.parentNode;
+    ed.remove();
+    $('.rostra-body', c).hidden = false;
+    focus($('.rostra-edit', c));
+  }
+
+  async function save(ed) {
+    const li = ed.closest('li');
+    clearError(ed);
+    let r;
+    try {
+      r = await call('PATCH', `/comments/${li.dataset.id}`, { body: ed.elements.body.value });
+    } catch (err) {
+      return showError(ed, err);
+    }
+    bodies.set(li.dataset.id, r.comment.body);
+    card(li).replaceWith(card($('li', parse(r.html))));
+    await markMine();
+    times();
+    focus(li);
+    say(T.saved);
+  }
+
+  // Deleting asks twice, inside the page: the button itself turns into "Confirm delete".
+  function disarm(btn) {
+    if (!btn.dataset.armed) return;
+    delete btn.dataset.armed;
+    btn.textContent = btn.dataset.label;
+  }
+
+  async function remove(btn, li) {
+    if (!btn.dataset.armed) {
+      btn.dataset.armed = 1;
+      btn.dataset.label = btn.textContent;
+      btn.textContent = T.confirm;
+      return;
+    }
+    disarm(btn);
+    await call('DELETE', `/comments/${li.dataset.id}`);
+    let next = li;
+    if ($(':scope>.rostra-replies>li', li)) {
+      // Replies keep the conversation: the comment stays as a tombstone above them.
+      const note = el('p', 'rostra-tombstone', T.deleted);
+      note.id = `a-${li.dataset.id}`;
+      card(li).replaceChildren(note);
+      li.classList.add('rostra-deleted');
+    } else {
+      next = li.nextElementSibling || li.previousElementSibling || li.parentNode.closest('li');
+      li.remove();
+    }
+    await sync().catch(() => {});
+    focus(next && next.isConnected ? next : $('.rostra-title'));
+    say(T.removed);
+  }
+
+  async function vote(btn) {
+    const li = btn.closest('li');
+    const value = btn.getAttribute('aria-pressed') === 'true' ? 0 : +btn.value; // again = take back
+    await ensureToken();
+    const r = await call('PUT', `/comments/${li.dataset.id}/vote`, { value });
+    $('.rostra-score', card(li)).textContent = r.score;
+    pressed(li, r.my_vote);
+  }
+
+  async function resort(value) {
+    swap(await fragment({ sort: value }));
+    await markMine();
+    times();
+    focus($('.rostra-sort [aria-current]') || $('.rostra-title'));
+  }
+
+  // "Load more" and "Show all": append only the roots not shown yet.
+  async function more(params) {
+    const next = await fragment({ sort: sort(), ...params });
+    const have = new Set($$('.rostra-comments>li').map((li) => li.dataset.id));
+    const added = $$('.rostra-comments>li', next).filter((li) => !have.has(li.dataset.id));
+    $('.rostra-comments').append(...added);
+    const paging = $('.rostra-paging', next);
+    paging ? $('.rostra-paging').replaceWith(paging) : $('.rostra-paging').remove();
+    await markMine();
+    times();
+    focus(added[0] || $('.rostra-title'));
+    say(T.loaded);
+  }
+
+  const run = (work) =>
+    work().catch((err) => {
+      say(err instanceof Problem ? err.message : T.failed, true);
+      if (!(err instanceof Problem)) throw err; // a bug: let it reach the console
+    });
+
+  function listen(shadow) {
+    shadow.addEventListener('click', (e) => {
+      const t = e.target.closest('a,button');
+      if (!t || !sec.contains(t)) return;
+      const li = t.closest('li.rostra-comment');
+      const d = t.dataset;
+      let work;
+      if (d.reply) work = async () => reply(li);
+      else if (d.edit) work = () => busy(t, () => edit(li));
+      else if (d.delete) work = () => busy(t, () => remove(t, li));
+      else if (d.sort) work = () => resort(d.sort);
+      else if (d.cursor) work = () => busy(t, () => more({ cursor: d.cursor }));
+      else if (t.matches('.rostra-all')) work = () => busy(t, () => more({ all: 1 }));
+      else if (t.matches('.rostra-editor .rostra-cancel')) work = async () => closeEditor(t.form);
+      else if (t.matches('.rostra-replying :is(button, a)')) work = async () => cancelReply();
+      if (!work) return;
+      e.preventDefault();
+      run(work);
+    });
+    shadow.addEventListener('submit', (e) => {
+      const f = e.target;
+      const submit = $('[type=submit]', f);
+      let work;
+      if (f === form) work = () => busy(f, () => busy(submit, post, 1));
+      else if (f.matches('.rostra-editor')) {
+        work = () => busy(f, () => busy(submit, () => save(f), 1));
+      } else if (f.matches('.rostra-vote') && e.submitter) {
+        work = () => busy(f, () => vote(e.submitter));
+      }
+      if (!work) return;
+      e.preventDefault();
+      run(work);
+    });
+    shadow.addEventListener('keydown', (e) => {
+      if (e.key !== 'Escape') return;
+      const t = e.target;
+      if (t.closest('.rostra-editor')) closeEditor(t.closest('.rostra-editor'));
+      else if (t.closest('.rostra-form') && form.elements.parent) cancelReply();
+      else disarm(t);
+    });
+    shadow.addEventListener('focusout', (e) => disarm(e.target));
+  }
+
+  async function mount() {
+    let host = document.querySelector('#rostra-thread,[data-rostra-container]');
+    if (!host || host.shadowRoot) {
+      host = el('div');
+      script.parentNode === document.head ? document.body.append(host) : script.after(host);
+    }
+    const shadow = host.attachShadow({ mode: 'open' });
+    const link = Object.assign(el('link'), { rel: 'stylesheet' });
+    link.href = `${root}/static/rostra.css`;
+    const loaded = new Promise((done) => (link.onload = link.onerror = done));
+    // Until the styles arrive, a server-rendered thread already in the page shows through a slot.
+    const slot = el('slot');
+    shadow.append(link, slot);
+    let section = $('section.rostra', host);
+    if (!section) {
+      try {
+        section = await fragment({});
+      } catch (err) {
+        section = el('p', 'rostra-status', err.message);
+        section.setAttribute('role', 'status');
+        await loaded;
+        return slot.replaceWith(section);
+      }
+    }
+    await loaded;
+    adopt(section);
+    form = $('.rostra-form');
+    status = $('.rostra-status');
+    slot.replaceWith(sec);
+    listen(shadow);
+    times();
+    setInterval(() => sec.isConnected && times(), 60000);
+    await markMine();
+    host.setAttribute('data-rostra-ready', ''); // for host pages (and tests) that wait on it
+  }
+
+  mount();
+})();
