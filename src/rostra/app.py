@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -13,6 +14,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rostra.config import Settings, load_settings
 from rostra.domain.errors import RostraError
+from rostra.moderation.moderator import PipelineModerator
+from rostra.moderation.sqlstate import SqlModerationState
 from rostra.services.discussion import Discussion
 from rostra.services.tokens import ReaderTokens, Signer
 from rostra.storage.database import create_engines
@@ -53,8 +56,12 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     settings = settings or load_settings()
     engines = create_engines(settings.database_url)
     store = SqlStore(engines)
-    tokens = ReaderTokens(Signer(settings.secret_key))
-    discussion = Discussion(store, tokens)
+    signer = Signer(settings.secret_key)
+    tokens = ReaderTokens(signer)
+    moderator = PipelineModerator(
+        SqlModerationState(engines), address_key=signer.key("moderation-client-address")
+    )
+    discussion = Discussion(store, tokens, moderator=moderator)
     ctx = WebContext(
         settings=settings,
         store=store,
@@ -65,6 +72,8 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        # Load the moderation models before the first comment arrives, off the event loop.
+        await anyio.to_thread.run_sync(moderator.warm_up)
         yield
         store.close()
 

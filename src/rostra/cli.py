@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from rostra.config import ConfigError, Settings, load_settings
 from rostra.domain.errors import RostraError
+from rostra.moderation import cli as moderation_cli
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -39,6 +40,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.migrate:
         cmd_migrate(args)
+    # One BLAS thread per worker: the workers already use every core, and the classifier's
+    # numpy would otherwise start a thread per core in each of them.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     # Workers re-read settings from the environment, so pass what the command line chose.
     os.environ["ROSTRA_DATABASE_URL"] = settings.database_url
     os.environ["ROSTRA_SECRET_KEY"] = settings.secret_key
@@ -133,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--workers", type=int)
     demo.add_argument("--seed-only", action="store_true")
     demo.set_defaults(func=cmd_demo)
+    moderation_cli.register(sub)
     return parser
 
 

@@ -401,16 +401,24 @@ def test_a_repeated_post_is_refused_as_a_replay(
 
     page.route(re.compile(r".*/api/v1/sites/demo/comments(\?.*)?$"), lose_first_response)
     open_embed(page, host_site, server)
-    post_via_form(page, "Said only once")
+    post_via_form(page, "I read the council report twice before writing this.")
     error = page.locator(".rostra-form .rostra-error")
     expect(error).to_have_text("The comments could not be reached. Please try again.")
     assert lost == [201]
-    assert page.input_value(".rostra-form textarea") == "Said only once"
+    assert (
+        page.input_value(".rostra-form textarea")
+        == "I read the council report twice before writing this."
+    )
 
     page.click(".rostra-form .rostra-submit")
     expect(error).to_have_text("This comment was already posted.")
-    assert page.input_value(".rostra-form textarea") == "Said only once"
-    assert [c["html"] for c in api_page(server)["comments"]] == ["<p>Said only once</p>"]
+    assert (
+        page.input_value(".rostra-form textarea")
+        == "I read the council report twice before writing this."
+    )
+    assert [c["html"] for c in api_page(server)["comments"]] == [
+        "<p>I read the council report twice before writing this.</p>"
+    ]
 
 
 def test_without_javascript_the_included_fragment_still_posts(

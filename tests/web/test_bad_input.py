@@ -108,8 +108,8 @@ def test_body_longer_than_the_site_allows(server: LiveServer, http: httpx.Client
     with Unchanged(server):
         body = problem(post(http, "x" * 10_001), 422, "body-too-long")
     assert body["field"] == "body"
-    # The limit itself is fine.
-    assert post(http, "x" * 10_000).status_code == 201
+    # Accepted (published, or held as spam-like by moderation): the length itself is allowed.
+    assert post(http, "x" * 10_000).status_code in (201, 202)
 
 
 def test_empty_body(server: LiveServer, http: httpx.Client, subtests: pytest.Subtests) -> None:

@@ -37,6 +37,9 @@ class SiteSettings:
     allow_downvotes: bool = True
     auto_create_threads: bool = True
     default_language: str = "en"
+    # The moderation policy (see rostra.moderation.policy); empty: the default policy. Left out
+    # of the hash so settings stay hashable.
+    moderation: dict[str, object] = field(default_factory=dict, hash=False)
 
     @classmethod
     def from_mapping(cls, data: dict[str, object]) -> SiteSettings:

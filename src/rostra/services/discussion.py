@@ -8,13 +8,21 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Protocol
 from urllib.parse import urlsplit
 
 from rostra.domain import rules
-from rostra.domain.errors import N_, Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from rostra.domain.errors import (
+    N_,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RostraError,
+    Unauthorized,
+)
 from rostra.domain.models import (
     Author,
     Comment,
@@ -46,19 +54,56 @@ class Draft:
     author: Author
     is_reply: bool
     is_edit: bool
+    thread_external_id: str = ""
+    # The client's address as the web layer derived it (trusted proxies only); moderation hashes
+    # it for rate limits and never stores it.
+    client_ip: str | None = None
+    # The comment being edited (``None`` for a new one).
+    comment_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What moderation decided, and what it wants stored with the comment."""
+
+    status: CommentStatus
+    language: str | None = None
+    # The moderation record as JSON (verdict, phase, reason, scores); never the comment's text.
+    record: str | None = None
+    # A gettext message id telling the author why a comment was rejected.
+    message: str | None = None
+    # Whatever the moderator wants back in ``stored`` (opaque to the services).
+    memo: object = field(default=None, compare=False)
 
 
 class Moderator(Protocol):
-    """Decides the status of a new or edited comment. Moderation plugs in here."""
+    """Decides the status of a new or edited comment. Moderation plugs in here.
 
-    def decide(self, draft: Draft) -> CommentStatus: ...
+    ``decide`` runs before the comment's transaction (it may take a while, or refuse the comment
+    outright by raising, e.g. ``TooManyRequests``); ``stored`` runs after the comment committed,
+    whatever its status, so the moderator can remember it (fingerprints, history).
+    """
+
+    def decide(self, draft: Draft) -> Decision: ...
+
+    def stored(self, draft: Draft, decision: Decision, comment: Comment) -> None: ...
 
 
 class PublishEverything:
     """The moderator used until a site configures moderation: every comment is published."""
 
-    def decide(self, draft: Draft) -> CommentStatus:
-        return CommentStatus.PUBLISHED
+    def decide(self, draft: Draft) -> Decision:
+        return Decision(CommentStatus.PUBLISHED)
+
+    def stored(self, draft: Draft, decision: Decision, comment: Comment) -> None:
+        return None
+
+
+class CommentRejected(RostraError):
+    """Moderation rejected the comment. It is kept (as rejected) for the moderators' queue."""
+
+    status = 422
+    code = "rejected"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +118,8 @@ class PostRequest:
     url: str = ""
     title: str = ""
     client_nonce: str | None = None
+    # The client's address, derived by the web layer behind trusted proxies only.
+    client_ip: str | None = None
 
 
 def utc_now() -> datetime:
@@ -135,8 +182,18 @@ class Discussion:
         email_hash = self.tokens.email_hash(request.email) if request.email else None
         html = render_markdown(body)
         now = self.clock()
-        draft = Draft(site, body, name, author, request.parent_public_id is not None, False)
-        status = self.moderator.decide(draft)
+        draft = Draft(
+            site,
+            body,
+            name,
+            author,
+            request.parent_public_id is not None,
+            False,
+            thread_external_id=external_id,
+            client_ip=request.client_ip,
+        )
+        decision = self.moderator.decide(draft)
+        status = decision.status
         with self.store.write() as tx:
             thread = tx.get_or_create_thread(
                 site.id, external_id, url, title, now, settings.auto_create_threads
@@ -177,29 +234,54 @@ class Discussion:
                     status=status,
                     created_at=now,
                     client_nonce=nonce,
+                    language=decision.language,
+                    moderation=decision.record,
                 )
             )
             tx.touch_thread(thread.id, 1 if status is CommentStatus.PUBLISHED else 0)
+        self.moderator.stored(draft, decision, comment)
+        if status is CommentStatus.REJECTED:
+            raise _rejected(decision)
         return comment
 
     def edit(self, site: Site, public_id: str, body: str, author: Author) -> Comment:
         text = rules.validate_body(body, site.settings)
         html = render_markdown(text)
         now = self.clock()
+        # Moderation runs before the write transaction (it may take a while, and must not hold
+        # the writer lock), so the same checks run once here and again inside the transaction.
+        current = self._comment(self.store.get_comment(site.id, public_id))
+        rules.check_can_edit(current, author, site.settings, now)
+        if text == current.body:
+            return current
+        draft = Draft(
+            site,
+            text,
+            current.author_name,
+            author,
+            current.parent_id is not None,
+            True,
+            comment_id=current.id,
+        )
+        decision = self.moderator.decide(draft)
+        status = decision.status
         with self.store.write() as tx:
             comment = self._comment(tx.get_comment(site.id, public_id))
             rules.check_can_edit(comment, author, site.settings, now)
             if text == comment.body:
                 return comment
-            draft = Draft(
-                site, text, comment.author_name, author, comment.parent_id is not None, True
-            )
-            status = self.moderator.decide(draft)
             updated = tx.update_body(comment, text, html, comment.author_name, now)
             delta = _published(status) - _published(comment.status)
             if status is not comment.status:
                 updated = tx.set_status(updated, status)
+            if decision.record is not None:
+                # The text changed, so what moderation found about the old one no longer holds.
+                tx.set_moderation(comment.id, decision.language, decision.record)
+                updated = replace(updated, language=decision.language)
             tx.touch_thread(comment.thread_id, delta)
+        self.moderator.stored(draft, decision, updated)
+        if status is CommentStatus.REJECTED:
+            raise _rejected(decision)
         return updated
 
     def delete(self, site: Site, public_id: str, author: Author) -> Comment:
@@ -317,6 +399,10 @@ class Discussion:
                 N_("The page cursor is not valid."), field="cursor", code="invalid-cursor"
             )
         return RootCursor(created_at=last.created_at, score=last.score, id=last.id)
+
+
+def _rejected(decision: Decision) -> CommentRejected:
+    return CommentRejected(decision.message or N_("This site does not accept this comment."))
 
 
 def _published(status: CommentStatus) -> int:

@@ -33,6 +33,8 @@ class NewComment:
     created_at: datetime
     client_nonce: str | None
     language: str | None = None
+    # The moderation record as JSON (for the moderators' queue), when moderation ran.
+    moderation: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,8 @@ class WriteTransaction(Protocol):
     ) -> Comment: ...
 
     def set_status(self, comment: Comment, status: CommentStatus) -> Comment: ...
+
+    def set_moderation(self, comment_id: int, language: str | None, record: str | None) -> None: ...
 
     def mark_deleted(self, comment: Comment, now: datetime) -> Comment: ...
 

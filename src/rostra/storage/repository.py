@@ -88,7 +88,10 @@ def _comment(row: Row[Any]) -> Comment:
     )
 
 
-_COMMENT_COLUMNS = [c for c in comments.c if c.name not in ("email_hash", "client_nonce")]
+# The moderation record is for the moderators' queue, not for every thread read.
+_COMMENT_COLUMNS = [
+    c for c in comments.c if c.name not in ("email_hash", "client_nonce", "moderation")
+]
 
 # Statements on the hot paths are built once; per call only parameters change. Building
 # SQLAlchemy expressions per call cost more than running them on SQLite.
@@ -393,6 +396,7 @@ class SqlWriteTransaction:
                 "score": 0,
                 "reply_count": 0,
                 "client_nonce": new.client_nonce,
+                "moderation": new.moderation,
             },
         )
         if parent is not None:
@@ -462,6 +466,13 @@ class SqlWriteTransaction:
             update(comments).where(comments.c.id == comment.id).values(status=status.value)
         )
         return self._reload(comment.id)
+
+    def set_moderation(self, comment_id: int, language: str | None, record: str | None) -> None:
+        self.conn.execute(
+            update(comments)
+            .where(comments.c.id == comment_id)
+            .values(language=language, moderation=record)
+        )
 
     def mark_deleted(self, comment: Comment, now: datetime) -> Comment:
         # The author asked for the text to go: erase it and every earlier revision.

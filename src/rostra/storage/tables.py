@@ -117,3 +117,56 @@ votes = Table(
     Column("value", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+# -- moderation (rostra.moderation) ---------------------------------------------------------------
+
+# What the moderation pipeline decided about a comment, as JSON: verdict, deciding phase, reason,
+# language and scores. Never the text itself. Kept out of thread reads (see repository).
+comments.append_column(Column("moderation", Text, nullable=True))
+
+# Rate-limit counters: one row per key (reader, client address hash or thread, per site) and
+# fixed window; old windows are pruned by the moderation state.
+moderation_counters = Table(
+    "moderation_counters",
+    metadata,
+    Column("key", String(160), primary_key=True),
+    Column("window_start", BigInteger, primary_key=True),
+    Column("count", Integer, nullable=False),
+    Index("ix_moderation_counters_window", "window_start"),
+)
+
+# Fingerprints of recent comments for repeats and near-duplicates: a hash of the matching key and
+# a MinHash signature (base64 of 128 little-endian uint32), never the text.
+moderation_fingerprints = Table(
+    "moderation_fingerprints",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("site_id", Id, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("comment_id", Id, ForeignKey("comments.id", ondelete="CASCADE"), nullable=True),
+    # The author's key (reader key or "a:<account id>"), to tell own repeats from others'.
+    Column("reader_key", String(64), nullable=True),
+    Column("exact", String(32), nullable=False),
+    Column("signature", Text, nullable=False),
+    # Distinct character 4-grams in the text: estimates how much of one text another contains.
+    Column("size", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_moderation_fingerprints_exact", "site_id", "exact", "created_at"),
+    Index("ix_moderation_fingerprints_author", "site_id", "reader_key", "created_at"),
+    Index("ix_moderation_fingerprints_created", "created_at"),
+)
+
+# MinHash LSH bands of each fingerprint: texts sharing a band are near-duplicate candidates.
+moderation_bands = Table(
+    "moderation_bands",
+    metadata,
+    Column(
+        "fingerprint_id",
+        Id,
+        ForeignKey("moderation_fingerprints.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("band", String(24), primary_key=True),
+    Column("site_id", Id, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_moderation_bands_lookup", "site_id", "band", "created_at"),
+)

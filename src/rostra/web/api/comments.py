@@ -9,13 +9,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from rostra.domain.errors import N_, InvalidInput, NotFound
-from rostra.domain.models import Comment, CommentNode, SortOrder, ThreadPage
+from rostra.domain.models import Comment, CommentNode, CommentStatus, Site, SortOrder, ThreadPage
+from rostra.i18n import translations
 from rostra.services.discussion import PostRequest, check_external_id
 from rostra.web import context as web
 from rostra.web.api import schemas as s
 from rostra.web.cached import cached_thread_response
 from rostra.web.pages.fragments import render_comment
-from rostra.web.security import check_write_origin, cors_headers
+from rostra.web.security import check_write_origin, client_ip, cors_headers
 
 JSON = "application/json"
 PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
@@ -178,10 +179,13 @@ async def create_comment(request: Request) -> Response:
             url=data.url,
             title=data.title,
             client_nonce=data.nonce,
+            client_ip=client_ip(request, ctx.settings.proxy_networks),
         ),
         author,
     )
     lang = web.language(request)
+    if comment.status is not CommentStatus.PUBLISHED:
+        return _held(request, site, comment, lang, issued)
     reply_to = None
     if data.parent and comment.depth > site.settings.display_depth:
         # Past the display depth the reply shows flat, prefixed with the parent's "@name".
@@ -192,6 +196,22 @@ async def create_comment(request: Request) -> Response:
     )
     headers = {"Location": f"/api/v1/sites/{site.slug}/comments/{comment.public_id}"}
     return _json(request, payload, status=201, site=site, headers=headers)
+
+
+HELD_MESSAGE = N_("Thank you. Your comment will appear once a moderator has read it.")
+
+
+def _held(
+    request: Request, site: Site, comment: Comment, lang: str, issued: str | None = None
+) -> Response:
+    """202: saved, not shown. The author learns why it is not in the thread yet."""
+    payload = s.PostedOut(
+        comment=comment_out(comment, with_body=True),
+        html="",
+        reader_token=issued,
+        message=translations(lang).gettext(HELD_MESSAGE),
+    )
+    return _json(request, payload, status=202, site=site)
 
 
 async def get_comment(request: Request) -> Response:
@@ -217,6 +237,8 @@ async def edit_comment(request: Request) -> Response:
     data = await web.read_json(request, s.EditCommentBody)
     author = ctx.discussion.require_author(site, web.reader_token(request))
     comment = ctx.discussion.edit(site, comment_id(request), data.body, author)
+    if comment.status is not CommentStatus.PUBLISHED:
+        return _held(request, site, comment, web.language(request))
     html = render_comment(request, site, comment, web.language(request), mine=True)
     return _json(
         request, s.PostedOut(comment=comment_out(comment, with_body=True), html=html), site=site

@@ -229,6 +229,7 @@ def _paths() -> Json:
                 token="optional",
                 responses={
                     **_ok("PostedOut", "The comment was posted.", 201, **location),
+                    **_ok("PostedOut", "The comment was saved and awaits review.", 202),
                     **_errors(*_BODY, *_TOKEN, *_WRITE_ORIGIN, 409),
                 },
             ),
@@ -250,6 +251,7 @@ def _paths() -> Json:
                 token="required",
                 responses={
                     **_ok("PostedOut", "The edited comment."),
+                    **_ok("PostedOut", "The edit was saved and awaits review.", 202),
                     **_errors(*_BODY, *_TOKEN, *_WRITE_ORIGIN, 409),
                 },
             ),

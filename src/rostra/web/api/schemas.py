@@ -78,8 +78,10 @@ class PageOut(Struct, kw_only=True):
 
 class PostedOut(Struct, kw_only=True):
     comment: CommentOut
+    # The comment as the thread shows it; empty while it awaits review (then ``message`` says so).
     html: str
     reader_token: str | None = None
+    message: str | None = None
 
 
 class VoteOut(Struct, kw_only=True):

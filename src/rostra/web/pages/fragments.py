@@ -40,6 +40,7 @@ def render_thread(
     reply_to: Comment | None = None,
     standalone: bool = False,
     error: str | None = None,
+    notice: str | None = None,
     form: dict[str, str] | None = None,
 ) -> str:
     """The thread section; ``page`` is None for a thread nobody has commented on yet."""
@@ -59,6 +60,7 @@ def render_thread(
         reply_to=reply_to,
         standalone=standalone,
         error=error,
+        notice=notice,
         form=form or {},
         mine=False,
     )

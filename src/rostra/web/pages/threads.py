@@ -8,15 +8,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from rostra.domain.errors import N_, NotFound, RostraError
-from rostra.domain.models import Site, ThreadPage
+from rostra.domain.models import CommentStatus, Site, ThreadPage
 from rostra.i18n import translations
-from rostra.services.discussion import PostRequest
+from rostra.services.discussion import PostRequest, check_external_id
 from rostra.web import context as web
-from rostra.web.api.comments import parse_limit, parse_sort, thread_param
+from rostra.web.api.comments import HELD_MESSAGE, parse_limit, parse_sort, thread_param
 from rostra.web.cached import cached_thread_response
 from rostra.web.pages.fragments import base_url, render_thread
 from rostra.web.render import render
-from rostra.web.security import check_write_origin
+from rostra.web.security import check_write_origin, client_ip
 
 HTML = "text/html; charset=utf-8"
 READER_COOKIE = "rostra_reader"
@@ -139,6 +139,7 @@ async def post_form(request: Request) -> Response:
                 author_name=form.get("author"),
                 email=form.get("email") or None,
                 parent_public_id=form.get("parent") or None,
+                client_ip=client_ip(request, ctx.settings.proxy_networks),
             ),
             author,
         )
@@ -146,27 +147,53 @@ async def post_form(request: Request) -> Response:
         if exc.code in ("site-not-found",):
             raise
         message = exc.translated(translations(lang).gettext)
-        html = render_thread(
-            request, site, thread, None, lang, standalone=True, error=message, form=form
+        return _form_page(request, site, thread, lang, exc.status, error=message, form=form)
+    if comment.status is not CommentStatus.PUBLISHED:
+        notice = translations(lang).gettext(HELD_MESSAGE)
+        response = _form_page(request, site, thread, lang, 202, notice=notice)
+    else:
+        response = RedirectResponse(
+            _back_to_thread(
+                site, thread, f"c-{comment.public_id}", request.query_params.get("lang")
+            ),
+            status_code=303,
         )
-        body = render(
-            ctx.env,
-            "page.html",
-            lang,
-            title=thread,
-            root=base_url(request),
-            thread_html=html,
-            canonical=None,
-            article_url=None,
-        )
-        return Response(body, status_code=exc.status, media_type=HTML)
-    response = RedirectResponse(
-        _back_to_thread(site, thread, f"c-{comment.public_id}", request.query_params.get("lang")),
-        status_code=303,
-    )
     if new_token:
         _set_token(response, request, site, new_token)
     return response
+
+
+def _form_page(
+    request: Request,
+    site: Site,
+    thread: str,
+    lang: str,
+    status: int,
+    *,
+    error: str | None = None,
+    notice: str | None = None,
+    form: dict[str, str] | None = None,
+) -> Response:
+    """The thread page again after a no-JS post, with the form's error or notice on it."""
+    ctx = web.context(request)
+    try:
+        page = _page_or_none(request, site, check_external_id(thread))
+    except RostraError:
+        page = None  # the thread id itself was the problem; the error says so
+    html = render_thread(
+        request, site, thread, page, lang, standalone=True, error=error, notice=notice, form=form
+    )
+    body = render(
+        ctx.env,
+        "page.html",
+        lang,
+        title=page.thread.title if page and page.thread and page.thread.title else thread,
+        root=base_url(request),
+        thread_html=html,
+        canonical=None,
+        article_url=page.thread.url if page and page.thread else None,
+    )
+    return Response(body, status_code=status, media_type=HTML)
 
 
 async def vote_form(request: Request) -> Response:

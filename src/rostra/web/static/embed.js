@@ -288,6 +288,7 @@
     if (r.reader_token) keep(r.reader_token);
     bodies.set(r.comment.id, r.comment.body);
     form.elements.body.value = '';
+    if (!r.html) return home(), say(r.message); // held for review: nothing to show yet
     const li = $('li', parse(r.html));
     const parent = body.parent && byId(body.parent);
     const list = $('.rostra-comments');
@@ -358,6 +359,7 @@
       return showError(ed, err);
     }
     bodies.set(li.dataset.id, r.comment.body);
+    if (!r.html) return li.remove(), say(r.message); // the edit is held for review
     card(li).replaceWith(card($('li', parse(r.html))));
     await markMine();
     times();

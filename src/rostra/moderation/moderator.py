@@ -1,0 +1,195 @@
+"""The moderation pipeline behind the services' ``Moderator`` seam.
+
+For each site the policy is read from its settings and a pipeline built once (rebuilt when the
+settings change). ``decide`` runs it and maps the verdict onto a comment status (publish ->
+published, hold -> pending, reject -> rejected, over a rate limit -> "too many requests" and
+nothing stored); ``stored`` remembers the comment's fingerprint once it is committed. Settings that
+cannot be read hold every comment for review (and say why in the log and the record), so a typo in
+a word list never publishes what it was meant to stop, nor loses a comment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from rostra.domain.errors import N_, TooManyRequests
+from rostra.domain.models import Comment, CommentStatus, Site
+from rostra.moderation.phases import duplicates
+from rostra.moderation.phases.language import default_identifier
+from rostra.moderation.phases.toxicity import load_classifier
+from rostra.moderation.pipeline import Pipeline, build_pipeline
+from rostra.moderation.policy import Policy
+from rostra.moderation.record import Action, ModerationRecord, PolicyError, Submission, Verdict
+from rostra.moderation.state import Fingerprint, ModerationState
+from rostra.services.discussion import Decision, Draft
+
+log = logging.getLogger("rostra.moderation")
+
+STATUS = {
+    Action.PUBLISH: CommentStatus.PUBLISHED,
+    Action.HOLD: CommentStatus.PENDING,
+    Action.REJECT: CommentStatus.REJECTED,
+}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def author_key(draft: Draft) -> str | None:
+    if draft.author.reader_key is not None:
+        return draft.author.reader_key
+    if draft.author.account_id is not None:
+        return f"a:{draft.author.account_id}"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Memo:
+    """Carried from ``decide`` to ``stored``: what to remember about the comment."""
+
+    site_id: int
+    author: str | None
+    action: Action
+    at: datetime
+    fingerprint: Fingerprint | None
+
+
+class PipelineModerator:
+    """A ``Moderator`` (see ``rostra.services.discussion``) running each site's pipeline."""
+
+    def __init__(
+        self,
+        state: ModerationState,
+        *,
+        address_key: bytes,
+        clock: Callable[[], datetime] = utc_now,
+        rate_limits: bool = True,
+    ) -> None:
+        self.state = state
+        self._address_key = address_key
+        self.clock = clock
+        self.rate_limits = rate_limits
+        self._lock = threading.Lock()
+        self._pipelines: dict[int, tuple[str, Pipeline | PolicyError]] = {}
+
+    def warm_up(self) -> None:
+        """Load the shipped models now rather than on the first comment."""
+        default_identifier()
+        # The sentence encoder finishes loading on its first text.
+        load_classifier(None).score("warm up", "en")
+
+    def pipeline(self, site: Site) -> Pipeline:
+        """The site's pipeline; raises :class:`PolicyError` when its settings are invalid."""
+        key = json.dumps(site.settings.moderation, sort_keys=True, default=str)
+        with self._lock:
+            cached = self._pipelines.get(site.id)
+        if cached is None or cached[0] != key:
+            built: Pipeline | PolicyError
+            try:
+                policy = Policy.from_settings(site.settings.moderation)
+                built = build_pipeline(policy, self.state, rate_limits=self.rate_limits)
+            except PolicyError as exc:
+                # Said once per settings change, not once per comment.
+                log.warning("site %s: moderation settings are invalid: %s", site.slug, exc)
+                built = exc
+            cached = (key, built)
+            with self._lock:
+                self._pipelines[site.id] = cached
+        result = cached[1]
+        if isinstance(result, PolicyError):
+            raise result
+        return result
+
+    def submission(self, draft: Draft, now: datetime) -> Submission:
+        return Submission(
+            site_id=draft.site.id,
+            site_slug=draft.site.slug,
+            body=draft.body,
+            now=now,
+            author_key=author_key(draft),
+            client_key=self.client_key(draft.client_ip),
+            thread=draft.thread_external_id,
+            is_reply=draft.is_reply,
+            is_edit=draft.is_edit,
+            comment_id=draft.comment_id,
+            default_language=draft.site.settings.default_language,
+        )
+
+    def client_key(self, address: str | None) -> str | None:
+        """A keyed hash of the client's address, or ``None`` where it tells nothing.
+
+        A loopback or unparsable address is a local proxy speaking for every reader (Rostra
+        behind a proxy that is not listed in ``trusted_proxies``): limiting it would limit
+        everyone at once, so it is not counted.
+        """
+        if not address:
+            return None
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return None
+        if ip.is_loopback or ip.is_unspecified:
+            return None
+        mac = hmac.new(self._address_key, ip.packed, hashlib.sha256)
+        return mac.hexdigest()[:32]
+
+    def decide(self, draft: Draft) -> Decision:
+        now = self.clock()
+        submission = self.submission(draft, now)
+        try:
+            pipeline = self.pipeline(draft.site)
+        except PolicyError as exc:
+            record = ModerationRecord()
+            record.add("policy", Verdict(Action.HOLD, f"invalid moderation settings: {exc}"))
+            return self._decision(record, submission, None)
+        record = pipeline.run(submission)
+        if record.retry_after is not None and record.verdict is Action.REJECT:
+            raise TooManyRequests(
+                record.message or N_("You are posting too fast. Wait a moment, then try again."),
+                retry_after=record.retry_after,
+            )
+        return self._decision(record, submission, pipeline)
+
+    def _decision(
+        self, record: ModerationRecord, submission: Submission, pipeline: Pipeline | None
+    ) -> Decision:
+        fingerprint = None
+        if pipeline is None or pipeline.policy.duplicates.enabled:
+            fingerprint = duplicates.fingerprint_of(submission)
+        memo = _Memo(
+            submission.site_id, submission.author_key, record.verdict, submission.now, fingerprint
+        )
+        return Decision(
+            status=STATUS[record.verdict],
+            language=record.language,
+            record=record.to_json(),
+            message=record.message if record.verdict is Action.REJECT else None,
+            memo=memo,
+        )
+
+    def stored(self, draft: Draft, decision: Decision, comment: Comment) -> None:
+        memo = decision.memo
+        if not isinstance(memo, _Memo):
+            return
+        try:
+            if memo.fingerprint is not None:
+                self.state.remember(
+                    memo.site_id, memo.author, memo.fingerprint, comment.id, memo.at
+                )
+            if memo.author is not None:
+                self.state.note_outcome(memo.site_id, memo.author, memo.action, memo.at)
+        except Exception as exc:  # noqa: BLE001 - the comment is committed; do not fail the request
+            log.error(
+                "could not remember comment %s for moderation: %s",
+                comment.public_id,
+                type(exc).__name__,
+            )

@@ -1,0 +1,114 @@
+"""Spam signals: link-heavy text, shouting, walls of one character, sales and contact patterns.
+
+Each signal gives a strength in ``[0, 1]``; they combine as independent evidence
+(``1 - prod(1 - s)``) into the ``spam`` score, and a comment at or above ``hold`` is held. One
+weak signal (a comment in capitals, two links) never holds on its own; a wall of a single
+character, or a sales pitch with a link and a phone number, does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from rostra.moderation.phases import _config as c
+from rostra.moderation.record import Action, ModerationRecord, Submission, Verdict
+
+# Phrases of commercial or scam spam, matched on the normalised text (lower case, no accents).
+# Written for Rostra; a site adds its own through the suspect word list.
+_PATTERNS: Final = re.compile(
+    r"\b(?:"
+    r"buy now|order now|click here|visit my (?:site|profile|page)|check out my (?:site|profile)|"
+    r"work(?:ing)? from home|earn \$?\d+|make \$?\d+ (?:a|per) (?:day|week|hour)|"
+    r"free (?:gift|money|bitcoin|crypto)|crypto ?giveaway|double your (?:money|bitcoin)|"
+    r"(?:cheap|discount) (?:pills|viagra|cialis|meds|watches|followers)|viagra|cialis|"
+    r"online casino|casino bonus|sports betting tips|payday loans?|"
+    r"(?:whatsapp|telegram|viber) (?:me|us|at|\+)|dm me|message me on|"
+    r"gagnez \d+|travail a domicile|cliquez ici|"
+    r"jetzt kaufen|geld verdienen von zu hause|hier klicken|"
+    r"gana \d+|trabaja desde casa|haz clic aqui|"
+    r"заработок (?:в интернете|без вложений)|пиши в (?:телеграм|личку)|"
+    r"اربح \d+|اضغط هنا"
+    r")",
+    re.IGNORECASE,
+)
+_PHONE_RE: Final = re.compile(r"(?:\+|\b00)\d[\d\s().-]{8,16}\d\b")
+# Bounded repeats keep these linear on long runs of letters and dots.
+_EMAIL_RE: Final = re.compile(r"\b[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}\b")
+_RUN_RE: Final = re.compile(r"(\S)\1{9,}")
+_INVISIBLE_RE: Final = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
+
+
+def signals(text: str, normalized: str, links: int) -> dict[str, float]:
+    """The strength of each spam signal in ``text`` (only those present)."""
+    out: dict[str, float] = {}
+    letters = [ch for ch in text if ch.isalpha()]
+    n = len(text.strip())
+    if links >= 2:
+        # Two links are normal in a discussion; many, or links with hardly any words, are not.
+        words = max(1, len(normalized.split()))
+        out["links"] = min(1.0, 0.25 * (links - 1) + (0.4 if words < 8 * links else 0.0))
+    if len(letters) >= 24:
+        cased = [ch for ch in letters if ch.lower() != ch.upper()]
+        if cased and sum(ch.isupper() for ch in cased) / len(cased) >= 0.8:
+            out["capitals"] = 0.4
+    run = max((len(m.group(0)) for m in _RUN_RE.finditer(text[:20_000])), default=0)
+    if run:
+        out["repeats"] = min(1.0, 0.3 + (run - 10) / 20)
+    if n >= 40:
+        distinct = len(set(text[:5000]))
+        if distinct <= 3 or distinct / min(n, 5000) < 0.02:
+            out["repeats"] = 1.0
+    hits = len(_PATTERNS.findall(normalized))
+    if hits:
+        out["patterns"] = min(1.0, 0.45 * hits)
+    contacts = len(_PHONE_RE.findall(text)) + len(_EMAIL_RE.findall(text))
+    if contacts:
+        out["contacts"] = min(0.8, 0.35 * contacts)
+    invisible = len(_INVISIBLE_RE.findall(text))
+    if invisible >= 3:
+        # Zero-width characters hide words from filters; a few happen by accident.
+        out["invisible"] = min(0.8, 0.1 * invisible)
+    return out
+
+
+def combine(strengths: Mapping[str, float]) -> float:
+    rest = 1.0
+    for s in strengths.values():
+        rest *= 1.0 - max(0.0, min(1.0, s))
+    return 1.0 - rest
+
+
+@dataclass(frozen=True, slots=True)
+class SpamConfig:
+    enabled: bool = True
+    hold: float = 0.8
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, object]) -> SpamConfig:
+        c.check_keys(data, "spam", {"enabled", "hold"})
+        return cls(
+            enabled=c.flag(data, "enabled", "spam", True),
+            hold=c.number(data, "hold", "spam", 0.8, 0.0, 1.0),
+        )
+
+
+class Spam:
+    name = "spam"
+
+    def __init__(self, config: SpamConfig) -> None:
+        self.config = config
+
+    def __call__(self, submission: Submission, record: ModerationRecord) -> Verdict | None:
+        if not self.config.enabled:
+            return None
+        links = record.facts.get("links", 0)
+        found = signals(submission.scanned, submission.normalized, int(links))
+        score = combine(found)
+        record.scores["spam"] = score
+        if score >= self.config.hold:
+            names = ", ".join(sorted(found))
+            return Verdict(Action.HOLD, f"spam signals ({names}) score {score:.2f}")
+        return None

@@ -1,0 +1,116 @@
+"""A site's moderation policy: which phases run with which thresholds, and pre-moderation.
+
+Read from the site's settings under ``moderation`` (all optional)::
+
+    {"premoderation": "none" | "all" | "first_time" | "links",
+     "rate_limits": {...}, "word_lists": {"reject": [...], "suspect": {"en": [...]}},
+     "duplicates": {...}, "links": {...}, "language": {...}, "toxicity": {...},
+     "history": {...}, "spam": {...}, "external": {"url": ..., "secret": ...}}
+
+With nothing configured the default policy applies: every phase on with the defaults in its
+module (toxicity with the shipped classifier), no pre-moderation, no external phase. The policy
+turns the record into the final verdict: the most severe phase verdict wins; a comment no phase
+objected to is published unless the pre-moderation mode holds it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from rostra.moderation.phases import _config as c
+from rostra.moderation.phases.duplicates import DuplicateConfig
+from rostra.moderation.phases.external import ExternalConfig
+from rostra.moderation.phases.history import HistoryConfig
+from rostra.moderation.phases.language import LanguageConfig
+from rostra.moderation.phases.links import LinkConfig
+from rostra.moderation.phases.rate_limits import RateLimitConfig
+from rostra.moderation.phases.spam import SpamConfig
+from rostra.moderation.phases.toxicity import ToxicityConfig
+from rostra.moderation.phases.word_lists import WordListConfig
+from rostra.moderation.record import Action, ModerationRecord, PolicyError, Verdict
+
+
+class PreModeration(enum.StrEnum):
+    """Which comments wait for a moderator even when no phase objects."""
+
+    NONE = "none"
+    ALL = "all"
+    FIRST_TIME = "first_time"
+    LINKS = "links"
+
+
+_SECTIONS = {
+    "enabled",
+    "premoderation",
+    "rate_limits",
+    "word_lists",
+    "duplicates",
+    "links",
+    "language",
+    "toxicity",
+    "history",
+    "spam",
+    "external",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    enabled: bool = True
+    premoderation: PreModeration = PreModeration.NONE
+    rate_limits: RateLimitConfig = field(default_factory=RateLimitConfig)
+    word_lists: WordListConfig = field(default_factory=lambda: WordListConfig({}, {}))
+    duplicates: DuplicateConfig = field(default_factory=DuplicateConfig)
+    links: LinkConfig = field(default_factory=LinkConfig)
+    language: LanguageConfig = field(default_factory=LanguageConfig)
+    toxicity: ToxicityConfig = field(default_factory=ToxicityConfig)
+    history: HistoryConfig = field(default_factory=HistoryConfig)
+    spam: SpamConfig = field(default_factory=SpamConfig)
+    external: ExternalConfig | None = None
+
+    @classmethod
+    def from_settings(cls, data: Mapping[str, object] | None) -> Policy:
+        """The policy for a site's ``moderation`` settings; :class:`PolicyError` names a bad one."""
+        if not data:
+            return cls()
+        if not isinstance(data, Mapping):
+            raise PolicyError("moderation must be an object")
+        unknown = sorted(set(data) - _SECTIONS)
+        if unknown:
+            raise PolicyError(f"moderation has unknown setting(s): {', '.join(unknown)}")
+        raw_mode = data.get("premoderation", "none")
+        try:
+            mode = PreModeration(str(raw_mode))
+        except ValueError:
+            choices = ", ".join(m.value for m in PreModeration)
+            raise PolicyError(f"moderation.premoderation must be one of {choices}") from None
+        return cls(
+            enabled=c.flag(data, "enabled", "enabled", True),
+            premoderation=mode,
+            rate_limits=RateLimitConfig.from_mapping(c.section(data, "rate_limits")),
+            word_lists=WordListConfig.from_mapping(c.section(data, "word_lists")),
+            duplicates=DuplicateConfig.from_mapping(c.section(data, "duplicates")),
+            links=LinkConfig.from_mapping(c.section(data, "links")),
+            language=LanguageConfig.from_mapping(c.section(data, "language")),
+            toxicity=ToxicityConfig.from_mapping(c.section(data, "toxicity")),
+            history=HistoryConfig.from_mapping(c.section(data, "history")),
+            spam=SpamConfig.from_mapping(c.section(data, "spam")),
+            external=ExternalConfig.from_mapping(c.section(data, "external")),
+        )
+
+    def finish(self, record: ModerationRecord) -> None:
+        """Settle the record's final verdict: phase verdicts first, then pre-moderation."""
+        if record.verdict is not Action.PUBLISH:
+            return
+        mode = self.premoderation
+        reason = None
+        if mode is PreModeration.ALL:
+            reason = "the site reviews every comment before it is published"
+        elif mode is PreModeration.FIRST_TIME and record.facts.get("first_time", True):
+            reason = "the site reviews a reader's first comment"
+        elif mode is PreModeration.LINKS and int(record.facts.get("links", 0)):
+            reason = "the site reviews comments with links"
+        if reason:
+            record.add("premoderation", Verdict(Action.HOLD, reason))

@@ -1,0 +1,204 @@
+"""What the phases remember between comments, behind one small protocol.
+
+Rate-limit counters, fingerprints of recent texts (for repeats and near-duplicates) and each
+author's recent history. :class:`MemoryState` keeps them in this process (the batch command, unit
+tests); :class:`rostra.moderation.sqlstate.SqlModerationState` keeps them in the database, so every
+worker process and machine shares them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from rostra.moderation.record import Action
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """A text's exact hash, MinHash signature and LSH band keys (see ``phases.duplicates``)."""
+
+    exact: str
+    signature: tuple[int, ...]
+    bands: tuple[str, ...]
+    #: How many distinct 4-grams the text has (to estimate containment).
+    size: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFingerprint:
+    """A fingerprint remembered for one earlier comment."""
+
+    fingerprint: Fingerprint
+    reader_key: str | None
+    comment_id: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorHistory:
+    """An author's record on one site: ``published`` ever, the others since the window start."""
+
+    published: int = 0
+    held: int = 0
+    rejected: int = 0
+
+
+class ModerationState(Protocol):
+    """The memory the moderation phases share across requests."""
+
+    def hit(self, keys: Sequence[tuple[str, int]], now: datetime) -> list[int]:
+        """Count one event under each ``(key, window seconds)`` in its current fixed window.
+
+        Returns each window's count including this event, in the order of ``keys``.
+        """
+        ...
+
+    def similar(
+        self,
+        site_id: int,
+        probe: Fingerprint,
+        since: datetime,
+        exclude_comment: int | None = None,
+        limit: int = 50,
+    ) -> list[StoredFingerprint]:
+        """Fingerprints since ``since`` that share the exact hash or at least one band key."""
+        ...
+
+    def recent_by_author(
+        self,
+        site_id: int,
+        reader_key: str,
+        since: datetime,
+        exclude_comment: int | None = None,
+        limit: int = 100,
+    ) -> list[StoredFingerprint]:
+        """The author's own fingerprints since ``since``, newest first."""
+        ...
+
+    def remember(
+        self,
+        site_id: int,
+        reader_key: str | None,
+        fingerprint: Fingerprint,
+        comment_id: int | None,
+        at: datetime,
+    ) -> None: ...
+
+    def history(self, site_id: int, author_key: str, since: datetime) -> AuthorHistory: ...
+
+    def note_outcome(self, site_id: int, author_key: str, action: Action, at: datetime) -> None:
+        """Tell the state how a comment ended (stores that derive it elsewhere may ignore it)."""
+        ...
+
+
+@dataclass
+class _Outcome:
+    action: Action
+    at: datetime
+
+
+@dataclass
+class MemoryState:
+    """In-process state: exact, unbounded by time (old entries are dropped lazily)."""
+
+    max_fingerprints: int = 200_000
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _counters: dict[tuple[str, int], int] = field(default_factory=dict, repr=False)
+    _prints: list[tuple[int, StoredFingerprint]] = field(default_factory=list, repr=False)
+    _by_key: dict[tuple[int, str], list[int]] = field(
+        default_factory=lambda: defaultdict(list), repr=False
+    )
+    _by_author: dict[tuple[int, str], list[int]] = field(
+        default_factory=lambda: defaultdict(list), repr=False
+    )
+    _outcomes: dict[tuple[int, str], list[_Outcome]] = field(
+        default_factory=lambda: defaultdict(list), repr=False
+    )
+
+    def hit(self, keys: Sequence[tuple[str, int]], now: datetime) -> list[int]:
+        stamp = int(now.timestamp())
+        out = []
+        with self._lock:
+            for key, window in keys:
+                slot = (key, stamp - stamp % window)
+                self._counters[slot] = self._counters.get(slot, 0) + 1
+                out.append(self._counters[slot])
+        return out
+
+    def similar(
+        self,
+        site_id: int,
+        probe: Fingerprint,
+        since: datetime,
+        exclude_comment: int | None = None,
+        limit: int = 50,
+    ) -> list[StoredFingerprint]:
+        found: dict[int, StoredFingerprint] = {}
+        with self._lock:
+            for key in (probe.exact, *probe.bands):
+                for index in self._by_key.get((site_id, key), ()):
+                    stored = self._prints[index][1]
+                    if stored.created_at < since:
+                        continue
+                    if exclude_comment is not None and stored.comment_id == exclude_comment:
+                        continue
+                    found[index] = stored
+        # Newest first, as the database version answers.
+        return [found[i] for i in sorted(found, reverse=True)][:limit]
+
+    def recent_by_author(
+        self,
+        site_id: int,
+        reader_key: str,
+        since: datetime,
+        exclude_comment: int | None = None,
+        limit: int = 100,
+    ) -> list[StoredFingerprint]:
+        with self._lock:
+            indexes = list(self._by_author.get((site_id, reader_key), ()))
+            found = [self._prints[i][1] for i in reversed(indexes)]
+        kept = [s for s in found if s.created_at >= since]
+        if exclude_comment is not None:
+            kept = [s for s in kept if s.comment_id != exclude_comment]
+        return kept[:limit]
+
+    def remember(
+        self,
+        site_id: int,
+        reader_key: str | None,
+        fingerprint: Fingerprint,
+        comment_id: int | None,
+        at: datetime,
+    ) -> None:
+        with self._lock:
+            if len(self._prints) >= self.max_fingerprints:
+                # A crude bound for long batch runs: start afresh rather than grow forever.
+                self._prints.clear()
+                self._by_key.clear()
+                self._by_author.clear()
+            index = len(self._prints)
+            stored = StoredFingerprint(fingerprint, reader_key, comment_id, at)
+            self._prints.append((site_id, stored))
+            for key in (fingerprint.exact, *fingerprint.bands):
+                self._by_key[(site_id, key)].append(index)
+            if reader_key is not None:
+                self._by_author[(site_id, reader_key)].append(index)
+
+    def history(self, site_id: int, author_key: str, since: datetime) -> AuthorHistory:
+        with self._lock:
+            outcomes = list(self._outcomes.get((site_id, author_key), ()))
+        recent = [o for o in outcomes if o.at >= since]
+        return AuthorHistory(
+            published=sum(o.action is Action.PUBLISH for o in outcomes),
+            held=sum(o.action is Action.HOLD for o in recent),
+            rejected=sum(o.action is Action.REJECT for o in recent),
+        )
+
+    def note_outcome(self, site_id: int, author_key: str, action: Action, at: datetime) -> None:
+        with self._lock:
+            self._outcomes[(site_id, author_key)].append(_Outcome(action, at))

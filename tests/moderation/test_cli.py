@@ -1,0 +1,169 @@
+"""``rostra moderate`` and ``rostra moderation eval`` as a user runs them: real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROSTRA = [sys.executable, "-m", "rostra"]
+
+LINES = [
+    {
+        "id": "c1",
+        "body": "The tram extension will finally connect the hospital to the station.",
+        "author": "ines",
+    },
+    {
+        "id": "c2",
+        "body": "The tram extension will finally connect the hospital to the station.",
+        "author": "ines",
+    },
+    {
+        "id": "c3",
+        "body": "the TRAM extension will finally connect the hospital to the station!!",
+        "author": "omar",
+        "thread": "tram",
+    },
+    {"id": 4, "body": "You are a worthless moron and everyone here laughs at you.", "parent": "c1"},
+    {
+        "id": "c5",
+        "body": "Merci pour cet article très clair sur le tramway.",
+    },
+    {"id": "c6", "body": "Gracias por explicar tan bien el recorrido del nuevo tranvía."},
+]
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*ROSTRA, *args], input=stdin, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def write_jsonl(path: Path, rows: list[object], extra: list[str] = ()) -> Path:  # type: ignore[assignment]
+    lines = [json.dumps(r, ensure_ascii=False) for r in rows] + list(extra)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_moderate_catches_repeats_and_toxicity(tmp_path: Path) -> None:
+    src = write_jsonl(tmp_path / "in.jsonl", LINES)
+    done = run("moderate", str(src))
+    assert done.returncode == 0, done.stderr
+    results = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["id"] for r in results] == ["c1", "c2", "c3", 4, "c5", "c6"]
+    for r in results:
+        assert set(r) == {"id", "verdict", "language", "scores", "phase", "reason"}
+    by_id = {r["id"]: r for r in results}
+    assert by_id["c1"]["verdict"] == "publish" and by_id["c1"]["language"] == "en"
+    assert by_id["c2"]["verdict"] == "reject" and by_id["c2"]["phase"] == "duplicates"
+    assert by_id["c3"]["verdict"] == "hold" and by_id["c3"]["phase"] == "duplicates"
+    assert by_id[4]["verdict"] == "hold" and by_id[4]["phase"] == "toxicity"
+    assert by_id[4]["scores"]["toxicity"] > 0.5
+    assert (by_id["c5"]["verdict"], by_id["c5"]["language"]) == ("publish", "fr")
+    assert (by_id["c6"]["verdict"], by_id["c6"]["language"]) == ("publish", "es")
+    # The output never repeats a comment's text.
+    assert "worthless" not in done.stdout and "tram" not in done.stdout
+
+
+def test_malformed_lines_are_named_and_the_rest_still_moderated(tmp_path: Path) -> None:
+    src = write_jsonl(
+        tmp_path / "in.jsonl",
+        LINES[:1],
+        extra=[
+            "{not json",
+            '["a", "list"]',
+            '{"id": "x"}',
+            '{"id": true, "body": "a boolean id"}',
+            '{"id": "y", "body": "   "}',
+            "",
+            json.dumps({"id": "z", "body": "x" * 10_001}),
+            '{"id": "ok", "body": "A last, perfectly ordinary comment about trams."}',
+            "[" * 100_000,
+        ],
+    )
+    out = tmp_path / "out.jsonl"
+    done = run("moderate", str(src), "--output", str(out))
+    assert done.returncode == 2
+    assert done.stdout == ""
+    errors = done.stderr.splitlines()
+    assert errors[0].startswith("rostra moderate: line 2: not valid JSON")
+    assert errors[1] == "rostra moderate: line 3: not a JSON object"
+    assert errors[2] == 'rostra moderate: line 4: "body" must be a string'
+    assert errors[3].startswith('rostra moderate: line 5: "id" must be')
+    assert errors[4] == "rostra moderate: line 6: A comment cannot be empty."
+    assert errors[5].startswith("rostra moderate: line 8: A comment can be at most")
+    assert errors[6].startswith("rostra moderate: line 10: not valid JSON")
+    assert errors[-1] == "rostra moderate: 7 line(s) could not be moderated"
+    ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
+    assert ids == ["c1", "ok"]
+
+
+def test_moderate_reads_stdin_and_refuses_missing_files(tmp_path: Path) -> None:
+    done = run("moderate", "-", stdin=json.dumps(LINES[0]) + "\n")
+    assert done.returncode == 0 and json.loads(done.stdout)["verdict"] == "publish"
+    done = run("moderate", str(tmp_path / "nope.jsonl"))
+    assert done.returncode == 2 and "cannot read" in done.stderr
+    bad = tmp_path / "bad.bin"
+    good = [json.dumps(LINES[n], ensure_ascii=False).encode() for n in (0, 4)]
+    bad.write_bytes(good[0] + b"\n\xff\xfe\x00garbage\n" + good[1] + b"\n")
+    done = run("moderate", str(bad))
+    assert done.returncode == 2 and "line 2: not UTF-8 text" in done.stderr
+    assert [json.loads(line)["id"] for line in done.stdout.splitlines()] == ["c1", "c5"]
+
+
+def test_moderate_with_site_settings(tmp_path: Path) -> None:
+    src = write_jsonl(tmp_path / "in.jsonl", [LINES[0]])
+    done = run("moderate", str(src), "--settings", '{"premoderation": "all"}')
+    assert json.loads(done.stdout)["phase"] == "premoderation"
+    done = run("moderate", str(src), "--settings", '{"word_lists": {"reject": ["[x"]}}')
+    assert done.returncode == 2
+    assert "word_lists.reject.* entry 1" in done.stderr
+
+
+def test_eval_on_a_small_labelled_set(tmp_path: Path) -> None:
+    rows = [
+        {
+            "text": "Thank you for this clear and useful report on the new tram line.",
+            "toxic": 0,
+            "lang": "en",
+        },
+        {"text": "Great news for everyone who works at the hospital.", "toxic": 0, "lang": "en"},
+        {
+            "text": "You are a worthless moron and everyone here laughs at you.",
+            "toxic": 1,
+            "lang": "en",
+        },
+        {"text": "Shut up, you pathetic idiot.", "toxic": 1, "lang": "en"},
+        {"text": "Merci pour cet article très clair sur le tramway.", "toxic": 0, "lang": "fr"},
+        {"text": "Espèce d'abruti, tu racontes que des conneries.", "toxic": 1, "lang": "fr"},
+    ]
+    data = write_jsonl(tmp_path / "labelled.jsonl", rows)
+    done = run("moderation", "eval", "--data", str(data))
+    assert done.returncode == 0, done.stderr
+    table = [line for line in done.stdout.splitlines() if line.startswith("| ")]
+    assert table[0].startswith("| language | n | toxic | precision | recall | F1 | ROC-AUC |")
+    cells = {line.split("|")[1].strip(): line.split("|")[2:-1] for line in table[1:]}
+    assert set(cells) == {"en", "fr", "all"}
+    assert cells["en"][0].strip() == "4" and cells["en"][1].strip() == "2"
+    assert cells["en"][5].strip() == "1.000"  # ROC-AUC: every toxic row above every civil one
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "no label"}\n')
+    done = run("moderation", "eval", "--data", str(bad))
+    assert done.returncode == 2 and "line 1" in done.stderr
+
+
+@pytest.mark.slow
+def test_eval_on_the_shipped_set() -> None:
+    done = run("moderation", "eval")
+    assert done.returncode == 0, done.stderr
+    langs = {
+        line.split("|")[1].strip()
+        for line in done.stdout.splitlines()
+        if line.startswith("| ") and not line.startswith("| language")
+    }
+    assert {"ar", "da", "de", "en", "es", "fr", "ru", "all"} <= langs

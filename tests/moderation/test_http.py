@@ -1,0 +1,168 @@
+"""Moderation over real HTTP on both databases: published, held, rejected, rate-limited.
+
+Every comment is stored (held and rejected ones too, for the moderators' queue), except one over a
+rate limit, which is refused before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from rostra.storage.tables import comments
+from tests.conftest import HOST_ORIGIN, LiveServer
+
+CIVIL = "Thank you for explaining how the new recycling collection days will work."
+TOXIC = "You are a worthless moron and everyone here laughs at you."
+VERY_TOXIC = "Shut up, you stupid idiot, nobody cares about your pathetic opinion."
+READER = "X-Rostra-Reader"
+
+
+def api(site: str = "demo") -> str:
+    return f"/api/v1/sites/{site}"
+
+
+def post(
+    http: httpx.Client, body: str, site: str = "demo", token: str | None = None, **extra: Any
+) -> httpx.Response:
+    headers = {READER: token} if token else {}
+    payload = {"thread": "t1", "body": body, **extra}
+    return http.post(f"{api(site)}/comments", json=payload, headers=headers)
+
+
+def stored(server: LiveServer) -> list[dict[str, Any]]:
+    with server.store.engines.read.connect() as conn:
+        rows = conn.execute(
+            select(
+                comments.c.body, comments.c.status, comments.c.language, comments.c.moderation
+            ).order_by(comments.c.id)
+        ).fetchall()
+    return [
+        {
+            "body": r.body,
+            "status": r.status,
+            "language": r.language,
+            "record": json.loads(r.moderation) if r.moderation else None,
+        }
+        for r in rows
+    ]
+
+
+def listed(http: httpx.Client, site: str = "demo") -> list[str]:
+    page = http.get(f"{api(site)}/comments", params={"thread": "t1"})
+    if page.status_code == 404:
+        return []
+    return [c["id"] for c in page.json()["comments"]]
+
+
+def test_civil_comment_is_published_with_its_record(server: LiveServer, http: httpx.Client) -> None:
+    r = post(http, CIVIL)
+    assert r.status_code == 201, r.text
+    comment = r.json()["comment"]
+    assert comment["status"] == "published"
+    assert listed(http) == [comment["id"]]
+    [row] = stored(server)
+    assert row["status"] == "published" and row["language"] == "en"
+    record = row["record"]
+    assert record["verdict"] == "publish" and record["language"] == "en"
+    assert 0.0 <= record["scores"]["toxicity"] < 0.344
+    assert CIVIL not in json.dumps(record)
+
+
+def test_toxic_comment_is_held_not_shown(server: LiveServer, http: httpx.Client) -> None:
+    r = post(http, TOXIC)
+    assert r.status_code == 202, r.text
+    assert r.json()["comment"]["status"] == "pending" and r.json()["html"] == ""
+    assert "moderator" in r.json()["message"]
+    assert listed(http) == []
+    thread = http.get(f"{api()}/counts", params={"thread": "t1"}).json()
+    assert thread["counts"] == {"t1": 0}
+    [row] = stored(server)
+    assert row["status"] == "pending" and row["body"] == TOXIC
+    assert row["record"]["verdict"] == "hold" and row["record"]["phase"] == "toxicity"
+
+
+def test_rejected_comment_gets_a_plain_reason_and_is_kept(
+    server: LiveServer, http: httpx.Client
+) -> None:
+    r = post(http, VERY_TOXIC)
+    assert r.status_code == 422
+    assert r.headers["content-type"] == "application/problem+json"
+    problem = r.json()
+    assert problem["code"] == "rejected"
+    assert "tone" in problem["detail"]
+    text = r.text.lower()
+    assert "score" not in text and "toxicity" not in text and "0." not in text
+    assert listed(http) == []
+    [row] = stored(server)
+    assert row["status"] == "rejected" and row["body"] == VERY_TOXIC
+    assert row["record"]["verdict"] == "reject"
+
+
+def test_site_word_list_and_repeats(server: LiveServer, http: httpx.Client) -> None:
+    server.store.create_site(
+        "strict", "Strict", [HOST_ORIGIN], {"moderation": {"word_lists": {"reject": ["turnip*"]}}}
+    )
+    r = post(http, "Those TURN1PS on the council again.", site="strict")
+    assert r.status_code == 422 and r.json()["code"] == "rejected"
+    assert r.json()["detail"] == "Your comment contains words that this site does not accept."
+
+    first = post(http, CIVIL, site="strict")
+    assert first.status_code == 201
+    token = first.json()["reader_token"]
+    again = post(http, CIVIL, site="strict", token=token)
+    assert again.status_code == 422
+    assert again.json()["detail"] == "You have already posted this comment."
+    statuses = [row["status"] for row in stored(server)]
+    assert statuses == ["rejected", "published", "rejected"]
+
+
+def test_rate_limit_refuses_and_stores_nothing(server: LiveServer, http: httpx.Client) -> None:
+    server.store.create_site(
+        "busy", "Busy", [HOST_ORIGIN], {"moderation": {"rate_limits": {"reader_per_minute": 2}}}
+    )
+    token = http.post(f"{api('busy')}/readers").json()["token"]
+    first_two = (
+        "The harbour plans look sensible to me.",
+        "Has anyone asked the ferry operators what they think of the timetable?",
+    )
+    for text in first_two:
+        r = post(http, text, site="busy", token=token)
+        assert r.status_code == 201, r.text
+    r = post(http, "A third comment too soon after the others.", site="busy", token=token)
+    assert r.status_code == 429
+    assert r.json()["code"] == "rate-limited"
+    assert 1 <= int(r.headers["retry-after"]) <= 60
+    assert len(stored(server)) == 2
+    # Other readers can still post.
+    assert post(http, "Someone else entirely.", site="busy").status_code == 201
+
+
+def test_broken_settings_hold_everything(server: LiveServer, http: httpx.Client) -> None:
+    server.store.create_site(
+        "typo", "Typo", [HOST_ORIGIN], {"moderation": {"word_lists": {"suspect": ["[oops"]}}}
+    )
+    r = post(http, CIVIL, site="typo")
+    assert r.status_code == 202
+    assert r.json()["comment"]["status"] == "pending"
+    [row] = stored(server)
+    assert "invalid moderation settings" in row["record"]["reason"]
+
+
+def test_edits_are_moderated(server: LiveServer, http: httpx.Client) -> None:
+    first = post(http, CIVIL).json()
+    cid, token = first["comment"]["id"], first["reader_token"]
+    r = http.patch(f"{api()}/comments/{cid}", json={"body": TOXIC}, headers={READER: token})
+    assert r.status_code == 202, r.text
+    assert r.json()["comment"]["status"] == "pending" and r.json()["html"] == ""
+    assert listed(http) == []
+    [row] = stored(server)
+    assert row["record"]["verdict"] == "hold" and row["body"] == TOXIC
+
+    r = http.patch(f"{api()}/comments/{cid}", json={"body": VERY_TOXIC}, headers={READER: token})
+    assert r.status_code == 422 and r.json()["code"] == "rejected"
+    [row] = stored(server)
+    assert row["status"] == "rejected" and row["body"] == VERY_TOXIC

@@ -1,0 +1,110 @@
+"""Rate limits per reader, per hashed client address and per thread; addresses stay hashed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from rostra.domain.errors import TooManyRequests
+from rostra.domain.models import Author, Site, SiteSettings
+from rostra.moderation.moderator import PipelineModerator
+from rostra.moderation.phases.rate_limits import RateLimitConfig, RateLimits
+from rostra.moderation.record import Action, ModerationRecord, PolicyError
+from rostra.moderation.state import MemoryState
+from rostra.services.discussion import Draft
+from tests.moderation.helpers import NOW, submission
+
+
+def run(phase: RateLimits, **kw: object) -> object:
+    return phase(submission("A perfectly ordinary comment.", **kw), ModerationRecord())  # type: ignore[arg-type]
+
+
+def test_reader_limit_per_minute_then_a_new_window() -> None:
+    phase = RateLimits(RateLimitConfig(reader_per_minute=3, thread_per_minute=0), MemoryState())
+    start = datetime(2026, 11, 26, 12, 0, 5, tzinfo=UTC)
+    for _ in range(3):
+        assert run(phase, author="r", now=start) is None
+    verdict = run(phase, author="r", now=start + timedelta(seconds=10))
+    assert verdict is not None
+    assert verdict.action is Action.REJECT  # type: ignore[attr-defined]
+    assert verdict.retry_after == 45  # type: ignore[attr-defined]
+    assert verdict.message  # type: ignore[attr-defined]
+    # Another reader is not affected; the next minute starts afresh.
+    assert run(phase, author="other", now=start) is None
+    assert run(phase, author="r", now=start + timedelta(minutes=1)) is None
+
+
+def test_hourly_address_and_thread_limits() -> None:
+    state = MemoryState()
+    cfg = RateLimitConfig(
+        reader_per_minute=0,
+        reader_per_hour=0,
+        address_per_minute=100,
+        address_per_hour=4,
+        thread_per_minute=0,
+    )
+    phase = RateLimits(cfg, state)
+    for n in range(4):
+        assert run(phase, author=f"r{n}", client="addr", now=NOW + timedelta(minutes=n)) is None
+    assert run(phase, author="r9", client="addr", now=NOW + timedelta(minutes=9)) is not None
+    # Without a known address (a guest behind an untrusted proxy) there is nothing to count.
+    assert run(phase, author="r9", client=None, now=NOW + timedelta(minutes=9)) is None
+
+    per_thread = RateLimits(RateLimitConfig(thread_per_minute=2), MemoryState())
+    assert run(per_thread, author="a", thread="hot") is None
+    assert run(per_thread, author="b", thread="hot") is None
+    assert run(per_thread, author="c", thread="hot") is not None
+    assert run(per_thread, author="c", thread="calm") is None
+
+
+def test_edits_are_not_counted() -> None:
+    phase = RateLimits(RateLimitConfig(reader_per_minute=1), MemoryState())
+    assert run(phase, author="r") is None
+    for _ in range(5):
+        assert run(phase, author="r", is_edit=True) is None
+
+
+def test_config_is_checked() -> None:
+    with pytest.raises(PolicyError, match="reader_per_minute must be a whole number"):
+        RateLimitConfig.from_mapping({"reader_per_minute": "ten"})
+    with pytest.raises(PolicyError, match="unknown setting"):
+        RateLimitConfig.from_mapping({"per_second": 1})
+    assert RateLimitConfig.from_mapping({"thread_per_minute": 0}).thread_per_minute == 0
+
+
+def test_moderator_answers_too_many_requests_and_hashes_addresses() -> None:
+    site = Site(
+        1, "news", "News", (), SiteSettings(moderation={"rate_limits": {"reader_per_minute": 1}})
+    )
+    moderator = PipelineModerator(MemoryState(), address_key=b"k" * 32, clock=lambda: NOW)
+    author = Author(reader_key="reader-key-1")
+
+    def draft(ip: str | None) -> Draft:
+        return Draft(
+            site,
+            "An ordinary remark about the weather.",
+            "Ann",
+            author,
+            False,
+            False,
+            thread_external_id="t1",
+            client_ip=ip,
+        )
+
+    moderator.decide(draft("203.0.113.9"))
+    with pytest.raises(TooManyRequests) as info:
+        moderator.decide(draft("203.0.113.9"))
+    assert info.value.retry_after == 30
+    assert info.value.code == "rate-limited"
+
+    key = moderator.client_key("203.0.113.9")
+    assert key is not None and len(key) == 32 and "203" not in key
+    assert moderator.client_key("203.0.113.9") == key
+    assert moderator.client_key("2001:db8::1") not in (None, key)
+    # A loopback peer is a local proxy speaking for everyone: not counted.
+    assert moderator.client_key("127.0.0.1") is None
+    assert moderator.client_key("::1") is None
+    assert moderator.client_key("not an address") is None
+    other = PipelineModerator(MemoryState(), address_key=b"z" * 32)
+    assert other.client_key("203.0.113.9") != key
