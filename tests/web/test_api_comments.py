@@ -122,3 +122,38 @@ def test_cors_preflight_only_for_allowed_origins(server: LiveServer) -> None:
     assert ok.headers["access-control-allow-origin"] == HOST_ORIGIN
     assert bad.status_code == 403
     assert "access-control-allow-origin" not in bad.headers
+
+
+def test_counts_follow_new_comments(http: httpx.Client) -> None:
+    post(http, "one")
+    assert http.get(f"{API}/counts", params={"thread": "t1"}).json()["counts"] == {"t1": 1}
+    post(http, "two")
+    assert http.get(f"{API}/counts", params={"thread": "t1"}).json()["counts"] == {"t1": 2}
+
+
+def test_cached_reads_follow_writes(server: LiveServer, http: httpx.Client) -> None:
+    """Thread reads are cached per worker; every write must show on the next read."""
+    first = post(http, "first").json()
+    for path in (f"{API}/comments?thread=t1", "/embed/demo/thread?thread=t1", "/t/demo?thread=t1"):
+        assert "first" in http.get(path).text
+        assert "first" in http.get(path).text  # served from the cache
+    post(http, "second")
+    http.put(
+        f"{API}/comments/{first['comment']['id']}/vote",
+        json={"value": 1},
+        headers={"X-Rostra-Reader": post(http, "third").json()["reader_token"]},
+    )
+    for path in (f"{API}/comments?thread=t1", "/embed/demo/thread?thread=t1", "/t/demo?thread=t1"):
+        text = http.get(path).text
+        assert "second" in text and "third" in text
+    page = http.get(f"{API}/comments", params={"thread": "t1"}).json()
+    assert [c["score"] for c in page["comments"] if c["id"] == first["comment"]["id"]] == [1]
+    again = http.get(f"{API}/comments", params={"thread": "t1"})
+    assert (
+        http.get(
+            f"{API}/comments",
+            params={"thread": "t1"},
+            headers={"If-None-Match": again.headers["etag"]},
+        ).status_code
+        == 304
+    )

@@ -154,6 +154,12 @@ class SqlStore:
             row = conn.execute(select(threads).where(threads.c.id == thread_id)).first()
         return _thread(row) if row else None
 
+    def data_stamp(self) -> int | None:
+        """Changes whenever anything was written (SQLite); None when there is no such counter."""
+        if self._versions is None:
+            self._versions = version_probe(self.engines.read)
+        return self._versions.stamp()
+
     def thread_version(self, site_id: int, external_id: str) -> int | None:
         if _has_nul(external_id):
             return None

@@ -30,14 +30,23 @@ class SqliteVersionProbe:
         self._versions: dict[tuple[int, str], int | None] = {}
         self._max = max_entries
 
+    def stamp(self) -> int:
+        """A number that changes whenever anything in the database changed."""
+        with self._lock:
+            return self._refresh()
+
+    def _refresh(self) -> int:
+        data_version: int = self._conn.execute("PRAGMA data_version").fetchone()[0]
+        if data_version != self._seen:
+            self._versions.clear()
+            self._seen = data_version
+        return data_version
+
     def version(self, site_id: int, external_id: str) -> int | None:
         key = (site_id, external_id)
         with self._lock:
-            data_version = self._conn.execute("PRAGMA data_version").fetchone()[0]
-            if data_version != self._seen:
-                self._versions.clear()
-                self._seen = data_version
-            elif key in self._versions:
+            self._refresh()  # forgets every memo when anything was written
+            if key in self._versions:
                 return self._versions[key]
             row = self._conn.execute(_VERSION_SQL, key).fetchone()
             value = int(row[0]) if row else None
@@ -55,6 +64,10 @@ class QueryVersionProbe:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+
+    def stamp(self) -> None:
+        """No cheap database-wide change counter here: callers must not cache."""
+        return None
 
     def version(self, site_id: int, external_id: str) -> int | None:
         query = select(threads.c.version).where(

@@ -48,6 +48,7 @@ class WebContext:
     env: Environment
     cache: RenderCache
     sites: dict[str, tuple[float, Site]] = field(default_factory=dict)
+    counts: dict[tuple[int, tuple[str, ...]], tuple[int, bytes]] = field(default_factory=dict)
 
 
 def context(request: Request) -> WebContext:

@@ -306,8 +306,25 @@ async def counts(request: Request) -> Response:
                 code="missing-parameter",
                 name="thread",
             )
-    result = web.context(request).discussion.counts(site, ids)
-    return _json(request, s.CountsOut(counts=result), site=site)
+    ctx = web.context(request)
+    # Article lists ask for the same counts over and over: keep the answer while nothing in the
+    # database changed (SQLite's data_version); with no such stamp, always ask the database.
+    stamp = ctx.store.data_stamp()
+    key = (site.id, tuple(ids))
+    cached = ctx.counts.get(key)
+    if stamp is not None and cached is not None and cached[0] == stamp:
+        body = cached[1]
+    else:
+        result = ctx.discussion.counts(site, ids)
+        body = s.encoder.encode(s.CountsOut(counts=result))
+        if stamp is not None:
+            if len(ctx.counts) >= COUNTS_CACHE_ENTRIES:
+                ctx.counts.clear()
+            ctx.counts[key] = (stamp, body)
+    return Response(body, media_type=JSON, headers=cors_headers(request, site))
+
+
+COUNTS_CACHE_ENTRIES = 1000
 
 
 async def new_reader(request: Request) -> Response:

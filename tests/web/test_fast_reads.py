@@ -1,0 +1,58 @@
+"""Cache hits answered before the framework (FastReads) stay correct across writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import HOST_ORIGIN, LiveServer
+
+API = "/api/v1/sites/demo"
+READS = (f"{API}/comments?thread=t1", "/embed/demo/thread?thread=t1", "/t/demo?thread=t1")
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    # Production-like: sites are cached, so cache hits take the fast path.
+    return {"site_cache_seconds": 60}
+
+
+def post(http: httpx.Client, body: str) -> dict[str, Any]:
+    r = http.post(f"{API}/comments", json={"thread": "t1", "body": body})
+    assert r.status_code == 201, r.text
+    result: dict[str, Any] = r.json()
+    return result
+
+
+def test_fast_path_serves_hits_and_sees_every_write(server: LiveServer, http: httpx.Client) -> None:
+    post(http, "first")
+    for path in READS:
+        assert "first" in http.get(path).text
+    before = server.app.hits
+    slow = [http.get(path) for path in READS]
+    assert server.app.hits == before + len(READS)  # all three came from the fast path
+    for response in slow:
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["etag"]
+    post(http, "second")
+    for path in READS:
+        assert "second" in http.get(path).text
+
+
+def test_fast_path_keeps_cors_language_and_revalidation(server: LiveServer) -> None:
+    with server.client() as plain:
+        plain.post(f"{API}/comments", json={"thread": "t1", "body": "bonjour"})
+        plain.get(READS[1], headers={"Accept-Language": "fr"})
+        hits = server.app.hits
+        french = plain.get(READS[1], headers={"Accept-Language": "fr", "Origin": HOST_ORIGIN})
+        english = plain.get(READS[1], headers={"Origin": "https://elsewhere.example"})
+        assert server.app.hits >= hits + 1
+        assert french.headers["content-language"] == "fr" and "1 commentaire" in french.text
+        assert french.headers["access-control-allow-origin"] == HOST_ORIGIN
+        assert english.headers["content-language"] == "en" and "1 comment" in english.text
+        assert "access-control-allow-origin" not in english.headers
+        etag = french.headers["etag"]
+        again = plain.get(READS[1], headers={"Accept-Language": "fr", "If-None-Match": etag})
+        assert again.status_code == 304 and again.content == b""
