@@ -163,7 +163,10 @@ class PipelineModerator:
         self, record: ModerationRecord, submission: Submission, pipeline: Pipeline | None
     ) -> Decision:
         fingerprint = None
-        if pipeline is None or pipeline.policy.duplicates.enabled:
+        # Remembering a fingerprint is a write of its own: only when a duplicates phase will
+        # read it (a site with moderation off posts at full speed), or when the settings are
+        # broken (then the comment is held and kept for when they are fixed).
+        if pipeline is None or (pipeline.policy.enabled and pipeline.policy.duplicates.enabled):
             fingerprint = duplicates.fingerprint_of(submission)
         memo = _Memo(
             submission.site_id, submission.author_key, record.verdict, submission.now, fingerprint
