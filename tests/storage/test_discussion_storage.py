@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from rostra.domain.errors import Conflict, Forbidden
+from rostra.domain.errors import Conflict, Forbidden, InvalidInput
 from rostra.domain.models import Author, Site, SortOrder
 from rostra.services.discussion import Discussion, PostRequest
 from rostra.services.tokens import ReaderTokens, Signer
@@ -156,3 +156,13 @@ def test_migrations_go_down_and_up_again(store: SqlStore) -> None:
     assert current(store.engines.write) is None
     upgrade(store.engines.write)
     assert current(store.engines.write) == HEAD
+
+
+def test_over_long_title_is_a_clear_error_and_writes_nothing(
+    discussion: Discussion, site: Site, store: SqlStore
+) -> None:
+    with pytest.raises(InvalidInput) as exc:
+        discussion.post(site, PostRequest("t", "body", title="x" * 501), reader(discussion, site))
+    assert exc.value.code == "too-long" and exc.value.field == "title"
+    assert exc.value.message == "The title is too long."
+    assert store.get_thread(site.id, "t") is None

@@ -464,8 +464,9 @@ def _check_url(value: str) -> str:
 
 def _check_length(value: str, limit: int, field: str) -> str:
     if len(value) > limit:
+        # ``field`` is the error's own keyword, so the message names it through ``name``.
         raise InvalidInput(
-            N_("The %(field)s is too long."), field=field, code="too-long", **{"field": field}
+            N_("The %(name)s is too long."), field=field, code="too-long", name=field
         )
     return value
 
