@@ -13,6 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from rostra.domain.desk import (
+    AuditEntry,
+    AuthorHistory,
+    Ban,
+    BanKind,
+    DeskComment,
+    NewAuditEntry,
+    StaffAccount,
+)
 from rostra.domain.models import Comment, CommentStatus, Revision, Site, SortOrder, Thread
 
 
@@ -101,9 +110,140 @@ class WriteTransaction(Protocol):
 
     def touch_thread(self, thread_id: int, count_delta: int) -> None: ...
 
+    # -- the moderators' desk ----------------------------------------------------------------
+    def add_report(
+        self, comment_id: int, reporter_key: str, reason: str, note: str, now: datetime
+    ) -> int:
+        """Record a reader's report; returns the comment's open reports. Conflict if repeated."""
+        ...
+
+    def resolve_reports(self, comment_id: int, now: datetime) -> int: ...
+
+    def add_audit(self, entry: NewAuditEntry) -> None: ...
+
+    def add_ban(
+        self,
+        site_id: int,
+        kind: BanKind,
+        value: str,
+        reason: str,
+        created_by: str,
+        now: datetime,
+        expires_at: datetime | None,
+    ) -> Ban: ...
+
+    def lift_ban(self, site_id: int, ban_id: int, now: datetime) -> Ban | None: ...
+
+    def comment_by_public_id(self, public_id: str) -> tuple[int, Comment] | None:
+        """A comment of any site, with its site's id (to tell "another site's" from "none")."""
+        ...
+
 
 class Store(ReadStore, Protocol):
     def write(self) -> AbstractContextManager[WriteTransaction]: ...
+
+    def active_bans(
+        self, site_id: int, keys: Sequence[tuple[BanKind, str]], now: datetime
+    ) -> list[Ban]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class QueueQuery:
+    """Which comments a moderation queue lists: by status, or by open reports."""
+
+    site_id: int
+    statuses: tuple[CommentStatus, ...] | None
+    min_reports: int | None
+    oldest_first: bool
+    after_id: int | None
+    limit: int
+
+
+class DeskStore(Store, Protocol):
+    """What the moderators' desk reads."""
+
+    def list_sites(self) -> Iterator[Site]: ...
+
+    def queue(self, query: QueueQuery) -> list[DeskComment]: ...
+
+    def queue_counts(self, site_id: int, report_threshold: int) -> dict[str, int]: ...
+
+    def desk_comment(self, site_id: int, public_id: str) -> DeskComment | None: ...
+
+    def context(self, comment: Comment) -> tuple[Comment | None, list[Comment]]:
+        """The comment's parent and its direct replies."""
+        ...
+
+    def author_history(
+        self,
+        site_id: int,
+        reader_key: str | None,
+        account_id: int | None,
+        email_hash: str | None,
+        limit: int,
+    ) -> AuthorHistory: ...
+
+    def reports_of(self, comment_id: int) -> list[tuple[str, str, datetime, bool]]:
+        """(reason, note, when, resolved) of every report on a comment, newest first."""
+        ...
+
+    def audit(
+        self, site_id: int, before_id: int | None, limit: int, comment_id: int | None = None
+    ) -> list[AuditEntry]: ...
+
+    def bans(self, site_id: int) -> list[Ban]: ...
+
+
+class StaffStore(Protocol):
+    """Staff accounts, their sessions and failed-login counters."""
+
+    def create_account(
+        self,
+        username: str,
+        display_name: str,
+        password_hash: str,
+        role: str,
+        site_ids: Sequence[int],
+        now: datetime,
+    ) -> StaffAccount: ...
+
+    def account_login(self, username: str) -> tuple[StaffAccount, str] | None:
+        """The account and its password hash, by case-folded user name."""
+        ...
+
+    def list_accounts(self) -> list[StaffAccount]: ...
+
+    def update_account(
+        self,
+        account_id: int,
+        *,
+        password_hash: str | None = None,
+        role: str | None = None,
+        site_ids: Sequence[int] | None = None,
+        disabled: bool | None = None,
+    ) -> StaffAccount | None: ...
+
+    def create_session(
+        self, key_hash: str, account_id: int, now: datetime, expires_at: datetime
+    ) -> None: ...
+
+    def session_account(
+        self, key_hash: str, now: datetime
+    ) -> tuple[StaffAccount, datetime, datetime] | None:
+        """The live session's account, creation and last-seen times; None when expired."""
+        ...
+
+    def touch_session(self, key_hash: str, now: datetime, expires_at: datetime) -> None: ...
+
+    def delete_session(self, key_hash: str) -> None: ...
+
+    def delete_sessions(self, account_id: int) -> None: ...
+
+    def count_attempt(self, key: str, window_start: int) -> int:
+        """Add one failed login under ``key`` in that window; returns the window's count."""
+        ...
+
+    def attempts(self, key: str, window_start: int) -> int: ...
 
 
 class SiteStore(Protocol):

@@ -6,9 +6,8 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from rostra.domain.errors import N_, Conflict, NotFound
@@ -23,75 +22,15 @@ from rostra.domain.models import (
 )
 from rostra.services.ports import NewComment, RootCursor
 from rostra.storage.database import Engines
+from rostra.storage.desk import DeskReads, DeskWrites
+from rostra.storage.rows import COMMENT_COLUMNS as _COMMENT_COLUMNS
+from rostra.storage.rows import comment_from_row as _comment
+from rostra.storage.rows import has_nul as _has_nul
+from rostra.storage.rows import site_from_row as _site
+from rostra.storage.rows import thread_from_row as _thread
+from rostra.storage.rows import utc as _utc
 from rostra.storage.tables import comments, revisions, sites, threads, votes
 from rostra.storage.versions import QueryVersionProbe, SqliteVersionProbe, version_probe
-
-
-def _has_nul(*values: str) -> bool:
-    """PostgreSQL text cannot hold NUL; such a key names nothing on either database."""
-    return any("\x00" in v for v in values)
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _site(row: Row[Any]) -> Site:
-    settings = json.loads(row.settings or "{}")
-    return Site(
-        id=row.id,
-        slug=row.slug,
-        name=row.name,
-        allowed_origins=tuple(o for o in (row.allowed_origins or "").split() if o),
-        settings=SiteSettings.from_mapping(settings),
-    )
-
-
-def _thread(row: Row[Any]) -> Thread:
-    return Thread(
-        id=row.id,
-        site_id=row.site_id,
-        external_id=row.external_id,
-        url=row.url,
-        title=row.title,
-        comment_count=row.comment_count,
-        version=row.version,
-        created_at=_utc(row.created_at) or datetime.now(UTC),
-        closed=bool(row.closed),
-    )
-
-
-def _comment(row: Row[Any]) -> Comment:
-    return Comment(
-        id=row.id,
-        public_id=row.public_id,
-        thread_id=row.thread_id,
-        parent_id=row.parent_id,
-        root_id=row.root_id,
-        depth=row.depth,
-        author_name=row.author_name,
-        reader_key=row.reader_key,
-        account_id=row.account_id,
-        body=row.body,
-        html=row.html,
-        status=CommentStatus(row.status),
-        created_at=_utc(row.created_at) or datetime.now(UTC),
-        edited_at=_utc(row.edited_at),
-        edited_by=row.edited_by,
-        deleted_at=_utc(row.deleted_at),
-        upvotes=row.upvotes,
-        downvotes=row.downvotes,
-        reply_count=row.reply_count,
-        language=row.language,
-    )
-
-
-# The moderation record is for the moderators' queue, not for every thread read.
-_COMMENT_COLUMNS = [
-    c for c in comments.c if c.name not in ("email_hash", "client_nonce", "moderation")
-]
 
 # Statements on the hot paths are built once; per call only parameters change. Building
 # SQLAlchemy expressions per call cost more than running them on SQLite.
@@ -123,7 +62,7 @@ _TOUCH_THREAD = (
 )
 
 
-class SqlStore:
+class SqlStore(DeskReads):
     """The ``Store`` port over SQLAlchemy Core."""
 
     def __init__(self, engines: Engines) -> None:
@@ -333,7 +272,7 @@ class SqlStore:
         return iter([_site(r) for r in rows])
 
 
-class SqlWriteTransaction:
+class SqlWriteTransaction(DeskWrites):
     """The ``WriteTransaction`` port: every call runs inside one database transaction."""
 
     def __init__(self, conn: Connection) -> None:

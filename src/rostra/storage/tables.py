@@ -170,3 +170,102 @@ moderation_bands = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_moderation_bands_lookup", "site_id", "band", "created_at"),
 )
+
+# -- the moderators' desk (rostra.services.desk, rostra.services.staff) -------------------------
+
+# Open (unresolved) reader reports on a comment: the reported queue holds comments whose count
+# reached the site's threshold. Kept on the comment so the queue is one indexed query.
+comments.append_column(
+    Column("open_reports", Integer, nullable=False, default=0, server_default="0")
+)
+Index("ix_comments_status", comments.c.status, comments.c.created_at)
+Index("ix_comments_open_reports", comments.c.open_reports)
+Index("ix_comments_email", comments.c.email_hash)
+
+staff_accounts = Table(
+    "staff_accounts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    # Case-folded login name.
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    # argon2id, in the PHC string format (parameters and salt included).
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Which sites a moderator moderates (admins moderate all of them).
+staff_sites = Table(
+    "staff_sites",
+    metadata,
+    Column("account_id", Id, ForeignKey("staff_accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("site_id", Id, ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
+)
+
+# Signed-in staff sessions, keyed by a hash of the cookie's secret (a stolen database holds no
+# usable session).
+staff_sessions = Table(
+    "staff_sessions",
+    metadata,
+    Column("key_hash", String(64), primary_key=True),
+    Column("account_id", Id, ForeignKey("staff_accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Index("ix_staff_sessions_account", "account_id"),
+)
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("comment_id", Id, ForeignKey("comments.id", ondelete="CASCADE"), nullable=False),
+    # Reader key or "a:<account id>": one report per reader per comment.
+    Column("reporter_key", String(80), nullable=False),
+    Column("reason", String(24), nullable=False),
+    Column("note", String(500), nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("resolved_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("comment_id", "reporter_key", name="uq_reports_comment_reporter"),
+)
+
+bans = Table(
+    "bans",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("site_id", Id, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    # Reader key, e-mail hash or account id: never an address in clear.
+    Column("value", String(80), nullable=False),
+    Column("reason", Text, nullable=False, default=""),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=True),
+    Column("lifted_at", DateTime(timezone=True), nullable=True),
+    Index("ix_bans_lookup", "site_id", "kind", "value"),
+)
+
+# Every decision on a comment or an author, human or automated, with its statement of reasons.
+# Rows are only ever inserted.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("site_id", Id, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("comment_id", Id, nullable=True),
+    Column("comment_public_id", String(32), nullable=True),
+    # NULL: the moderation pipeline decided on its own.
+    Column("actor_id", Id, nullable=True),
+    Column("actor_name", String(200), nullable=False),
+    Column("action", String(24), nullable=False),
+    Column("from_status", String(16), nullable=True),
+    Column("to_status", String(16), nullable=True),
+    Column("grounds", String(32), nullable=True),
+    Column("explanation", Text, nullable=False, default=""),
+    Column("detail", Text, nullable=False, default="{}"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_audit_log_site", "site_id", "id"),
+    Index("ix_audit_log_comment", "comment_id"),
+)

@@ -1,0 +1,184 @@
+"""The moderators' desk as plain data: staff accounts, reader reports, bans and the audit log."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from rostra.domain.errors import N_
+from rostra.domain.models import Comment, CommentStatus, Thread
+
+
+class Role(enum.StrEnum):
+    """What a staff account may do. Admins moderate every site; moderators only their own."""
+
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class StaffAccount:
+    """A moderator or admin. The password hash never leaves storage."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    site_ids: frozenset[int] = frozenset()
+    disabled: bool = False
+
+    def moderates(self, site_id: int) -> bool:
+        return not self.disabled and (self.role is Role.ADMIN or site_id in self.site_ids)
+
+
+class ReportReason(enum.StrEnum):
+    """Why a reader reports a comment."""
+
+    ABUSE = "abuse"
+    HATE = "hate"
+    THREAT = "threat"
+    SPAM = "spam"
+    MISINFORMATION = "misinformation"
+    OFF_TOPIC = "off_topic"
+    OTHER = "other"
+
+
+REPORT_REASON_LABELS: dict[ReportReason, str] = {
+    ReportReason.ABUSE: N_("Insulting or harassing"),
+    ReportReason.HATE: N_("Hate against a group"),
+    ReportReason.THREAT: N_("Threat of violence"),
+    ReportReason.SPAM: N_("Spam or advertising"),
+    ReportReason.MISINFORMATION: N_("Misleading or false"),
+    ReportReason.OFF_TOPIC: N_("Off topic"),
+    ReportReason.OTHER: N_("Something else"),
+}
+
+
+class DeskAction(enum.StrEnum):
+    """A decision on a comment or an author, as written in the audit log."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+    SPAM = "spam"
+    BAN = "ban"
+    LIFT_BAN = "lift_ban"
+    # Decisions the moderation pipeline took on its own (no human involved).
+    AUTO_HOLD = "auto_hold"
+    AUTO_REJECT = "auto_reject"
+
+
+# The status a comment gets from each action on it (a ban also rejects the comment it was on).
+ACTION_STATUS: dict[DeskAction, CommentStatus] = {
+    DeskAction.APPROVE: CommentStatus.PUBLISHED,
+    DeskAction.REJECT: CommentStatus.REJECTED,
+    DeskAction.SPAM: CommentStatus.SPAM,
+    DeskAction.BAN: CommentStatus.REJECTED,
+}
+
+
+class Grounds(enum.StrEnum):
+    """The ground a decision rests on, for the statement of reasons given with it."""
+
+    GUIDELINES_MET = "guidelines_met"
+    INSULT = "insult"
+    HATE = "hate"
+    THREAT = "threat"
+    SPAM = "spam"
+    OFF_TOPIC = "off_topic"
+    PERSONAL_DATA = "personal_data"
+    ILLEGAL = "illegal"
+    OTHER = "other"
+
+
+GROUNDS_LABELS: dict[Grounds, str] = {
+    Grounds.GUIDELINES_MET: N_("Within the community guidelines"),
+    Grounds.INSULT: N_("Insults or harassment of a person"),
+    Grounds.HATE: N_("Hate or dehumanisation of a group"),
+    Grounds.THREAT: N_("Threat or incitement to violence"),
+    Grounds.SPAM: N_("Spam, advertising or repeated posting"),
+    Grounds.OFF_TOPIC: N_("Off topic or disruptive"),
+    Grounds.PERSONAL_DATA: N_("Exposes someone's personal data"),
+    Grounds.ILLEGAL: N_("Unlawful content"),
+    Grounds.OTHER: N_("Other ground (explained below)"),
+}
+
+
+class BanKind(enum.StrEnum):
+    """What a ban is keyed on: a guest's reader key, an e-mail hash or an account."""
+
+    READER = "reader"
+    EMAIL = "email"
+    ACCOUNT = "account"
+
+
+@dataclass(frozen=True, slots=True)
+class Ban:
+    id: int
+    site_id: int
+    kind: BanKind
+    value: str
+    reason: str
+    created_by: str
+    created_at: datetime
+    expires_at: datetime | None
+    lifted_at: datetime | None = None
+
+    def active(self, now: datetime) -> bool:
+        return self.lifted_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One decision and its statement of reasons. ``actor_id`` is ``None`` for automated ones."""
+
+    id: int
+    site_id: int
+    action: DeskAction
+    actor_id: int | None
+    actor_name: str
+    created_at: datetime
+    comment_public_id: str | None = None
+    from_status: str | None = None
+    to_status: str | None = None
+    grounds: str | None = None
+    explanation: str = ""
+    # Facts behind the decision (scores, deciding phase, ban length): a JSON object.
+    detail: str = "{}"
+
+
+@dataclass(frozen=True, slots=True)
+class NewAuditEntry:
+    site_id: int
+    action: DeskAction
+    actor_id: int | None
+    actor_name: str
+    created_at: datetime
+    comment_id: int | None = None
+    comment_public_id: str | None = None
+    from_status: str | None = None
+    to_status: str | None = None
+    grounds: str | None = None
+    explanation: str = ""
+    detail: str = "{}"
+
+
+@dataclass(frozen=True, slots=True)
+class DeskComment:
+    """A comment as a moderator sees it: with its thread, moderation record and reports."""
+
+    comment: Comment
+    thread: Thread
+    email_hash: str | None
+    moderation: str | None
+    open_reports: int
+    report_reasons: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorHistory:
+    """What the site knows of a comment's author: how their comments fared, and bans."""
+
+    by_status: dict[str, int]
+    recent: list[DeskComment]
+    bans: list[Ban]
