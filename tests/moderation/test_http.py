@@ -73,7 +73,8 @@ def test_civil_comment_is_published_with_its_record(server: LiveServer, http: ht
 
 
 def test_toxic_comment_is_held_not_shown(server: LiveServer, http: httpx.Client) -> None:
-    r = post(http, TOXIC)
+    # The author saw the civility nudge (tests/web/test_nudge.py) and posts anyway.
+    r = post(http, TOXIC, confirm=True)
     assert r.status_code == 202, r.text
     assert r.json()["comment"]["status"] == "pending" and r.json()["html"] == ""
     assert "moderator" in r.json()["message"]
@@ -155,7 +156,8 @@ def test_broken_settings_hold_everything(server: LiveServer, http: httpx.Client)
 def test_edits_are_moderated(server: LiveServer, http: httpx.Client) -> None:
     first = post(http, CIVIL).json()
     cid, token = first["comment"]["id"], first["reader_token"]
-    r = http.patch(f"{api()}/comments/{cid}", json={"body": TOXIC}, headers={READER: token})
+    edit = {"body": TOXIC, "confirm": True}
+    r = http.patch(f"{api()}/comments/{cid}", json=edit, headers={READER: token})
     assert r.status_code == 202, r.text
     assert r.json()["comment"]["status"] == "pending" and r.json()["html"] == ""
     assert listed(http) == []

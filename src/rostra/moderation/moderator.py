@@ -3,9 +3,11 @@
 For each site the policy is read from its settings and a pipeline built once (rebuilt when the
 settings change). ``decide`` runs it and maps the verdict onto a comment status (publish ->
 published, hold -> pending, reject -> rejected, over a rate limit -> "too many requests" and
-nothing stored); ``stored`` remembers the comment's fingerprint once it is committed. Settings that
-cannot be read hold every comment for review (and say why in the log and the record), so a typo in
-a word list never publishes what it was meant to stop, nor loses a comment.
+nothing stored); a hold that the toxicity classifier alone asked for is marked ``nudge``, so the
+author can be asked to revise first (see :meth:`rostra.moderation.policy.Policy.nudges`).
+``stored`` remembers the comment's fingerprint once it is committed. Settings that cannot be read
+hold every comment for review (and say why in the log and the record), so a typo in a word list
+never publishes what it was meant to stop, nor loses a comment.
 """
 
 from __future__ import annotations
@@ -176,6 +178,7 @@ class PipelineModerator:
             language=record.language,
             record=record.to_json(),
             message=record.message if record.verdict is Action.REJECT else None,
+            nudge=pipeline is not None and pipeline.policy.nudges(record),
             memo=memo,
         )
 

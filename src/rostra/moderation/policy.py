@@ -7,6 +7,11 @@ Read from the site's settings under ``moderation`` (all optional)::
      "duplicates": {...}, "links": {...}, "language": {...}, "toxicity": {...},
      "history": {...}, "spam": {...}, "external": {"url": ..., "secret": ...}}
 
+``toxicity.nudge`` (default true) is read here rather than by the toxicity phase: it does not
+change the verdict, only how the author hears of it. A comment held by the toxicity phase alone
+is a "nudge" (see :meth:`Policy.nudges`): the author is told before anything is saved and may
+revise it, or post it anyway to be held for review (Coral's approach).
+
 With nothing configured the default policy applies: every phase on with the defaults in its
 module (toxicity with the shipped classifier), no pre-moderation, no external phase. The policy
 turns the record into the final verdict: the most severe phase verdict wins; a comment no phase
@@ -19,6 +24,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from rostra.moderation.classifier import CATEGORIES
 from rostra.moderation.phases import _config as c
 from rostra.moderation.phases.duplicates import DuplicateConfig
 from rostra.moderation.phases.external import ExternalConfig
@@ -69,6 +75,8 @@ class Policy:
     history: HistoryConfig = field(default_factory=HistoryConfig)
     spam: SpamConfig = field(default_factory=SpamConfig)
     external: ExternalConfig | None = None
+    #: Warn the author of a comment the toxicity phase alone would hold, and let them revise it.
+    nudge: bool = True
 
     @classmethod
     def from_settings(cls, data: Mapping[str, object] | None) -> Policy:
@@ -86,6 +94,8 @@ class Policy:
         except ValueError:
             choices = ", ".join(m.value for m in PreModeration)
             raise PolicyError(f"moderation.premoderation must be one of {choices}") from None
+        toxicity = c.section(data, "toxicity")
+        nudge = c.flag(toxicity, "nudge", "toxicity", True)
         return cls(
             enabled=c.flag(data, "enabled", "enabled", True),
             premoderation=mode,
@@ -94,23 +104,47 @@ class Policy:
             duplicates=DuplicateConfig.from_mapping(c.section(data, "duplicates")),
             links=LinkConfig.from_mapping(c.section(data, "links")),
             language=LanguageConfig.from_mapping(c.section(data, "language")),
-            toxicity=ToxicityConfig.from_mapping(c.section(data, "toxicity")),
+            toxicity=ToxicityConfig.from_mapping(
+                {k: v for k, v in toxicity.items() if k != "nudge"}
+            ),
             history=HistoryConfig.from_mapping(c.section(data, "history")),
             spam=SpamConfig.from_mapping(c.section(data, "spam")),
             external=ExternalConfig.from_mapping(c.section(data, "external")),
+            nudge=nudge,
         )
 
     def finish(self, record: ModerationRecord) -> None:
         """Settle the record's final verdict: phase verdicts first, then pre-moderation."""
         if record.verdict is not Action.PUBLISH:
             return
-        mode = self.premoderation
-        reason = None
-        if mode is PreModeration.ALL:
-            reason = "the site reviews every comment before it is published"
-        elif mode is PreModeration.FIRST_TIME and record.facts.get("first_time", True):
-            reason = "the site reviews a reader's first comment"
-        elif mode is PreModeration.LINKS and int(record.facts.get("links", 0)):
-            reason = "the site reviews comments with links"
+        reason = self.premoderation_reason(record)
         if reason:
             record.add("premoderation", Verdict(Action.HOLD, reason))
+
+    def premoderation_reason(self, record: ModerationRecord) -> str | None:
+        """Why pre-moderation holds this comment whatever the phases said, or ``None``."""
+        mode = self.premoderation
+        if mode is PreModeration.ALL:
+            return "the site reviews every comment before it is published"
+        if mode is PreModeration.FIRST_TIME and record.facts.get("first_time", True):
+            return "the site reviews a reader's first comment"
+        if mode is PreModeration.LINKS and int(record.facts.get("links", 0)):
+            return "the site reviews comments with links"
+        return None
+
+    def nudges(self, record: ModerationRecord) -> bool:
+        """Whether the author should be warned and offered to revise before anything is saved.
+
+        Only when the toxicity classifier's scores alone hold the comment: rewording can then
+        change the outcome. A word list, a duplicate, a spam signal, the author's history, the
+        external phase or pre-moderation holding (or rejecting) it too means a moderator reads it
+        whatever the wording, and a toxicity phase that failed (no scores) says nothing about
+        the wording; a rejection is not softened into a warning.
+        """
+        if not self.nudge or record.verdict is not Action.HOLD or record.phase != "toxicity":
+            return False
+        if any(v.phase != "toxicity" and v.action is not Action.PUBLISH for v in record.verdicts):
+            return False
+        if not any(name in record.scores for name in CATEGORIES):
+            return False  # the classifier failed or gave nothing usable: not about the wording
+        return self.premoderation_reason(record) is None

@@ -72,6 +72,9 @@ class Decision:
     record: str | None = None
     # A gettext message id telling the author why a comment was rejected.
     message: str | None = None
+    # A hold the author may avoid by rewording (the toxicity classifier alone asked for it): they
+    # are told before anything is saved, unless they already saw that and confirmed.
+    nudge: bool = False
     # Whatever the moderator wants back in ``stored`` (opaque to the services).
     memo: object = field(default=None, compare=False)
 
@@ -106,6 +109,25 @@ class CommentRejected(RostraError):
     code = "rejected"
 
 
+CIVILITY_NUDGE = N_(
+    "Your comment may break our community guidelines. Would you like to revise it? If you post "
+    "it as it is, a moderator will read it before it appears."
+)
+
+
+class CivilityNudge(RostraError):
+    """The comment would be held for its tone: nothing was saved, so the author may revise it.
+
+    Sending it again with ``confirmed`` stores it, held for a moderator (Coral's approach).
+    """
+
+    status = 422
+    code = "civility-nudge"
+
+    def __init__(self) -> None:
+        super().__init__(CIVILITY_NUDGE)
+
+
 @dataclass(frozen=True, slots=True)
 class PostRequest:
     """A reader's new comment or reply."""
@@ -120,6 +142,8 @@ class PostRequest:
     client_nonce: str | None = None
     # The client's address, derived by the web layer behind trusted proxies only.
     client_ip: str | None = None
+    # The author saw the civility nudge for this text and posts it anyway (held for review).
+    confirmed: bool = False
 
 
 def utc_now() -> datetime:
@@ -220,6 +244,10 @@ class Discussion:
                     )
             if nonce is not None and tx.nonce_used(thread.id, nonce):
                 raise Conflict(N_("This comment was already posted."), code="replayed")
+            if decision.nudge and not request.confirmed:
+                # Raised once every other check passed, so "post anyway" cannot fail on them;
+                # the transaction rolls back (a thread it created too) and ``stored`` never runs.
+                raise CivilityNudge()
             comment = tx.insert_comment(
                 NewComment(
                     public_id=new_public_id(),
@@ -244,7 +272,10 @@ class Discussion:
             raise _rejected(decision)
         return comment
 
-    def edit(self, site: Site, public_id: str, body: str, author: Author) -> Comment:
+    def edit(
+        self, site: Site, public_id: str, body: str, author: Author, *, confirmed: bool = False
+    ) -> Comment:
+        """Change one's own comment; ``confirmed``: the author saw the civility nudge."""
         text = rules.validate_body(body, site.settings)
         html = render_markdown(text)
         now = self.clock()
@@ -270,6 +301,8 @@ class Discussion:
             rules.check_can_edit(comment, author, site.settings, now)
             if text == comment.body:
                 return comment
+            if decision.nudge and not confirmed:
+                raise CivilityNudge()
             updated = tx.update_body(comment, text, html, comment.author_name, now)
             delta = _published(status) - _published(comment.status)
             if status is not comment.status:

@@ -180,6 +180,7 @@ async def create_comment(request: Request) -> Response:
             title=data.title,
             client_nonce=data.nonce,
             client_ip=client_ip(request, ctx.settings.proxy_networks),
+            confirmed=data.confirm,
         ),
         author,
     )
@@ -236,7 +237,9 @@ async def edit_comment(request: Request) -> Response:
     check_write_origin(request, site, ctx.settings.public_url)
     data = await web.read_json(request, s.EditCommentBody)
     author = ctx.discussion.require_author(site, web.reader_token(request))
-    comment = ctx.discussion.edit(site, comment_id(request), data.body, author)
+    comment = ctx.discussion.edit(
+        site, comment_id(request), data.body, author, confirmed=data.confirm
+    )
     if comment.status is not CommentStatus.PUBLISHED:
         return _held(request, site, comment, web.language(request))
     html = render_comment(request, site, comment, web.language(request), mine=True)

@@ -57,6 +57,16 @@ _ERRORS: dict[int, tuple[str, str]] = {
     429: ("TooManyRequests", "Too many requests; wait for Retry-After seconds."),
 }
 
+# Writing a comment can be refused with 422 for more than a malformed field; the ``code`` says
+# which: ``rejected`` (moderation refused it; it is kept for the moderators) or ``civility-nudge``.
+_COMMENT_REFUSED = (
+    "CommentRefused",
+    "A parameter or a body field is missing, too long or out of range; or moderation refused "
+    "the comment (code rejected); or, code civility-nudge, the comment would be held for its "
+    "tone: nothing was saved, and the author may revise it or send it again with confirm: true "
+    "to have it saved and held for a moderator.",
+)
+
 # Which failures each kind of operation can meet, beyond 404 (unknown site) and 429 (rate limit),
 # which every operation can answer.
 _READ = (422,)
@@ -86,6 +96,13 @@ def _ok(struct: str, description: str, status: int = 200, **extra: Any) -> dict[
 def _errors(*statuses: int) -> dict[str, Json]:
     wanted = sorted({404, 429, *statuses})
     return {str(code): {"$ref": f"#/components/responses/{_ERRORS[code][0]}"} for code in wanted}
+
+
+def _comment_errors(*statuses: int) -> dict[str, Json]:
+    """The errors of an operation that writes a comment's text (its 422 says more)."""
+    out = _errors(*statuses)
+    out["422"] = {"$ref": f"#/components/responses/{_COMMENT_REFUSED[0]}"}
+    return out
 
 
 def _operation(
@@ -230,7 +247,7 @@ def _paths() -> Json:
                 responses={
                     **_ok("PostedOut", "The comment was posted.", 201, **location),
                     **_ok("PostedOut", "The comment was saved and awaits review.", 202),
-                    **_errors(*_BODY, *_TOKEN, *_WRITE_ORIGIN, 409),
+                    **_comment_errors(*_BODY, *_TOKEN, *_WRITE_ORIGIN, 409),
                 },
             ),
         },
@@ -252,7 +269,7 @@ def _paths() -> Json:
                 responses={
                     **_ok("PostedOut", "The edited comment."),
                     **_ok("PostedOut", "The edit was saved and awaits review.", 202),
-                    **_errors(*_BODY, *_TOKEN, *_WRITE_ORIGIN, 409),
+                    **_comment_errors(*_BODY, *_TOKEN, *_WRITE_ORIGIN, 409),
                 },
             ),
             "delete": _operation(
@@ -337,7 +354,7 @@ def _paths() -> Json:
 
 def _responses() -> dict[str, Json]:
     out: dict[str, Json] = {}
-    for code, (name, description) in _ERRORS.items():
+    for code, (name, description) in [*_ERRORS.items(), (422, _COMMENT_REFUSED)]:
         response: Json = {
             "description": description,
             "content": {PROBLEM_MEDIA: {"schema": _ref("Problem")}},

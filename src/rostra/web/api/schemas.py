@@ -16,6 +16,15 @@ PublicId = Annotated[str, Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-
 Body = Annotated[str, Meta(max_length=20_000)]
 Name = Annotated[str, Meta(max_length=200)]
 Email = Annotated[str, Meta(max_length=254)]
+Confirm = Annotated[
+    bool,
+    Meta(
+        description=(
+            "The author saw the civility nudge (a 422 problem with code civility-nudge) for this "
+            "text and posts it anyway: it is saved and held for a moderator."
+        )
+    ),
+]
 
 
 class NewCommentBody(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -28,10 +37,12 @@ class NewCommentBody(Struct, forbid_unknown_fields=True, kw_only=True):
     url: Annotated[str, Meta(max_length=2000, pattern=r"^[^\x00-\x1f\x7f]*$")] = ""
     title: Annotated[str, Meta(max_length=500)] = ""
     nonce: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
+    confirm: Confirm = False
 
 
 class EditCommentBody(Struct, forbid_unknown_fields=True, kw_only=True):
     body: Body
+    confirm: Confirm = False
 
 
 class VoteBody(Struct, forbid_unknown_fields=True, kw_only=True):

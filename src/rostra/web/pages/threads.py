@@ -8,11 +8,17 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from rostra.domain.errors import N_, NotFound, RostraError
-from rostra.domain.models import CommentStatus, Site, ThreadPage
+from rostra.domain.models import Comment, CommentStatus, Site, ThreadPage
 from rostra.i18n import translations
-from rostra.services.discussion import PostRequest, check_external_id
+from rostra.services.discussion import CivilityNudge, PostRequest, check_external_id
 from rostra.web import context as web
-from rostra.web.api.comments import HELD_MESSAGE, parse_limit, parse_sort, thread_param
+from rostra.web.api.comments import (
+    HELD_MESSAGE,
+    PUBLIC_ID,
+    parse_limit,
+    parse_sort,
+    thread_param,
+)
 from rostra.web.cached import cached_thread_response
 from rostra.web.pages.fragments import base_url, render_thread
 from rostra.web.render import render
@@ -114,7 +120,11 @@ def _set_token(response: Response, request: Request, site: Site, token: str) -> 
 
 
 async def post_form(request: Request) -> Response:
-    """The no-JavaScript comment form: post, then go back to the thread (303)."""
+    """The no-JavaScript comment form: post, then go back to the thread (303).
+
+    A comment that would be held for its tone comes back in the form with the civility nudge and
+    a second button, "Post anyway" (``confirm=1``); the first button checks the text again.
+    """
     site = web.site(request)
     ctx = web.context(request)
     check_write_origin(request, site, ctx.settings.public_url)
@@ -140,6 +150,7 @@ async def post_form(request: Request) -> Response:
                 email=form.get("email") or None,
                 parent_public_id=form.get("parent") or None,
                 client_ip=client_ip(request, ctx.settings.proxy_networks),
+                confirmed=form.get("confirm") == "1",
             ),
             author,
         )
@@ -147,7 +158,10 @@ async def post_form(request: Request) -> Response:
         if exc.code in ("site-not-found",):
             raise
         message = exc.translated(translations(lang).gettext)
-        return _form_page(request, site, thread, lang, exc.status, error=message, form=form)
+        nudge = isinstance(exc, CivilityNudge)
+        return _form_page(
+            request, site, thread, lang, exc.status, error=message, form=form, nudge=nudge
+        )
     if comment.status is not CommentStatus.PUBLISHED:
         notice = translations(lang).gettext(HELD_MESSAGE)
         response = _form_page(request, site, thread, lang, 202, notice=notice)
@@ -173,15 +187,34 @@ def _form_page(
     error: str | None = None,
     notice: str | None = None,
     form: dict[str, str] | None = None,
+    nudge: bool = False,
 ) -> Response:
-    """The thread page again after a no-JS post, with the form's error or notice on it."""
+    """The thread page again after a no-JS post, with the form's error or notice on it.
+
+    The form keeps what was typed, and the reply it was (so "Post anyway" still replies);
+    ``nudge`` adds the "Post anyway" button.
+    """
     ctx = web.context(request)
     try:
         page = _page_or_none(request, site, check_external_id(thread))
     except RostraError:
         page = None  # the thread id itself was the problem; the error says so
+    # "nudge" in the template's form data shows the button; only this flag may set it.
+    shown = {k: v for k, v in (form or {}).items() if k != "nudge"}
+    if nudge:
+        shown["nudge"] = "1"
+    reply_to = _replying_to(request, site, page, shown.get("parent", ""))
     html = render_thread(
-        request, site, thread, page, lang, standalone=True, error=error, notice=notice, form=form
+        request,
+        site,
+        thread,
+        page,
+        lang,
+        reply_to=reply_to,
+        standalone=True,
+        error=error,
+        notice=notice,
+        form=shown,
     )
     body = render(
         ctx.env,
@@ -194,6 +227,18 @@ def _form_page(
         article_url=page.thread.url if page and page.thread else None,
     )
     return Response(body, status_code=status, media_type=HTML)
+
+
+def _replying_to(
+    request: Request, site: Site, page: ThreadPage | None, parent: str
+) -> Comment | None:
+    """The comment a no-JS reply answers, when it is still there to reply to."""
+    if not parent or page is None or page.thread is None or not PUBLIC_ID.fullmatch(parent):
+        return None
+    found = web.context(request).store.get_comment(site.id, parent)
+    if found is None or found.thread_id != page.thread.id or found.is_deleted:
+        return None
+    return found if found.status is CommentStatus.PUBLISHED else None
 
 
 async def vote_form(request: Request) -> Response:

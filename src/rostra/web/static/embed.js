@@ -34,6 +34,7 @@
     removed: 'Your comment was deleted.',
     loaded: 'More comments were loaded.',
     editLabel: 'Edit your comment',
+    anyway: 'Post anyway',
     failed: 'The comments could not be reached. Please try again.',
   };
   let T = EN;
@@ -106,7 +107,8 @@
         return call(method, path, body, 1);
       }
     }
-    throw Object.assign(new Problem(data.detail || T.failed), { field: data.field });
+    const { field, code } = data;
+    throw Object.assign(new Problem(data.detail || T.failed), { field, code });
   }
 
   async function ensureToken() {
@@ -136,6 +138,7 @@
   };
 
   // Show a refusal next to the text it is about; anything else is a bug, and is left to surface.
+  // The civility nudge (nothing was saved) keeps the text to revise, and offers "Post anyway".
   function showError(f, err) {
     if (!(err instanceof Problem)) throw err;
     let p = $('.rostra-error', f);
@@ -149,11 +152,18 @@
     const ta = f.elements.body;
     ta.setAttribute('aria-invalid', err.field === 'body');
     ta.setAttribute('aria-describedby', p.id);
+    if (err.code === 'civility-nudge') {
+      $('[type=submit]', f).after(button('rostra-anyway', T.anyway, 'submit'));
+      focus(ta);
+    }
   }
 
   function clearError(f) {
     const p = $('.rostra-error', f);
     if (p) p.remove();
+    const a = $('.rostra-anyway', f);
+    if (a && a.matches(':focus')) $('[type=submit]', f).focus(); // it goes: keep focus nearby
+    if (a) a.remove();
     f.elements.body.removeAttribute('aria-invalid');
     f.elements.body.removeAttribute('aria-describedby');
   }
@@ -271,9 +281,10 @@
     times();
   }
 
-  async function post() {
+  async function post(anyway) {
     const data = new FormData(form);
     const body = { thread, body: data.get('body') || '', nonce };
+    if (anyway) body.confirm = true;
     for (const k of ['author', 'email', 'parent']) if (data.get(k)) body[k] = data.get(k);
     body.url = (ds.rostraUrl || location.href.split('#')[0]).slice(0, 2000);
     body.title = (ds.rostraTitle || document.title).slice(0, 500);
@@ -349,17 +360,19 @@
     focus($('.rostra-edit', c));
   }
 
-  async function save(ed) {
+  async function save(ed, anyway) {
     const li = ed.closest('li');
     clearError(ed);
     let r;
     try {
-      r = await call('PATCH', `/comments/${li.dataset.id}`, { body: ed.elements.body.value });
+      const body = { body: ed.elements.body.value };
+      if (anyway) body.confirm = true;
+      r = await call('PATCH', `/comments/${li.dataset.id}`, body);
     } catch (err) {
       return showError(ed, err);
     }
     bodies.set(li.dataset.id, r.comment.body);
-    if (!r.html) return li.remove(), say(r.message); // the edit is held for review
+    if (!r.html) return li.remove(), focus($('.rostra-title')), say(r.message); // held for review
     card(li).replaceWith(card($('li', parse(r.html))));
     await markMine();
     times();
@@ -457,10 +470,11 @@
     shadow.addEventListener('submit', (e) => {
       const f = e.target;
       const submit = $('[type=submit]', f);
+      const anyway = !!e.submitter && e.submitter.matches('.rostra-anyway');
       let work;
-      if (f === form) work = () => busy(f, () => busy(submit, post, 1));
+      if (f === form) work = () => busy(f, () => busy(submit, () => post(anyway), 1));
       else if (f.matches('.rostra-editor')) {
-        work = () => busy(f, () => busy(submit, () => save(f), 1));
+        work = () => busy(f, () => busy(submit, () => save(f, anyway), 1));
       } else if (f.matches('.rostra-vote') && e.submitter) {
         work = () => busy(f, () => vote(e.submitter));
       }
