@@ -16,10 +16,14 @@ from rostra.config import Settings, load_settings
 from rostra.domain.errors import RostraError
 from rostra.moderation.moderator import PipelineModerator
 from rostra.moderation.sqlstate import SqlModerationState
+from rostra.services.desk import ModerationDesk
 from rostra.services.discussion import Discussion
+from rostra.services.reports import ReaderReports
+from rostra.services.staff import StaffAccounts
 from rostra.services.tokens import ReaderTokens, Signer
 from rostra.storage.database import create_engines
 from rostra.storage.repository import SqlStore
+from rostra.storage.staff import SqlStaffStore
 from rostra.web.cached import FastReads
 from rostra.web.context import WebContext
 from rostra.web.problems import (
@@ -68,6 +72,9 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         discussion=discussion,
         env=make_environment(),
         cache=RenderCache(settings.render_cache_entries, settings.render_cache_seconds),
+        accounts=StaffAccounts(SqlStaffStore(engines), signer),
+        desk=ModerationDesk(store),
+        reports=ReaderReports(store),
     )
 
     @asynccontextmanager

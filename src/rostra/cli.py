@@ -1,4 +1,4 @@
-"""The ``rostra`` command: serve, migrate, site administration and the demo."""
+"""The ``rostra`` command: serve, migrate, sites, staff accounts, moderation and the demo."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from rostra import staff_cli
 from rostra.config import ConfigError, Settings, load_settings
 from rostra.domain.errors import RostraError
 from rostra.moderation import cli as moderation_cli
@@ -138,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed-only", action="store_true")
     demo.set_defaults(func=cmd_demo)
     moderation_cli.register(sub)
+    staff_cli.register(sub)
     return parser
 
 

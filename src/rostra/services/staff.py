@@ -80,8 +80,7 @@ class StaffAccounts:
         self.hasher = hasher or PasswordHasher()
         self._csrf_key = signer.key("staff-csrf")
         self._throttle_key = signer.key("staff-login-throttle")
-        # Checked when the user name is unknown, so timing does not tell which names exist.
-        self._dummy_hash = self.hasher.hash(secrets.token_urlsafe(16))
+        self._dummy: str | None = None
 
     # -- accounts -------------------------------------------------------------------------
     def create(
@@ -160,7 +159,7 @@ class StaffAccounts:
             found = self.store.account_login(username.strip().casefold())
         ok = False
         try:
-            stored_hash = found[1] if found else self._dummy_hash
+            stored_hash = found[1] if found else self._dummy_hash()
             ok = self.hasher.verify(stored_hash, password[:MAX_PASSWORD]) and found is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
@@ -196,6 +195,12 @@ class StaffAccounts:
         if secret and len(secret) <= 100:
             self.store.delete_session(_session_key(secret))
 
+    def _dummy_hash(self) -> str:
+        """Checked when the user name is unknown, so timing does not tell which names exist."""
+        if self._dummy is None:
+            self._dummy = self.hasher.hash(secrets.token_urlsafe(16))
+        return self._dummy
+
     def csrf_token(self, secret: str) -> str:
         return hmac.new(self._csrf_key, secret.encode(), hashlib.sha256).hexdigest()
 
@@ -214,7 +219,9 @@ class StaffAccounts:
         user = hmac.new(self._throttle_key, name.encode(), hashlib.sha256).hexdigest()[:32]
         keys = [(f"login:u:{user}", self.limits.per_username)]
         if client_key:
-            keys.append((f"login:a:{client_key}", self.limits.per_address))
+            # The address is counted under a keyed hash: the database never holds it.
+            address = hmac.new(self._throttle_key, b"a:" + client_key.encode(), hashlib.sha256)
+            keys.append((f"login:a:{address.hexdigest()[:32]}", self.limits.per_address))
         return keys
 
 

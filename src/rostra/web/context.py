@@ -15,8 +15,11 @@ from rostra.config import Settings
 from rostra.domain.errors import N_, InvalidInput, NotFound, RostraError
 from rostra.domain.models import Site
 from rostra.i18n import negotiate
+from rostra.services.desk import ModerationDesk
 from rostra.services.discussion import Discussion
 from rostra.services.ports import Store
+from rostra.services.reports import ReaderReports
+from rostra.services.staff import StaffAccounts
 from rostra.web.render import RenderCache
 
 T = TypeVar("T")
@@ -47,6 +50,9 @@ class WebContext:
     discussion: Discussion
     env: Environment
     cache: RenderCache
+    accounts: StaffAccounts
+    desk: ModerationDesk
+    reports: ReaderReports
     sites: dict[str, tuple[float, Site]] = field(default_factory=dict)
     counts: dict[tuple[int, tuple[str, ...]], tuple[int, bytes]] = field(default_factory=dict)
 

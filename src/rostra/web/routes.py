@@ -1,7 +1,7 @@
 """The one route table, grouped by who may call each route.
 
 Public routes read; reader routes change things and need an allowed origin (and, for edits,
-deletes and votes, a reader token). Moderator and admin groups arrive with moderation.
+deletes and votes, a reader token); moderator routes need a staff session.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from rostra.web.api import comments as api
 from rostra.web.api.openapi import openapi_document
+from rostra.web.desk import pages as desk
 from rostra.web.pages import demo, threads
 from rostra.web.preflight import preflight
 from rostra.web.static_files import static_app
@@ -43,4 +44,22 @@ READER: list[BaseRoute] = [
     Route(API + "/{path:path}", preflight, methods=["OPTIONS"]),
 ]
 
-ROUTES: list[BaseRoute] = [*PUBLIC, *READER]
+DESK = "/moderation/{site}"
+
+# The moderation UI: every page needs a staff session, every form also the same origin and the
+# session's CSRF token (see rostra.web.desk.auth).
+MODERATOR: list[BaseRoute] = [
+    Route("/moderation/login", desk.sign_in_form, methods=["GET"]),
+    Route("/moderation/login", desk.sign_in, methods=["POST"]),
+    Route("/moderation/logout", desk.sign_out, methods=["POST"]),
+    Route("/moderation/", desk.home, methods=["GET"]),
+    Route(DESK, desk.site_home, methods=["GET"]),
+    Route(DESK + "/queue/{queue}", desk.queue, methods=["GET"]),
+    Route(DESK + "/comments/{comment}", desk.case, methods=["GET"]),
+    Route(DESK + "/decide", desk.decide, methods=["POST"]),
+    Route(DESK + "/bans", desk.bans, methods=["GET"]),
+    Route(DESK + "/bans/{ban}/lift", desk.lift_ban, methods=["POST"]),
+    Route(DESK + "/audit", desk.audit, methods=["GET"]),
+]
+
+ROUTES: list[BaseRoute] = [*PUBLIC, *READER, *MODERATOR]

@@ -1,0 +1,365 @@
+"""The moderation UI: server-rendered pages for sign-in, queues, one comment in context, bans and
+the audit log, and the forms that decide. Works without JavaScript; ``desk.js`` adds keyboard
+shortcuts. Errors become readable pages with the right status, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from rostra.domain.desk import (
+    GROUNDS_LABELS,
+    REPORT_REASON_LABELS,
+    DeskAction,
+    Grounds,
+    ReportReason,
+)
+from rostra.domain.errors import N_, InvalidInput, RostraError, TooManyRequests, Unauthorized
+from rostra.domain.models import Site
+from rostra.i18n import translations
+from rostra.services.desk import BAN_DAYS, QUEUES, DecisionRequest
+from rostra.services.staff import StaffSession
+from rostra.web import context as web
+from rostra.web.desk.auth import (
+    SignInRequired,
+    check_same_origin,
+    checked_form,
+    clear_session_cookie,
+    first,
+    read_form,
+    session_secret,
+    set_session_cookie,
+    staff_session,
+)
+from rostra.web.render import render
+from rostra.web.security import client_ip
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+# The moderation pages are private and must not be framed or cached by anyone.
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+}
+
+DONE_MESSAGES = {
+    "approve": (N_("%(num)d comment approved."), N_("%(num)d comments approved.")),
+    "reject": (N_("%(num)d comment rejected."), N_("%(num)d comments rejected.")),
+    "spam": (N_("%(num)d comment marked as spam."), N_("%(num)d comments marked as spam.")),
+    "ban": (N_("%(num)d author banned."), N_("%(num)d authors banned.")),
+    "lift_ban": (N_("%(num)d ban lifted."), N_("%(num)d bans lifted.")),
+}
+
+
+def page(
+    request: Request,
+    template: str,
+    status: int = 200,
+    session: StaffSession | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    ctx = web.context(request)
+    lang = web.language(request)
+    html = render(
+        ctx.env,
+        template,
+        lang,
+        staff=session.account if session else None,
+        csrf=session.csrf_token if session else "",
+        grounds_labels=GROUNDS_LABELS,
+        reason_labels=REPORT_REASON_LABELS,
+        ban_days=BAN_DAYS,
+        queues=QUEUES,
+        path=request.url.path,
+        **context,
+    )
+    return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
+
+
+def desk_page(handler: Callable[[Request, StaffSession], Awaitable[Response]]) -> Handler:
+    """Wrap a handler: require a session, and turn expected errors into readable pages."""
+
+    async def wrapped(request: Request) -> Response:
+        try:
+            session = staff_session(request)
+        except SignInRequired:
+            if request.method == "GET":
+                target = request.url.path
+                return RedirectResponse(
+                    "/moderation/login?" + urlencode({"next": target}), status_code=303
+                )
+            return error_page(
+                request,
+                Unauthorized(N_("Your session has ended. Sign in again."), code="signed-out"),
+            )
+        try:
+            return await handler(request, session)
+        except RostraError as exc:
+            return error_page(request, exc, session)
+
+    return wrapped
+
+
+def error_page(
+    request: Request, exc: RostraError, session: StaffSession | None = None
+) -> HTMLResponse:
+    gettext = translations(web.language(request)).gettext
+    response = page(
+        request,
+        "desk/error.html",
+        status=exc.status,
+        session=session,
+        message=exc.translated(gettext),
+        code=exc.code,
+    )
+    if isinstance(exc, TooManyRequests):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _safe_next(value: str, default: str = "/moderation/") -> str:
+    """Only our own moderation pages: never an open redirect to another site."""
+    plain = all(ch.isprintable() and not ch.isspace() for ch in value) and len(value) < 500
+    if plain and value.startswith("/moderation/") and "//" not in value and "\\" not in value:
+        return value
+    return default
+
+
+# -- signing in and out ----------------------------------------------------------------------
+
+
+async def sign_in_form(request: Request) -> Response:
+    if web.context(request).accounts.session(session_secret(request)) is not None:
+        return RedirectResponse("/moderation/", status_code=303)
+    return page(request, "desk/login.html", next=_safe_next(request.query_params.get("next", "")))
+
+
+async def sign_in(request: Request) -> Response:
+    ctx = web.context(request)
+    fields: dict[str, list[str]] = {}
+    username = ""
+    try:
+        check_same_origin(request)
+        fields = await read_form(request)
+        username = first(fields, "username")[:200]
+        secret, _ = ctx.accounts.sign_in(
+            username,
+            first(fields, "password"),
+            client_ip(request, ctx.settings.proxy_networks) or None,
+        )
+    except RostraError as exc:
+        if exc.status in (401, 429):
+            gettext = translations(web.language(request)).gettext
+            again = page(
+                request,
+                "desk/login.html",
+                status=exc.status,
+                error=exc.translated(gettext),
+                username=username if exc.status == 401 else "",
+                next=_safe_next(first(fields, "next")),
+            )
+            if isinstance(exc, TooManyRequests):
+                again.headers["Retry-After"] = str(exc.retry_after)
+            return again
+        return error_page(request, exc)
+    response = RedirectResponse(
+        _safe_next(first(fields, "next")), status_code=303, headers=PAGE_HEADERS
+    )
+    set_session_cookie(response, request, secret)
+    return response
+
+
+@desk_page
+async def sign_out(request: Request, session: StaffSession) -> Response:
+    await checked_form(request, session)
+    web.context(request).accounts.sign_out(session_secret(request))
+    response = RedirectResponse("/moderation/login", status_code=303, headers=PAGE_HEADERS)
+    clear_session_cookie(response, request)
+    return response
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+@desk_page
+async def home(request: Request, session: StaffSession) -> Response:
+    sites = web.context(request).desk.sites(session.account)
+    return page(request, "desk/home.html", session=session, sites=sites)
+
+
+def _site(request: Request, session: StaffSession) -> Site:
+    return web.context(request).desk.site(session.account, request.path_params["site"][:64])
+
+
+def _after(request: Request, name: str) -> int | None:
+    value = request.query_params.get(name, "")
+    if not value:
+        return None
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        raise InvalidInput(N_("The page cursor is not valid."), code="invalid-cursor")
+    return int(value)
+
+
+def _done(request: Request) -> str | None:
+    action = request.query_params.get("done", "")
+    count = request.query_params.get("n", "1")
+    if action not in DONE_MESSAGES or not count.isdigit() or len(count) > 4:
+        return None
+    singular, plural = DONE_MESSAGES[action]
+    n = int(count)
+    text = translations(web.language(request)).ngettext(singular, plural, n)
+    return text % {"num": n}
+
+
+@desk_page
+async def site_home(request: Request, session: StaffSession) -> Response:
+    site = _site(request, session)
+    return RedirectResponse(f"/moderation/{site.slug}/queue/pending", status_code=303)
+
+
+@desk_page
+async def queue(request: Request, session: StaffSession) -> Response:
+    site = _site(request, session)
+    listing = web.context(request).desk.queue(
+        site, request.path_params["queue"][:16], _after(request, "after")
+    )
+    return page(
+        request,
+        "desk/queue.html",
+        session=session,
+        site=site,
+        listing=listing,
+        counts=listing.counts,
+        records={i.comment.id: _record(i.moderation) for i in listing.items},
+        done=_done(request),
+        back=request.url.path + ("?" + request.url.query if request.url.query else ""),
+    )
+
+
+@desk_page
+async def case(request: Request, session: StaffSession) -> Response:
+    site = _site(request, session)
+    found = web.context(request).desk.case(site, request.path_params["comment"][:32])
+    return page(
+        request,
+        "desk/case.html",
+        session=session,
+        site=site,
+        case=found,
+        record=_record(found.item.moderation),
+        history_records={i.comment.id: _record(i.moderation) for i in found.history.recent},
+        done=_done(request),
+        back=request.url.path,
+    )
+
+
+@desk_page
+async def bans(request: Request, session: StaffSession) -> Response:
+    site = _site(request, session)
+    return page(
+        request,
+        "desk/bans.html",
+        session=session,
+        site=site,
+        bans=web.context(request).desk.bans(site),
+        now=datetime.now(UTC),
+        done=_done(request),
+    )
+
+
+@desk_page
+async def audit(request: Request, session: StaffSession) -> Response:
+    site = _site(request, session)
+    entries = web.context(request).desk.audit(site, _after(request, "before"))
+    return page(
+        request,
+        "desk/audit.html",
+        session=session,
+        site=site,
+        entries=entries,
+        details={e.id: _json_object(e.detail) for e in entries},
+        next_before=entries[-1].id if len(entries) == 50 else None,
+    )
+
+
+# -- deciding --------------------------------------------------------------------------------
+
+
+@desk_page
+async def decide(request: Request, session: StaffSession) -> Response:
+    site = _site(request, session)
+    fields = await checked_form(request, session)
+    # A button on one comment sends "action:id"; the bulk buttons send the action and the
+    # checked ids.
+    one = first(fields, "one")
+    action_text, _sep, one_id = one.partition(":") if one else (first(fields, "action"), "", "")
+    ids = [one_id] if one else [i for i in fields.get("ids", []) if i]
+    try:
+        action = DeskAction(action_text)
+    except ValueError:
+        raise InvalidInput(N_("Choose a decision."), code="invalid-action") from None
+    grounds_text = first(fields, "grounds")
+    try:
+        grounds = Grounds(grounds_text) if grounds_text else None
+    except ValueError:
+        raise InvalidInput(
+            N_("Choose one of the offered grounds."), code="invalid-grounds"
+        ) from None
+    days_text = first(fields, "ban_days", "permanent")
+    if days_text == "permanent":
+        days = None
+    elif days_text.isascii() and days_text.isdigit() and len(days_text) <= 4:
+        days = int(days_text)
+    else:
+        raise InvalidInput(N_("Choose a ban length."), code="invalid-ban")
+    changed = web.context(request).desk.decide(
+        session.account,
+        site,
+        DecisionRequest(action, ids, grounds, first(fields, "explanation"), days),
+    )
+    target = _safe_next(first(fields, "next"), f"/moderation/{site.slug}/queue/pending")
+    glue = "&" if "?" in target else "?"
+    flash = urlencode({"done": action.value, "n": len(changed)})
+    return RedirectResponse(f"{target}{glue}{flash}", status_code=303, headers=PAGE_HEADERS)
+
+
+@desk_page
+async def lift_ban(request: Request, session: StaffSession) -> Response:
+    site = _site(request, session)
+    fields = await checked_form(request, session)
+    raw = request.path_params["ban"]
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        raise InvalidInput(N_("There is no such ban on this site."), code="ban-not-found")
+    web.context(request).desk.lift_ban(
+        session.account, site, int(raw), first(fields, "explanation")
+    )
+    return RedirectResponse(
+        f"/moderation/{site.slug}/bans?done=lift_ban&n=1", status_code=303, headers=PAGE_HEADERS
+    )
+
+
+def _record(raw: str | None) -> dict[str, Any]:
+    return _json_object(raw) if raw else {}
+
+
+def _json_object(raw: str) -> dict[str, Any]:
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+# Referenced by templates for the report reasons' order.
+REPORT_REASONS = list(ReportReason)
