@@ -262,6 +262,9 @@ def test_decisions_move_comments_keep_counts_and_are_audited(
     assert {i.comment.public_id for i in desk.queue(site, "rejected").items} == set(ids[1:])
 
     entries = desk.audit(site)
+    # Pre-moderation held each comment first: the check's own decisions are on record too.
+    assert [(e.action, e.actor_id) for e in entries[4:]] == [(DeskAction.AUTO_HOLD, None)] * 3
+    entries = entries[:4]
     assert [(e.action, e.comment_public_id) for e in entries] == [
         (DeskAction.SPAM, ids[2]),
         (DeskAction.SPAM, ids[1]),
@@ -361,3 +364,70 @@ def test_the_desk_migration_goes_down_and_up(store: SqlStore) -> None:
     assert "open_reports" not in {c["name"] for c in inspect(engine).get_columns("comments")}
     upgrade(engine)
     assert current(engine) == "0003"
+
+
+def test_a_banned_author_cannot_post_edit_vote_or_report_until_the_ban_ends(
+    store: SqlStore,
+    discussion: Discussion,
+    tokens: ReaderTokens,
+    accounts: StaffAccounts,
+    clock: Clock,
+) -> None:
+    from rostra.services.desk import Banned
+
+    site = store.create_site("news", "News", [], {})
+    author = reader(tokens, site)
+    other = reader(tokens, site)
+    target = post(discussion, site, author, "The comment that earns a ban.", "x@example.org")
+    mine = post(discussion, site, author, "An earlier comment of the same reader.")
+    theirs = post(discussion, site, other, "Someone else's comment.")
+    staff = accounts.create("mod", PASSWORD, Role.MODERATOR, [site.id])
+    ModerationDesk(store, clock=clock).decide(
+        staff, site, DecisionRequest(DeskAction.BAN, [target], Grounds.INSULT, ban_days=1)
+    )
+    count = store.get_thread(site.id, "article-1").comment_count  # type: ignore[union-attr]
+    with pytest.raises(Banned) as refused:
+        post(discussion, site, author, "Trying again right away.")
+    assert refused.value.status == 403 and refused.value.code == "banned"
+    assert "2026-11-02 09:00" in refused.value.message
+    # A new token does not help while the e-mail address is the same.
+    with pytest.raises(Banned):
+        post(discussion, site, reader(tokens, site), "Fresh token, same address.", "X@example.org")
+    with pytest.raises(Banned):
+        discussion.edit(site, mine, "Edited while banned.", author)
+    with pytest.raises(Banned):
+        discussion.vote(site, theirs, 1, author)
+    with pytest.raises(Banned):
+        ReaderReports(store, clock=clock).report(site, theirs, "spam", "", author)
+    assert store.get_thread(site.id, "article-1").comment_count == count  # type: ignore[union-attr]
+    # Others are not affected; and the day after, the author may comment again.
+    post(discussion, site, other, "Another reader is not banned.")
+    clock.advance(days=1, seconds=1)
+    post(discussion, site, author, "Back after the ban, politely.")
+
+
+def test_the_checks_own_holds_and_rejections_are_in_the_audit_log(
+    store: SqlStore, tokens: ReaderTokens, clock: Clock
+) -> None:
+    words = {"reject": ["forbiddenword"], "suspect": {"en": ["suspectword"]}}
+    policy = {"toxicity": {"enabled": False}, "word_lists": words}
+    site = store.create_site("news", "News", [], {"moderation": policy})
+    moderator = PipelineModerator(
+        SqlModerationState(store.engines), address_key=b"k" * 32, clock=clock
+    )
+    moderated = Discussion(store, tokens, moderator=moderator, clock=clock)
+    post(moderated, site, reader(tokens, site), "A perfectly ordinary comment on the article.")
+    held = post(moderated, site, reader(tokens, site), "This one has suspectword in it, sadly.")
+    from rostra.services.discussion import CommentRejected
+
+    with pytest.raises(CommentRejected):
+        post(moderated, site, reader(tokens, site), "And this one says forbiddenword outright.")
+    entries = ModerationDesk(store).audit(site)
+    assert [(e.action, e.actor_id, e.to_status) for e in entries] == [
+        (DeskAction.AUTO_REJECT, None, "rejected"),
+        (DeskAction.AUTO_HOLD, None, "pending"),
+    ]
+    assert entries[1].comment_public_id == held
+    assert entries[1].explanation.startswith("word_lists:")
+    assert json.loads(entries[1].detail)["verdict"] == "hold"
+    assert "suspectword in it" not in entries[1].detail  # the record never holds the text

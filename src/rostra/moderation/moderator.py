@@ -179,6 +179,7 @@ class PipelineModerator:
             record=record.to_json(),
             message=record.message if record.verdict is Action.REJECT else None,
             nudge=pipeline is not None and pipeline.policy.nudges(record),
+            reason=f"{record.phase}: {record.reason}" if record.phase else record.reason,
             memo=memo,
         )
 

@@ -26,8 +26,8 @@ from rostra.domain.desk import (
     StaffAccount,
 )
 from rostra.domain.errors import N_, Forbidden, InvalidInput, NotFound
-from rostra.domain.models import Comment, CommentStatus, Site
-from rostra.services.ports import DeskStore, QueueQuery, WriteTransaction
+from rostra.domain.models import Author, Comment, CommentStatus, Site
+from rostra.services.ports import DeskStore, QueueQuery, Store, WriteTransaction
 
 MAX_EXPLANATION = 2000
 MAX_BULK = 100
@@ -65,6 +65,30 @@ def ban_keys(
     if email_hash:
         keys.append((BanKind.EMAIL, email_hash))
     return keys
+
+
+class Banned(Forbidden):
+    code = "banned"
+
+
+def refuse_banned(
+    store: Store, site: Site, author: Author, email_hash: str | None, now: datetime
+) -> None:
+    """Raise :class:`Banned` when a ban of this site covers the author (token, account, e-mail)."""
+    keys = ban_keys(author.reader_key, author.account_id, email_hash)
+    if not keys:
+        return
+    found = store.active_bans(site.id, keys, now)
+    if not found:
+        return
+    ends = [b.expires_at for b in found]
+    if any(e is None for e in ends):
+        raise Banned(N_("You can no longer comment on this site."))
+    until = max(e for e in ends if e is not None)
+    raise Banned(
+        N_("You cannot comment on this site until %(until)s (UTC)."),
+        until=until.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from rostra.domain import rules
+from rostra.domain.desk import DeskAction, NewAuditEntry
 from rostra.domain.errors import (
     N_,
     Conflict,
@@ -33,8 +34,9 @@ from rostra.domain.models import (
     ThreadPage,
     VoteResult,
 )
+from rostra.services.desk import refuse_banned
 from rostra.services.formatting import render_markdown
-from rostra.services.ports import NewComment, RootCursor, Store
+from rostra.services.ports import NewComment, RootCursor, Store, WriteTransaction
 from rostra.services.tokens import ReaderTokens, new_public_id
 
 MAX_EXTERNAL_ID = 500
@@ -75,6 +77,9 @@ class Decision:
     # A hold the author may avoid by rewording (the toxicity classifier alone asked for it): they
     # are told before anything is saved, unless they already saw that and confirmed.
     nudge: bool = False
+    # For the audit log when the comment is held or rejected: which check decided, and why, in
+    # plain words for moderators (never the comment's text).
+    reason: str | None = None
     # Whatever the moderator wants back in ``stored`` (opaque to the services).
     memo: object = field(default=None, compare=False)
 
@@ -204,8 +209,9 @@ class Discussion:
                 N_("The request nonce is malformed."), field="nonce", code="invalid-nonce"
             )
         email_hash = self.tokens.email_hash(request.email) if request.email else None
-        html = render_markdown(body)
         now = self.clock()
+        refuse_banned(self.store, site, author, email_hash, now)
+        html = render_markdown(body)
         draft = Draft(
             site,
             body,
@@ -267,6 +273,7 @@ class Discussion:
                 )
             )
             tx.touch_thread(thread.id, 1 if status is CommentStatus.PUBLISHED else 0)
+            _audit_automated(tx, site, comment, None, decision, now)
         self.moderator.stored(draft, decision, comment)
         if status is CommentStatus.REJECTED:
             raise _rejected(decision)
@@ -285,6 +292,7 @@ class Discussion:
         rules.check_can_edit(current, author, site.settings, now)
         if text == current.body:
             return current
+        refuse_banned(self.store, site, author, None, now)
         draft = Draft(
             site,
             text,
@@ -312,6 +320,7 @@ class Discussion:
                 tx.set_moderation(comment.id, decision.language, decision.record)
                 updated = replace(updated, language=decision.language)
             tx.touch_thread(comment.thread_id, delta)
+            _audit_automated(tx, site, updated, comment.status.value, decision, now)
         self.moderator.stored(draft, decision, updated)
         if status is CommentStatus.REJECTED:
             raise _rejected(decision)
@@ -333,6 +342,7 @@ class Discussion:
             raise Unauthorized(N_("Voting needs a reader token."), code="token-missing")
         voter_key = voter.reader_key or f"a:{voter.account_id}"
         now = self.clock()
+        refuse_banned(self.store, site, voter, None, now)
         with self.store.write() as tx:
             comment = self._comment(tx.get_comment(site.id, public_id))
             rules.check_can_vote(comment, voter, value, site.settings)
@@ -432,6 +442,36 @@ class Discussion:
                 N_("The page cursor is not valid."), field="cursor", code="invalid-cursor"
             )
         return RootCursor(created_at=last.created_at, score=last.score, id=last.id)
+
+
+def _audit_automated(
+    tx: WriteTransaction,
+    site: Site,
+    comment: Comment,
+    previous: str | None,
+    decision: Decision,
+    now: datetime,
+) -> None:
+    """Write down a hold or rejection the moderation checks decided on their own."""
+    status = decision.status
+    if status not in (CommentStatus.PENDING, CommentStatus.REJECTED) or status.value == previous:
+        return
+    action = DeskAction.AUTO_HOLD if status is CommentStatus.PENDING else DeskAction.AUTO_REJECT
+    tx.add_audit(
+        NewAuditEntry(
+            site_id=site.id,
+            action=action,
+            actor_id=None,
+            actor_name="rostra",
+            created_at=now,
+            comment_id=comment.id,
+            comment_public_id=comment.public_id,
+            from_status=previous,
+            to_status=status.value,
+            explanation=decision.reason or "",
+            detail=decision.record or "{}",
+        )
+    )
 
 
 def _rejected(decision: Decision) -> CommentRejected:

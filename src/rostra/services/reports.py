@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from rostra.domain.desk import ReportReason
 from rostra.domain.errors import N_, Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from rostra.domain.models import Author, CommentStatus, Site
+from rostra.services.desk import refuse_banned
 from rostra.services.ports import Store
 
 MAX_NOTE = 500
@@ -48,6 +49,8 @@ class ReaderReports:
                 max=MAX_NOTE,
             )
         key = reporter.reader_key or f"a:{reporter.account_id}"
+        now = self.clock()
+        refuse_banned(self.store, site, reporter, None, now)
         with self.store.write() as tx:
             comment = tx.get_comment(site.id, public_id)
             if comment is None or comment.is_deleted:
@@ -58,7 +61,7 @@ class ReaderReports:
                 )
             if _wrote(reporter, comment.reader_key, comment.account_id):
                 raise Forbidden(N_("You cannot report your own comment."), code="own-comment")
-            return tx.add_report(comment.id, key, why.value, text, self.clock())
+            return tx.add_report(comment.id, key, why.value, text, now)
 
 
 def _wrote(reader: Author, reader_key: str | None, account_id: int | None) -> bool:
