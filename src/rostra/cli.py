@@ -95,7 +95,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from rostra.demo.seed import seed_demo
 
     settings = _settings(args)
-    seed_demo(settings.database_url, origin=f"http://{settings.host}:{settings.port}")
+    site_url = f"http://{settings.host}:{settings.port}"
+    desk = seed_demo(settings.database_url, origin=site_url)
+    print(
+        f"moderation desk: {site_url}/moderation/ (user {desk.username}, "
+        f"password {desk.password}; a new one on every start)"
+    )
     if args.seed_only:
         return 0
     args.migrate = False

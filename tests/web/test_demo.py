@@ -21,13 +21,22 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from rostra.demo import content, illustration
 from rostra.demo.content import ARTICLE, COMMENTS, SITE_SLUG, THREAD_ID
+from rostra.demo.desk_seed import INCOMING, REPORTED
 from rostra.demo.seed import seed_demo
+from rostra.domain.errors import Unauthorized
 from rostra.domain.models import Comment, CommentNode, SortOrder
+from rostra.services.desk import ModerationDesk
 from rostra.services.discussion import Discussion
+from rostra.services.staff import StaffAccounts
 from rostra.services.tokens import ReaderTokens, Signer
 from rostra.storage.repository import SqlStore
+from rostra.storage.staff import SqlStaffStore
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import HOST_ORIGIN, SECRET, LiveServer
+
+# Comments a reader sees: the script's (its tombstone included) and the two civil comments that
+# arrived after it through the moderation checks (see rostra.demo.desk_seed).
+SHOWN = len(COMMENTS) + len(INCOMING[3:])
 
 ORIGIN = "http://127.0.0.1:8000"
 STATIC_DEMO = Path(__file__).parents[2] / "src/rostra/web/static/demo"
@@ -76,8 +85,14 @@ def test_seed_builds_the_promised_discussion(db_url: str, store: SqlStore) -> No
 
     nodes = _seeded(store)
     comments = [n.comment for n in nodes]
-    assert len(comments) == len(COMMENTS)  # the tombstone shows, since its replies live
-    assert thread.comment_count == len(COMMENTS) - 1
+    # After the script, five comments arrived through the real moderation checks: the two civil
+    # ones are shown, the abusive and the spam ones wait for (or were refused by) moderation.
+    incoming = {text for _, text in INCOMING}
+    arrived = [c for c in comments if c.body in incoming]
+    assert {c.body for c in arrived} == {text for _, text in INCOMING[3:]}
+    # The tombstone shows, since its replies live.
+    assert len(comments) == len(COMMENTS) + len(arrived)
+    assert thread.comment_count == len(COMMENTS) - 1 + len(arrived)
 
     # Deeper than the display depth: the deepest replies render flat, with "@name".
     assert max(c.depth for c in comments) >= 5
@@ -123,6 +138,31 @@ def test_seed_builds_the_promised_discussion(db_url: str, store: SqlStore) -> No
     assert times[-1] - times[0] > timedelta(days=2)
 
 
+def test_the_demo_desk_has_work_waiting_and_a_moderator_to_do_it(
+    db_url: str, store: SqlStore
+) -> None:
+    desk_login = seed_demo(db_url, ORIGIN)
+    site = store.get_site(SITE_SLUG)
+    assert site is not None
+    desk = ModerationDesk(store)
+    waiting = {i.comment.body for i in desk.queue(site, "pending").items} | {
+        i.comment.body for i in desk.queue(site, "rejected").items
+    }
+    assert waiting == {text for _, text in INCOMING[:3]}
+    for item in desk.queue(site, "pending").items:
+        assert item.moderation and '"verdict": "hold"' in item.moderation
+    [reported] = desk.queue(site, "reported").items
+    assert reported.open_reports == 3 and reported.report_reasons == {"off_topic": 2, "abuse": 1}
+    assert reported.comment.body == next(c for c in COMMENTS if c.key == REPORTED).body
+    # The moderator signs in with the printed password; the next start prints a new one.
+    accounts = StaffAccounts(SqlStaffStore(store.engines), Signer(SECRET))
+    accounts.sign_in(desk_login.username, desk_login.password, None)
+    again = seed_demo(db_url, ORIGIN)
+    assert again.password != desk_login.password
+    with pytest.raises(Unauthorized):
+        accounts.sign_in(desk_login.username, desk_login.password, None)
+
+
 def test_seeding_again_only_adds_the_origin(db_url: str, store: SqlStore) -> None:
     seed_demo(db_url, ORIGIN)
     site = store.get_site(SITE_SLUG)
@@ -153,7 +193,7 @@ def test_an_existing_site_keeps_its_name_and_gets_the_thread(db_url: str, store:
     site = store.get_site(SITE_SLUG)
     assert site is not None and site.name == "Newsroom staging"
     assert site.allowed_origins[0] == "https://staging.example" and ORIGIN in site.allowed_origins
-    assert len(_seeded(store)) == len(COMMENTS)
+    assert len(_seeded(store)) == len(COMMENTS) + len(INCOMING[3:])
 
 
 def test_article_page_embeds_the_thread_as_a_newsroom_would(
@@ -175,7 +215,7 @@ def test_article_page_embeds_the_thread_as_a_newsroom_would(
         # The server-rendered thread inside #rostra-thread, for readers without JavaScript.
         holder = page.split('<div id="rostra-thread">', 1)[1].split("</section>", 1)[0]
         assert '<section class="rostra"' in holder
-        assert holder.count('<li class="rostra-comment') == len(COMMENTS)
+        assert holder.count('<li class="rostra-comment') == SHOWN
         assert "This comment was deleted." in holder
         assert 'class="rostra-replyto">@' in holder
         assert "Edited " in holder
@@ -194,7 +234,7 @@ def test_article_page_embeds_the_thread_as_a_newsroom_would(
         front = client.get("/")
         assert front.status_code == 200
         assert f'href="{server.url}/demo/{THREAD_ID}"' in front.text
-        assert "43 comments" in front.text
+        assert f"{SHOWN - 1} comments" in front.text  # the tombstone is not counted
 
 
 def test_unknown_article_is_a_readable_404_page(server: LiveServer) -> None:
@@ -229,7 +269,7 @@ def test_cli_seeds_without_serving(db_url: str, tmp_path: Path, store: SqlStore)
             command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
         )
         assert done.returncode == 0, done.stderr
-    assert len(_seeded(store)) == len(COMMENTS)
+    assert len(_seeded(store)) == len(COMMENTS) + len(INCOMING[3:])
     site = store.get_site(SITE_SLUG)
     assert site is not None and "http://127.0.0.1:8000" in site.allowed_origins
 
@@ -284,7 +324,7 @@ def test_lightbox_opens_and_closes_with_the_keyboard_and_the_embed_adopts_the_th
             "document.querySelector('#rostra-thread').shadowRoot"
             ".querySelectorAll('li.rostra-comment').length"
         )
-        assert in_shadow == len(COMMENTS)
+        assert in_shadow == SHOWN
 
         link = page.locator("a[data-zoom]")
         link.focus()

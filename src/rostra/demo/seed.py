@@ -19,8 +19,9 @@ from enum import IntEnum
 from urllib.parse import urlsplit
 
 from rostra.config import load_settings
-from rostra.demo import content
+from rostra.demo import content, desk_seed
 from rostra.demo.content import ARTICLE, SITE_NAME, SITE_SLUG, THREAD_ID, SeedComment
+from rostra.demo.desk_seed import DemoDesk, ensure_moderator, seed_desk
 from rostra.domain.models import Author, Site
 from rostra.services.discussion import Discussion, PostRequest
 from rostra.services.tokens import ReaderTokens, Signer
@@ -74,8 +75,11 @@ def article_published(thread_created_at: datetime) -> datetime:
     return thread_created_at - timedelta(minutes=content.first_minute())
 
 
-def seed_demo(database_url: str, origin: str, *, now: datetime | None = None) -> None:
-    """Create (once) the demo site and its seeded thread; make sure ``origin`` may embed it."""
+def seed_demo(database_url: str, origin: str, *, now: datetime | None = None) -> DemoDesk:
+    """Create (once) the demo site and its seeded thread; make sure ``origin`` may embed it.
+
+    Returns how to sign in to the moderation desk (a new password on every run).
+    """
     errors = content.problems()
     if errors:
         raise ValueError("the demo script breaks the discussion rules: " + "; ".join(errors))
@@ -87,8 +91,20 @@ def seed_demo(database_url: str, origin: str, *, now: datetime | None = None) ->
         site = _ensure_site(store, origin)
         if store.get_thread(site.id, THREAD_ID) is None:
             clock = _ScriptedClock(now or datetime.now(UTC))
-            discussion = Discussion(store, ReaderTokens(Signer(settings.secret_key)), clock=clock)
-            _replay(discussion, site, origin, clock, published_at(clock.at))
+            tokens = ReaderTokens(Signer(settings.secret_key))
+            discussion = Discussion(store, tokens, clock=clock)
+            reader_tokens, public_ids = _replay(
+                discussion, site, origin, clock, published_at(clock.at)
+            )
+            seed_desk(
+                store,
+                tokens,
+                site,
+                clock.at + timedelta(minutes=20),
+                public_ids.get(desk_seed.REPORTED),
+                reader_tokens,
+            )
+        return ensure_moderator(store, settings.secret_key, site)
     finally:
         engines.dispose()
 
@@ -129,8 +145,11 @@ def _events() -> Iterator[_Event]:
 
 def _replay(
     discussion: Discussion, site: Site, origin: str, clock: _ScriptedClock, start: datetime
-) -> None:
-    """Play the script in time order through the use cases, as readers would have."""
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Play the script in time order through the use cases, as readers would have.
+
+    Returns the readers' tokens and the comments' public ids, by their keys in the script.
+    """
     tokens = {r.key: discussion.tokens.issue(site.id) for r in content.READERS}
     readers = {key: discussion.author(site, token) for key, token in tokens.items()}
     public_ids: dict[str, str] = {}
@@ -161,3 +180,4 @@ def _replay(
             discussion.vote(site, public_ids[c.key], event.value, readers[event.voter])
         else:
             discussion.delete(site, public_ids[c.key], author)
+    return tokens, public_ids
