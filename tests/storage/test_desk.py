@@ -431,3 +431,21 @@ def test_the_checks_own_holds_and_rejections_are_in_the_audit_log(
     assert entries[1].explanation.startswith("word_lists:")
     assert json.loads(entries[1].detail)["verdict"] == "hold"
     assert "suspectword in it" not in entries[1].detail  # the record never holds the text
+
+
+def test_a_replayed_decision_changes_nothing_twice(
+    store: SqlStore, discussion: Discussion, tokens: ReaderTokens, accounts: StaffAccounts
+) -> None:
+    site = store.create_site("news", "News", [], {})
+    author = reader(tokens, site)
+    target = post(discussion, site, author, "A comment to decide on twice.", "y@example.org")
+    staff = accounts.create("mod", PASSWORD, Role.MODERATOR, [site.id])
+    desk = ModerationDesk(store)
+    reject = DecisionRequest(DeskAction.REJECT, [target], Grounds.INSULT)
+    assert len(desk.decide(staff, site, reject)) == 1
+    assert desk.decide(staff, site, reject) == []
+    ban = DecisionRequest(DeskAction.BAN, [target], Grounds.INSULT, ban_days=None)
+    assert len(desk.decide(staff, site, ban)) == 1  # the status stays, the bans are new
+    assert desk.decide(staff, site, ban) == []
+    assert len(desk.bans(site)) == 2
+    assert [e.action for e in desk.audit(site)] == [DeskAction.BAN, DeskAction.REJECT]

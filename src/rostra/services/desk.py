@@ -206,7 +206,12 @@ class ModerationDesk:
 
     # -- deciding -------------------------------------------------------------------------
     def decide(self, staff: StaffAccount, site: Site, request: DecisionRequest) -> list[Comment]:
-        """Apply one decision to every listed comment, all or nothing; returns them changed."""
+        """Apply one decision to every listed comment, all or nothing; returns those it changed.
+
+        Deciding is idempotent: a comment already where the decision would put it (with no open
+        report to resolve, no new ban to record) is left alone and not audited again, so a
+        replayed or double-clicked form changes nothing twice.
+        """
         if request.action not in ACTION_STATUS:
             raise InvalidInput(N_("This is not a decision on comments."), code="invalid-action")
         ids = list(dict.fromkeys(request.public_ids))
@@ -238,7 +243,9 @@ class ModerationDesk:
         with self.store.write() as tx:
             for public_id in ids:
                 comment = _own_comment(tx, staff, site, public_id)
-                changed.append(self._apply(tx, staff, site, comment, request, status, grounds, now))
+                done = self._apply(tx, staff, site, comment, request, status, grounds, now)
+                if done is not None:
+                    changed.append(done)
         return changed
 
     def _apply(
@@ -251,7 +258,7 @@ class ModerationDesk:
         status: CommentStatus,
         grounds: Grounds | None,
         now: datetime,
-    ) -> Comment:
+    ) -> Comment | None:
         previous = comment.status
         if comment.is_deleted and status is CommentStatus.PUBLISHED:
             raise InvalidInput(
@@ -263,8 +270,12 @@ class ModerationDesk:
             tx.touch_thread(comment.thread_id, 0 if comment.is_deleted else shown)
         resolved = tx.resolve_reports(comment.id, now)
         detail: dict[str, object] = {"resolved_reports": resolved}
+        bans: list[dict[str, object]] = []
         if request.action is DeskAction.BAN:
-            detail["bans"] = self._ban_author(tx, staff, site, comment, request, now)
+            bans = self._ban_author(tx, staff, site, comment, request, now)
+            detail["bans"] = bans
+        if status is previous and not resolved and not bans:
+            return None
         tx.add_audit(
             NewAuditEntry(
                 site_id=site.id,
@@ -309,7 +320,10 @@ class ModerationDesk:
         expires = now + timedelta(days=days) if days is not None else None
         reason = _explanation(request.explanation) or (request.grounds or Grounds.OTHER).value
         made: list[dict[str, object]] = []
+        already = {(b.kind, b.value) for b in tx.active_bans_now(site.id, keys, now)}
         for kind, value in keys:
+            if (kind, value) in already:
+                continue
             ban = tx.add_ban(site.id, kind, value, reason, staff.display_name, now, expires)
             made.append({"id": ban.id, "kind": kind.value, "days": days})
         return made

@@ -134,6 +134,10 @@ class WriteTransaction(Protocol):
 
     def lift_ban(self, site_id: int, ban_id: int, now: datetime) -> Ban | None: ...
 
+    def active_bans_now(
+        self, site_id: int, keys: Sequence[tuple[BanKind, str]], now: datetime
+    ) -> list[Ban]: ...
+
     def comment_by_public_id(self, public_id: str) -> tuple[int, Comment] | None:
         """A comment of any site, with its site's id (to tell "another site's" from "none")."""
         ...
