@@ -36,6 +36,7 @@ from rostra.moderation.phases.spam import SpamConfig
 from rostra.moderation.phases.toxicity import ToxicityConfig
 from rostra.moderation.phases.word_lists import WordListConfig
 from rostra.moderation.record import Action, ModerationRecord, PolicyError, Verdict
+from rostra.services.desk import DEFAULT_REPORT_THRESHOLD, MAX_REPORT_THRESHOLD
 
 
 class PreModeration(enum.StrEnum):
@@ -59,6 +60,7 @@ _SECTIONS = {
     "history",
     "spam",
     "external",
+    "reports",
 }
 
 
@@ -77,6 +79,8 @@ class Policy:
     external: ExternalConfig | None = None
     #: Warn the author of a comment the toxicity phase alone would hold, and let them revise it.
     nudge: bool = True
+    #: Open reader reports that send a comment to the reported queue (read by the desk).
+    report_threshold: int = DEFAULT_REPORT_THRESHOLD
 
     @classmethod
     def from_settings(cls, data: Mapping[str, object] | None) -> Policy:
@@ -96,6 +100,11 @@ class Policy:
             raise PolicyError(f"moderation.premoderation must be one of {choices}") from None
         toxicity = c.section(data, "toxicity")
         nudge = c.flag(toxicity, "nudge", "toxicity", True)
+        reports = c.section(data, "reports")
+        c.check_keys(reports, "reports", {"threshold"})
+        threshold = c.integer(
+            reports, "threshold", "reports", DEFAULT_REPORT_THRESHOLD, 1, MAX_REPORT_THRESHOLD
+        )
         return cls(
             enabled=c.flag(data, "enabled", "enabled", True),
             premoderation=mode,
@@ -111,6 +120,7 @@ class Policy:
             spam=SpamConfig.from_mapping(c.section(data, "spam")),
             external=ExternalConfig.from_mapping(c.section(data, "external")),
             nudge=nudge,
+            report_threshold=threshold,
         )
 
     def finish(self, record: ModerationRecord) -> None:

@@ -33,6 +33,7 @@ MAX_EXPLANATION = 2000
 MAX_BULK = 100
 QUEUE_PAGE = 25
 DEFAULT_REPORT_THRESHOLD = 3
+MAX_REPORT_THRESHOLD = 1000
 # Ban lengths offered to moderators, in days; ``None`` is permanent.
 BAN_DAYS: tuple[int | None, ...] = (1, 7, 30, None)
 
@@ -48,8 +49,11 @@ def report_threshold(site: Site) -> int:
     """Open reports that send a comment to the reported queue (``moderation.reports.threshold``)."""
     section = site.settings.moderation.get("reports")
     value = section.get("threshold") if isinstance(section, dict) else None
-    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 1000:
-        return value
+    # The moderation policy refuses a bad value (and then holds every comment, saying why); the
+    # desk still needs a threshold to list the queue, so it falls back to the default.
+    is_number = isinstance(value, int) and not isinstance(value, bool)
+    if is_number and 1 <= value <= MAX_REPORT_THRESHOLD:  # type: ignore[operator]
+        return value  # type: ignore[return-value]
     return DEFAULT_REPORT_THRESHOLD
 
 
