@@ -222,6 +222,13 @@ def _done(request: Request) -> str | None:
     return text % {"num": n}
 
 
+def _back(request: Request) -> str:
+    """This page again after a decision, without the last decision's notice: ``decide`` adds
+    its own, and carrying the old one along would grow the address with every decision."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("done", "n")]
+    return request.url.path + ("?" + urlencode(kept) if kept else "")
+
+
 @desk_page
 async def site_home(request: Request, session: StaffSession) -> Response:
     site = _site(request, session)
@@ -243,7 +250,7 @@ async def queue(request: Request, session: StaffSession) -> Response:
         counts=listing.counts,
         records={i.comment.id: _record(i.moderation) for i in listing.items},
         done=_done(request),
-        back=request.url.path + ("?" + request.url.query if request.url.query else ""),
+        back=_back(request),
     )
 
 
