@@ -1,7 +1,7 @@
 """The one route table, grouped by who may call each route.
 
 Public routes read; reader routes change things and need an allowed origin (and, for edits,
-deletes and votes, a reader token); moderator routes need a staff session.
+deletes, votes and reports, a reader token); moderator routes need a staff session.
 """
 
 from __future__ import annotations
@@ -36,10 +36,13 @@ READER: list[BaseRoute] = [
     Route(API + "/comments/{comment}", api.edit_comment, methods=["PATCH"]),
     Route(API + "/comments/{comment}", api.delete_comment, methods=["DELETE"]),
     Route(API + "/comments/{comment}/vote", api.vote, methods=["PUT"]),
+    Route(API + "/comments/{comment}/reports", api.report, methods=["POST"]),
     Route(f"{API}/readers", api.new_reader, methods=["POST"]),
     Route(f"{API}/me", api.reader_state, methods=["GET"]),
     Route("/t/{site}/post", threads.post_form, methods=["POST"]),
     Route("/t/{site}/vote", threads.vote_form, methods=["POST"]),
+    Route("/t/{site}/report", threads.report_page, methods=["GET"]),
+    Route("/t/{site}/report", threads.report_form, methods=["POST"]),
     # CORS preflight for every API path a host page may call.
     Route(API + "/{path:path}", preflight, methods=["OPTIONS"]),
 ]
@@ -53,6 +56,10 @@ MODERATOR: list[BaseRoute] = [
     Route("/moderation/login", desk.sign_in, methods=["POST"]),
     Route("/moderation/logout", desk.sign_out, methods=["POST"]),
     Route("/moderation/", desk.home, methods=["GET"]),
+    # Before the per-site routes, which would take "staff" for a site's name.
+    Route("/moderation/staff", desk.staff, methods=["GET"]),
+    Route("/moderation/staff", desk.staff_add, methods=["POST"]),
+    Route("/moderation/staff/{account}", desk.staff_change, methods=["POST"]),
     Route(DESK, desk.site_home, methods=["GET"]),
     Route(DESK + "/queue/{queue}", desk.queue, methods=["GET"]),
     Route(DESK + "/comments/{comment}", desk.case, methods=["GET"]),

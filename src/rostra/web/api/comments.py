@@ -1,4 +1,4 @@
-"""JSON endpoints for threads, comments, votes, counts and reader tokens."""
+"""JSON endpoints for threads, comments, votes, reports, counts and reader tokens."""
 
 from __future__ import annotations
 
@@ -275,6 +275,17 @@ async def vote(request: Request) -> Response:
         ),
         site=site,
     )
+
+
+async def report(request: Request) -> Response:
+    """A reader reports a comment. The answer never says how many reports it has."""
+    site = web.site(request)
+    ctx = web.context(request)
+    check_write_origin(request, site, ctx.settings.public_url)
+    data = await web.read_json(request, s.ReportBody)
+    reporter = ctx.discussion.author(site, web.reader_token(request))
+    ctx.reports.report(site, comment_id(request), data.reason.value, data.note, reporter)
+    return _json(request, s.ReportedOut(reported=True), status=201, site=site)
 
 
 async def revisions(request: Request) -> Response:

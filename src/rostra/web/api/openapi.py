@@ -31,11 +31,13 @@ _STRUCTS: tuple[type[msgspec.Struct], ...] = (
     s.NewCommentBody,
     s.EditCommentBody,
     s.VoteBody,
+    s.ReportBody,
     s.CountsBody,
     s.PageOut,
     s.CommentOut,
     s.PostedOut,
     s.VoteOut,
+    s.ReportedOut,
     s.CountsOut,
     s.ReaderOut,
     s.ReaderStateOut,
@@ -48,9 +50,16 @@ _STRUCTS: tuple[type[msgspec.Struct], ...] = (
 _ERRORS: dict[int, tuple[str, str]] = {
     400: ("BadRequest", "The body is not valid JSON or not valid UTF-8."),
     401: ("Unauthorized", "The reader token is missing, malformed, forged, foreign or expired."),
-    403: ("Forbidden", "Not allowed: origin, authorship, edit window, closed thread, own vote."),
+    403: (
+        "Forbidden",
+        "Not allowed: origin, authorship, edit window, closed thread, own vote or report, ban.",
+    ),
     404: ("NotFound", "The site, thread, comment or parent comment does not exist."),
-    409: ("Conflict", "The state forbids it: deleted, replied to, already posted."),
+    409: (
+        "Conflict",
+        "The state forbids it: deleted, replied to, already posted, already reported, "
+        "already with the moderators.",
+    ),
     413: ("PayloadTooLarge", "The request body is larger than the server accepts."),
     415: ("UnsupportedMediaType", "The request body is not sent as application/json."),
     422: ("InvalidInput", "A parameter or a body field is missing, too long or out of range."),
@@ -298,6 +307,28 @@ def _paths() -> Json:
                 },
             ),
         },
+        one + "/reports": {
+            "post": {
+                **_operation(
+                    "reportComment",
+                    "Report a published comment to the moderators, once per reader.",
+                    tag="reports",
+                    parameters=[site, comment],
+                    body="ReportBody",
+                    token="required",
+                    responses={
+                        **_ok("ReportedOut", "The report was recorded.", 201),
+                        **_errors(*_BODY, *_TOKEN, *_WRITE_ORIGIN, 409),
+                    },
+                ),
+                "description": (
+                    "When as many readers as the site's threshold have reported a comment, it "
+                    "enters the moderators' reported queue; it stays visible until a moderator "
+                    "decides. The answer is the same whatever the count, so it cannot be used "
+                    "to learn the threshold."
+                ),
+            },
+        },
         one + "/revisions": {
             "get": _operation(
                 "listRevisions",
@@ -379,7 +410,7 @@ def build_document() -> Json:
             "title": "Rostra comments API",
             "version": "1",
             "description": (
-                "Threads, comments, votes and counts of the sites a Rostra server hosts. "
+                "Threads, comments, votes, reports and counts of the sites a Rostra server hosts. "
                 "Errors are RFC 9457 problem documents whose `code` names the exact case. "
                 "Browsers may only write from a page whose origin the site allows; callers "
                 "that are not browsers send no Origin header."
@@ -390,6 +421,7 @@ def build_document() -> Json:
         "tags": [
             {"name": "comments"},
             {"name": "votes"},
+            {"name": "reports"},
             {"name": "threads"},
             {"name": "readers"},
         ],

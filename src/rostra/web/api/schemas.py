@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta, Struct
 
+from rostra.domain.desk import ReportReason
+
 ExternalId = Annotated[str, Meta(min_length=1, max_length=500)]
 PublicId = Annotated[str, Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
 Body = Annotated[str, Meta(max_length=20_000)]
@@ -47,6 +49,13 @@ class EditCommentBody(Struct, forbid_unknown_fields=True, kw_only=True):
 
 class VoteBody(Struct, forbid_unknown_fields=True, kw_only=True):
     value: Literal[-1, 0, 1]
+
+
+class ReportBody(Struct, forbid_unknown_fields=True, kw_only=True):
+    reason: Annotated[ReportReason, Meta(description="Why the reader reports the comment.")]
+    note: Annotated[
+        str, Meta(max_length=500, description="Anything the moderators should know (optional).")
+    ] = ""
 
 
 class CountsBody(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -101,6 +110,12 @@ class VoteOut(Struct, kw_only=True):
     downvotes: int
     score: int
     my_vote: int
+
+
+class ReportedOut(Struct, kw_only=True):
+    # Only that the report was taken: never how many there are, nor whether the comment went to
+    # the moderators, or a group of readers could probe the site's threshold.
+    reported: bool
 
 
 class CountsOut(Struct, kw_only=True):

@@ -1,4 +1,5 @@
-"""HTML endpoints: the embed fragment, the standalone thread page and its no-JavaScript forms."""
+"""HTML endpoints: the embed fragment, the standalone thread page and its no-JavaScript forms
+(posting, voting, and reporting a comment to the moderators)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from rostra.domain.errors import N_, NotFound, RostraError
-from rostra.domain.models import Comment, CommentStatus, Site, ThreadPage
+from rostra.domain.desk import REPORT_REASON_LABELS
+from rostra.domain.errors import N_, InvalidInput, NotFound, RostraError
+from rostra.domain.models import Comment, CommentStatus, Site, Thread, ThreadPage
 from rostra.i18n import translations
 from rostra.services.discussion import CivilityNudge, PostRequest, check_external_id
+from rostra.services.reports import MAX_NOTE
 from rostra.web import context as web
 from rostra.web.api.comments import (
     HELD_MESSAGE,
@@ -269,3 +272,118 @@ async def vote_form(request: Request) -> Response:
     if response_token:
         _set_token(response, request, site, response_token)
     return response
+
+
+REPORT_TITLE = N_("Report a comment")
+REPORT_THANKS = N_("Thank you. The moderators will look at it.")
+
+
+def _reported(request: Request, site: Site, public_id: str) -> tuple[Comment, Thread]:
+    """The published comment a no-JS report is about, and its thread; else 404."""
+    ctx = web.context(request)
+    comment = ctx.store.get_comment(site.id, public_id) if PUBLIC_ID.fullmatch(public_id) else None
+    if comment is not None and comment.status is CommentStatus.PUBLISHED and not comment.is_deleted:
+        thread = ctx.store.get_thread_by_id(comment.thread_id)
+        if thread is not None:
+            return comment, thread
+    raise NotFound(N_("This comment does not exist."), code="comment-not-found")
+
+
+async def report_page(request: Request) -> Response:
+    """The no-JavaScript report form for one comment (``?comment=``, ``?thread=`` optional).
+
+    With ``sent=1`` (where a sent report leads) it is the thread again, thanking the reader.
+    """
+    site = web.site(request)
+    lang = web.language(request)
+    params = request.query_params
+    if params.get("sent") == "1":
+        notice = translations(lang).gettext(REPORT_THANKS)
+        return _form_page(request, site, params.get("thread", ""), lang, 200, notice=notice)
+    try:
+        found = _reported(request, site, params.get("comment", ""))
+        if params.get("thread") and params["thread"] != found[1].external_id:
+            raise NotFound(N_("This comment does not exist."), code="comment-not-found")
+    except RostraError as exc:
+        return _report_response(request, site, None, lang, exc, params.get("thread"))
+    return _report_response(request, site, found, lang)
+
+
+async def report_form(request: Request) -> Response:
+    """The no-JavaScript report: record it, then back to the thread (303), or the form again.
+
+    The reader is known by the same cookie as the no-JS comment form; a reader without one (or
+    with one that no longer verifies) gets a new token, as a first comment would.
+    """
+    site = web.site(request)
+    ctx = web.context(request)
+    check_write_origin(request, site, ctx.settings.public_url)
+    form = await _form(request)
+    lang = web.language(request)
+    found: tuple[Comment, Thread] | None = None
+    new_token = None
+    try:
+        found = _reported(request, site, form.get("comment", ""))
+        token = _token_from_cookie(request, site)
+        try:
+            reporter = ctx.discussion.author(site, token)
+        except RostraError:
+            token = None
+        if token is None:
+            new_token = ctx.discussion.tokens.issue(site.id)
+            reporter = ctx.discussion.author(site, new_token)
+        reason, note = form.get("reason", ""), form.get("note", "")
+        ctx.reports.report(site, found[0].public_id, reason, note, reporter)
+    except RostraError as exc:
+        if exc.code == "site-not-found":
+            raise
+        return _report_response(request, site, found, lang, exc, form=form)
+    query = {"thread": found[1].external_id, "lang": lang, "sent": "1"}
+    response = RedirectResponse(
+        f"/t/{site.slug}/report?{urlencode(query)}#rostra-form", status_code=303
+    )
+    if new_token:
+        _set_token(response, request, site, new_token)
+    return response
+
+
+def _report_response(
+    request: Request,
+    site: Site,
+    found: tuple[Comment, Thread] | None,
+    lang: str,
+    error: RostraError | None = None,
+    thread: str | None = None,
+    form: dict[str, str] | None = None,
+) -> Response:
+    """The report page: the comment, the form (while there is something to fix) and any error.
+
+    A refusal the reader cannot fix by changing the form (already reported, their own comment)
+    shows the error and the way back, not the form again.
+    """
+    root = base_url(request)
+    comment = found[0] if found else None
+    thread = found[1].external_id if found else thread
+    back = None
+    if thread:
+        anchor = f"c-{comment.public_id}" if comment else "rostra-title"
+        back = root + _back_to_thread(site, thread, anchor, lang)
+    gettext = translations(lang).gettext
+    body = render(
+        web.context(request).env,
+        "report.html",
+        lang,
+        title=gettext(REPORT_TITLE),
+        root=root,
+        site=site,
+        comment=comment,
+        reasons=[(reason.value, label) for reason, label in REPORT_REASON_LABELS.items()],
+        max_note=MAX_NOTE,
+        action=f"{root}/t/{site.slug}/report?{urlencode({'lang': lang})}",
+        back=back,
+        form=form or {},
+        show_form=error is None or isinstance(error, InvalidInput),
+        error=error.translated(gettext) if error else None,
+        error_field=error.field if error else None,
+    )
+    return Response(body, status_code=error.status if error else 200, media_type=HTML)

@@ -2,9 +2,9 @@
  *
  * It shows the server-rendered thread fragment (fetched, or adopted when the page already holds
  * it) inside a shadow root, so the host page's CSS cannot break it, and enhances it without page
- * reloads: posting and replying, editing and deleting one's own comments, votes, sorting and
- * paging. Every piece of HTML it inserts comes from the server's own renderer; text it makes
- * itself goes in through textContent, never through concatenated markup.
+ * reloads: posting and replying, editing and deleting one's own comments, votes, reports to the
+ * moderators, sorting and paging. Every piece of HTML it inserts comes from the server's own
+ * renderer; text it makes itself goes in through textContent, never through concatenated markup.
  *
  * Hand-written ES2020 with no build step and no dependencies; a test keeps it under 10 KB gzipped.
  */
@@ -36,6 +36,11 @@
     editLabel: 'Edit your comment',
     anyway: 'Post anyway',
     failed: 'The comments could not be reached. Please try again.',
+    why: 'Why are you reporting this comment?',
+    note: 'Note for the moderators (optional)',
+    send: 'Send report',
+    thanks: 'Thank you. The moderators will look at it.',
+    reasons: [],
   };
   let T = EN;
 
@@ -103,7 +108,7 @@
       // The token is no good any more (expired, or the server's key changed): start afresh.
       keep(null);
       if (method === 'POST' || method === 'PUT') {
-        if (method === 'PUT') await ensureToken();
+        if (method === 'PUT' || path.endsWith('/reports')) await ensureToken();
         return call(method, path, body, 1);
       }
     }
@@ -139,18 +144,20 @@
 
   // Show a refusal next to the text it is about; anything else is a bug, and is left to surface.
   // The civility nudge (nothing was saved) keeps the text to revise, and offers "Post anyway".
+  const text = (f) => f.elements.body || f.elements.note; // the form's text: comment or note
+
   function showError(f, err) {
     if (!(err instanceof Problem)) throw err;
+    const ta = text(f);
     let p = $('.rostra-error', f);
     if (!p) {
       p = el('p', 'rostra-error');
       p.setAttribute('role', 'alert');
-      f.elements.body.after(p);
+      ta.after(p);
     }
     p.id = `${f.id}-error`;
     p.textContent = err.message;
-    const ta = f.elements.body;
-    ta.setAttribute('aria-invalid', err.field === 'body');
+    ta.setAttribute('aria-invalid', err.field === ta.name);
     ta.setAttribute('aria-describedby', p.id);
     if (err.code === 'civility-nudge') {
       $('[type=submit]', f).after(button('rostra-anyway', T.anyway, 'submit'));
@@ -164,8 +171,8 @@
     const a = $('.rostra-anyway', f);
     if (a && a.matches(':focus')) $('[type=submit]', f).focus(); // it goes: keep focus nearby
     if (a) a.remove();
-    f.elements.body.removeAttribute('aria-invalid');
-    f.elements.body.removeAttribute('aria-describedby');
+    text(f).removeAttribute('aria-invalid');
+    text(f).removeAttribute('aria-describedby');
   }
 
   // Run one action at a time per form or button (a second click while it runs does nothing),
@@ -412,6 +419,57 @@
     say(T.removed);
   }
 
+  // Reporting opens a small form in the card: a reason (radio buttons), an optional note, Send.
+  function openReport(li) {
+    const c = card(li);
+    let f = $('.rostra-reporter', c);
+    if (!f) {
+      const id = li.dataset.id;
+      f = el('form', 'rostra-reporter');
+      f.id = `rostra-report-${id}`;
+      const set = el('fieldset');
+      set.append(el('legend', '', T.why));
+      for (const [value, label] of T.reasons) {
+        const l = el('label', 'rostra-choice');
+        const radio = Object.assign(el('input'), { type: 'radio', name: 'reason', value });
+        radio.required = true;
+        l.append(radio, label);
+        set.append(l);
+      }
+      const label = el('label', '', T.note);
+      const ta = Object.assign(el('textarea'), { name: 'note', rows: 2, maxLength: 500 });
+      ta.id = label.htmlFor = `rostra-note-${id}`;
+      const bar = el('div', 'rostra-bar');
+      bar.append(button('rostra-submit', T.send, 'submit'), button('rostra-cancel', T.cancel));
+      f.append(set, label, ta, bar);
+      $('.rostra-actions', c).after(f);
+    }
+    focus($('input', f));
+  }
+
+  function closeReport(f) {
+    const c = f.parentNode;
+    f.remove();
+    focus($('.rostra-report', c));
+  }
+
+  async function report(f) {
+    const li = f.closest('li');
+    clearError(f);
+    try {
+      await ensureToken();
+      const body = { reason: f.elements.reason.value, note: f.elements.note.value };
+      await call('POST', `/comments/${li.dataset.id}/reports`, body);
+    } catch (err) {
+      return showError(f, err);
+    }
+    const done = el('p', 'rostra-thanks', T.thanks);
+    done.setAttribute('role', 'status');
+    $('.rostra-report', card(li)).hidden = true;
+    f.replaceWith(done);
+    focus(done);
+  }
+
   async function vote(btn) {
     const li = btn.closest('li');
     const value = btn.getAttribute('aria-pressed') === 'true' ? 0 : +btn.value; // again = take back
@@ -458,10 +516,12 @@
       if (d.reply) work = async () => reply(li);
       else if (d.edit) work = () => busy(t, () => edit(li));
       else if (d.delete) work = () => busy(t, () => remove(t, li));
+      else if (d.report) work = async () => openReport(li);
       else if (d.sort) work = () => resort(d.sort);
       else if (d.cursor) work = () => busy(t, () => more({ cursor: d.cursor }));
       else if (t.matches('.rostra-all')) work = () => busy(t, () => more({ all: 1 }));
       else if (t.matches('.rostra-editor .rostra-cancel')) work = async () => closeEditor(t.form);
+      else if (t.matches('.rostra-reporter .rostra-cancel')) work = async () => closeReport(t.form);
       else if (t.matches('.rostra-replying :is(button, a)')) work = async () => cancelReply();
       if (!work) return;
       e.preventDefault();
@@ -475,6 +535,8 @@
       if (f === form) work = () => busy(f, () => busy(submit, () => post(anyway), 1));
       else if (f.matches('.rostra-editor')) {
         work = () => busy(f, () => busy(submit, () => save(f, anyway), 1));
+      } else if (f.matches('.rostra-reporter')) {
+        work = () => busy(f, () => busy(submit, () => report(f), 1));
       } else if (f.matches('.rostra-vote') && e.submitter) {
         work = () => busy(f, () => vote(e.submitter));
       }
@@ -486,6 +548,7 @@
       if (e.key !== 'Escape') return;
       const t = e.target;
       if (t.closest('.rostra-editor')) closeEditor(t.closest('.rostra-editor'));
+      else if (t.closest('.rostra-reporter')) closeReport(t.closest('.rostra-reporter'));
       else if (t.closest('.rostra-form') && form.elements.parent) cancelReply();
       else disarm(t);
     });
