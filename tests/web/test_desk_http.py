@@ -343,3 +343,71 @@ def test_over_https_the_cookie_is_secure_and_host_only(
     assert answer.status_code == 303
     cookie = answer.headers["set-cookie"]
     assert cookie.startswith("__Host-rostra-staff=") and "Secure" in cookie and "Path=/" in cookie
+
+
+def test_admins_manage_staff_accounts_and_moderators_may_not(
+    server: LiveServer, newsroom: dict[str, Any], browser_like: httpx.Client
+) -> None:
+    sign_in(browser_like, "mod")
+    assert browser_like.get("/moderation/staff").status_code == 403
+    browser_like.cookies.clear()
+    csrf = sign_in(browser_like, "boss")
+    listing = browser_like.get("/moderation/staff")
+    assert listing.status_code == 200 and "mod" in listing.text and "boss" in listing.text
+    mine = str(newsroom["mine"].id)
+    made = browser_like.post(
+        "/moderation/staff",
+        data={"csrf": csrf, "username": "newbie", "role": "moderator", "sites": [mine]},
+    )
+    assert made.status_code == 200
+    found = re.search(r"<code data-new-password>([^<]+)</code>", made.text)
+    assert found
+    password = found.group(1)
+    with server.client(headers={"Origin": server.url}) as newcomer:
+        assert sign_in(newcomer, "newbie", password)
+        assert newcomer.get("/moderation/mine/queue/pending").status_code == 200
+        assert newcomer.get("/moderation/theirs/queue/pending").status_code == 403
+        # A new password ends the sessions opened with the old one.
+        fresh = browser_like.get("/moderation/staff").text
+        newbie = re.search(
+            r'<th scope="row">newbie<.*?action="/moderation/staff/(\d+)"', fresh, re.S
+        )
+        assert newbie
+        newbie_id = newbie.group(1)
+        reset = browser_like.post(
+            f"/moderation/staff/{newbie_id}", data={"csrf": csrf, "reset_password": "1"}
+        )
+        assert reset.status_code == 200 and "data-new-password" in reset.text
+        assert newcomer.get("/moderation/").status_code == 303
+    bad = [
+        {"csrf": csrf, "username": "x y", "role": "moderator"},
+        {"csrf": csrf, "username": "other", "role": "emperor"},
+        {"csrf": csrf, "username": "other", "role": "moderator", "sites": ["999999"]},
+        {"csrf": csrf, "username": "newbie", "role": "moderator"},
+        {"username": "other", "role": "moderator"},
+    ]
+    for data in bad:
+        answer = browser_like.post("/moderation/staff", data=data)
+        assert answer.status_code in (403, 409, 422), (data, answer.status_code)
+    boss_id = re.search(
+        r'<th scope="row">boss.*?action="/moderation/staff/(\d+)"', listing.text, re.S
+    )
+    assert boss_id
+    own = browser_like.post(
+        f"/moderation/staff/{boss_id.group(1)}",
+        data={"csrf": csrf, "role": "moderator", "sites": [mine]},
+    )
+    assert own.status_code == 422 and "own-account" in own.text
+    # Disabling an account ends its sessions and its sign-ins.
+    mod_id = re.search(
+        r'<th scope="row">mod<.*?action="/moderation/staff/(\d+)"', listing.text, re.S
+    )
+    assert mod_id
+    off = browser_like.post(
+        f"/moderation/staff/{mod_id.group(1)}",
+        data={"csrf": csrf, "role": "moderator", "sites": [mine], "disabled": "1"},
+    )
+    assert off.status_code == 303
+    with server.client(headers={"Origin": server.url}) as former:
+        denied = former.post("/moderation/login", data={"username": "mod", "password": PASSWORD})
+        assert denied.status_code == 401

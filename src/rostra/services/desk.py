@@ -148,6 +148,10 @@ class ModerationDesk:
             )
         return site
 
+    def all_sites(self) -> list[Site]:
+        """Every site (for admins assigning moderators)."""
+        return list(self.store.list_sites())
+
     def sites(self, staff: StaffAccount) -> list[tuple[Site, dict[str, int]]]:
         return [
             (site, self.store.queue_counts(site.id, report_threshold(site)))

@@ -112,6 +112,58 @@ class StaffAccounts:
         # A new password ends every session opened with the old one.
         self.store.delete_sessions(account_id)
 
+    # -- administration (admins only) ------------------------------------------------------
+    @staticmethod
+    def require_admin(actor: StaffAccount) -> None:
+        if actor.role is not Role.ADMIN or actor.disabled:
+            raise Forbidden(N_("Only admins manage staff accounts."), code="admins-only")
+
+    def accounts(self, actor: StaffAccount) -> list[StaffAccount]:
+        self.require_admin(actor)
+        return self.store.list_accounts()
+
+    def add(
+        self,
+        actor: StaffAccount,
+        username: str,
+        role: Role,
+        site_ids: Sequence[int],
+        display_name: str = "",
+    ) -> tuple[StaffAccount, str]:
+        """A new account with a random first password, shown once to the admin who made it."""
+        self.require_admin(actor)
+        password = secrets.token_urlsafe(12)
+        return self.create(username, password, role, site_ids, display_name), password
+
+    def change(
+        self,
+        actor: StaffAccount,
+        account_id: int,
+        role: Role,
+        site_ids: Sequence[int],
+        disabled: bool,
+    ) -> StaffAccount:
+        self.require_admin(actor)
+        if account_id == actor.id and (disabled or role is not Role.ADMIN):
+            # Otherwise the last admin could lock everyone out of the administration.
+            raise InvalidInput(
+                N_("You cannot disable your own account or give up your own admin role."),
+                code="own-account",
+            )
+        updated = self.store.update_account(
+            account_id, role=role.value, site_ids=site_ids, disabled=disabled
+        )
+        if updated is None:
+            raise InvalidInput(N_("There is no such staff account."), code="account-not-found")
+        return updated
+
+    def reset_password(self, actor: StaffAccount, account_id: int) -> str:
+        """A new random password for the account (its sessions end), shown once to the admin."""
+        self.require_admin(actor)
+        password = secrets.token_urlsafe(12)
+        self.set_password(account_id, password)
+        return password
+
     @staticmethod
     def check_username(username: str) -> str:
         name = username.strip().casefold()

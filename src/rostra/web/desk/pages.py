@@ -20,6 +20,7 @@ from rostra.domain.desk import (
     DeskAction,
     Grounds,
     ReportReason,
+    Role,
 )
 from rostra.domain.errors import N_, InvalidInput, RostraError, TooManyRequests, Unauthorized
 from rostra.domain.models import Site
@@ -370,3 +371,87 @@ def _json_object(raw: str) -> dict[str, Any]:
 
 # Referenced by templates for the report reasons' order.
 REPORT_REASONS = list(ReportReason)
+
+
+# -- staff accounts (admins) -----------------------------------------------------------------
+
+
+def _staff_page(
+    request: Request, session: StaffSession, status: int = 200, **context: Any
+) -> Response:
+    ctx = web.context(request)
+    accounts = ctx.accounts.accounts(session.account)
+    sites = ctx.desk.all_sites()
+    return page(
+        request,
+        "desk/staff.html",
+        status=status,
+        session=session,
+        accounts=accounts,
+        sites=sites,
+        site_names={s.id: s.name for s in sites},
+        roles=list(Role),
+        **context,
+    )
+
+
+@desk_page
+async def staff(request: Request, session: StaffSession) -> Response:
+    return _staff_page(request, session, request_saved=request.query_params.get("saved") == "1")
+
+
+def _site_ids(request: Request, fields: dict[str, list[str]]) -> list[int]:
+    wanted = fields.get("sites", [])
+    known = {str(s.id): s.id for s in web.context(request).desk.all_sites()}
+    if any(w not in known for w in wanted):
+        raise InvalidInput(N_("Choose sites from the list."), code="invalid-site")
+    return [known[w] for w in wanted]
+
+
+def _role(fields: dict[str, list[str]]) -> Role:
+    try:
+        return Role(first(fields, "role"))
+    except ValueError:
+        raise InvalidInput(N_("Choose a role from the list."), code="invalid-role") from None
+
+
+def _account_id(request: Request) -> int:
+    raw = request.path_params["account"]
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        raise InvalidInput(N_("There is no such staff account."), code="account-not-found")
+    return int(raw)
+
+
+@desk_page
+async def staff_add(request: Request, session: StaffSession) -> Response:
+    fields = await checked_form(request, session)
+    accounts = web.context(request).accounts
+    accounts.require_admin(session.account)
+    made, password = accounts.add(
+        session.account,
+        first(fields, "username"),
+        _role(fields),
+        _site_ids(request, fields),
+        first(fields, "display_name"),
+    )
+    return _staff_page(request, session, new_password=(made.username, password))
+
+
+@desk_page
+async def staff_change(request: Request, session: StaffSession) -> Response:
+    fields = await checked_form(request, session)
+    accounts = web.context(request).accounts
+    accounts.require_admin(session.account)
+    account_id = _account_id(request)
+    if first(fields, "reset_password"):
+        password = accounts.reset_password(session.account, account_id)
+        changed = next(a for a in accounts.accounts(session.account) if a.id == account_id)
+        return _staff_page(request, session, new_password=(changed.username, password))
+    accounts.change(
+        session.account,
+        account_id,
+        _role(fields),
+        _site_ids(request, fields),
+        first(fields, "disabled") == "1",
+    )
+    return RedirectResponse("/moderation/staff?saved=1", status_code=303, headers=PAGE_HEADERS)
