@@ -50,5 +50,12 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel update -i src/rostra/locale/rostra.pot -d src/rostra/locale -D rostra --no-fuzzy-matching
 	$(BIN)/pybabel compile -d src/rostra/locale -D rostra --statistics
 
+## train-toxicity: retrain the toxicity model from ../shared/data/toxicity, re-export the held-out set
+TOX_DATA ?= ../shared/data/toxicity
+train-toxicity: $(VENV)/.installed
+	$(BIN)/pip install -q -r training/requirements.txt
+	PYTHONHASHSEED=0 $(BIN)/python training/train_toxicity.py $(TOX_DATA)
+	$(BIN)/python training/export_heldout.py $(TOX_DATA)
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

