@@ -103,13 +103,23 @@ def targets(results: Json) -> list[Json]:
     for post in posts:
         errs = post.get("errors") or {}
         failed = errs.get("status", 0) + errs.get("timeout", 0) + (0 if post["answered"] else 1)
-        ok = post["rps"] >= 500 and (post["p99_ms"] or 1e9) <= 50 and failed == 0
+        moderated = "moderated" in post["server"]
+        if moderated:
+            # With moderation on, 422 is an answer by design (a rejection, or the civility nudge
+            # asking the author to revise), not a failure. Goals from issue 3.
+            refused = int((post.get("statuses") or {}).get("422", 0))
+            failed = max(0, failed - refused)
+            ok = post["rps"] >= 100 and (post["p99_ms"] or 1e9) <= 150 and failed == 0
+            goal = "goal ≥ 100/s, p99 ≤ 150 ms, none failed; 422 = rejected or nudged"
+        else:
+            ok = post["rps"] >= 500 and (post["p99_ms"] or 1e9) <= 50 and failed == 0
+            goal = "goal ≥ 500/s, p99 ≤ 50 ms, none failed"
         out.append(
             _line(
                 ok,
                 f"posting ({post['server']}) at c={post['conc']} on SQLite: "
                 f"{_rps(post['rps'])} comments/s, p99 {_ms(post['p99_ms'])}, {failed} failed "
-                "(goal ≥ 500/s, p99 ≤ 50 ms, none failed)",
+                f"({goal})",
             )
         )
     if not posts:
