@@ -449,3 +449,11 @@ def test_a_replayed_decision_changes_nothing_twice(
     assert desk.decide(staff, site, ban) == []
     assert len(desk.bans(site)) == 2
     assert [e.action for e in desk.audit(site)] == [DeskAction.BAN, DeskAction.REJECT]
+
+
+def test_a_site_slug_is_url_safe_and_never_a_desk_page(store: SqlStore) -> None:
+    for slug in ["staff", "login", "logout", "", "Has-Caps", "a/b", "a b", "x" * 65, "-dash", "é"]:
+        with pytest.raises(InvalidInput):
+            store.create_site(slug, "Bad", [], {})
+    assert list(store.list_sites()) == []
+    assert store.create_site("the-paper_2", "Fine", [], {}).slug == "the-paper_2"

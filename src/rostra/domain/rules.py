@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -13,6 +14,26 @@ ANONYMOUS = "Anonymous"
 
 # Characters that render as nothing or reorder text; a name made only of them is empty.
 _INVISIBLE_CATEGORIES = {"Cc", "Cf", "Zl", "Zp"}
+
+
+# A site's slug names it in URLs (/t/<slug>, /api/v1/sites/<slug>, /moderation/<slug>); these
+# would be taken for the moderation desk's own pages.
+RESERVED_SLUGS = frozenset({"staff", "login", "logout"})
+SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
+def validate_slug(slug: str) -> str:
+    """A site's slug: 1 to 64 lower-case letters, digits, dashes or underscores, not reserved."""
+    if not SLUG.fullmatch(slug) or slug in RESERVED_SLUGS:
+        raise InvalidInput(
+            N_(
+                "A site's short name is 1 to 64 lower-case letters, digits, dashes or "
+                "underscores, and not staff, login or logout."
+            ),
+            field="slug",
+            code="invalid-slug",
+        )
+    return slug
 
 
 def clean_text(value: str) -> str:

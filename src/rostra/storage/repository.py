@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from rostra.domain import rules
 from rostra.domain.errors import N_, Conflict, NotFound
 from rostra.domain.models import (
     Comment,
@@ -226,6 +227,7 @@ class SqlStore(DeskReads):
     def create_site(
         self, slug: str, name: str, origins: Sequence[str], settings: dict[str, object]
     ) -> Site:
+        rules.validate_slug(slug)
         SiteSettings.from_mapping(settings)
         values = {
             "slug": slug,
