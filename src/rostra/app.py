@@ -62,9 +62,9 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     store = SqlStore(engines)
     signer = Signer(settings.secret_key)
     tokens = ReaderTokens(signer)
-    moderator = PipelineModerator(
-        SqlModerationState(engines), address_key=signer.key("moderation-client-address")
-    )
+    moderation_state = SqlModerationState(engines)
+    address_key = signer.key("moderation-client-address")
+    moderator = PipelineModerator(moderation_state, address_key=address_key)
     discussion = Discussion(store, tokens, moderator=moderator)
     ctx = WebContext(
         settings=settings,
@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         cache=RenderCache(settings.render_cache_entries, settings.render_cache_seconds),
         accounts=StaffAccounts(SqlStaffStore(engines), signer),
         desk=ModerationDesk(store),
-        reports=ReaderReports(store),
+        reports=ReaderReports(store, counters=moderation_state, address_key=address_key),
     )
 
     @asynccontextmanager

@@ -457,3 +457,38 @@ def test_a_site_slug_is_url_safe_and_never_a_desk_page(store: SqlStore) -> None:
             store.create_site(slug, "Bad", [], {})
     assert list(store.list_sites()) == []
     assert store.create_site("the-paper_2", "Fine", [], {}).slug == "the-paper_2"
+
+
+def test_reports_are_rate_limited_per_reader_and_per_address(
+    store: SqlStore, discussion: Discussion, tokens: ReaderTokens, clock: Clock
+) -> None:
+    from rostra.services.reports import ReportLimits
+
+    site = store.create_site("news", "News", [], {})
+    ids = [
+        post(discussion, site, reader(tokens, site), f"Comment number {n} here.") for n in range(6)
+    ]
+    reports = ReaderReports(
+        store,
+        clock=clock,
+        counters=SqlModerationState(store.engines),
+        address_key=b"k" * 32,
+        limits=ReportLimits(per_reader_hour=2, per_address_hour=3),
+    )
+    busy = reader(tokens, site)
+    reports.report(site, ids[0], "spam", "", busy, "203.0.113.7")
+    reports.report(site, ids[1], "spam", "", busy, "203.0.113.7")
+    with pytest.raises(TooManyRequests) as refused:
+        reports.report(site, ids[2], "spam", "", busy, "203.0.113.8")
+    assert refused.value.code == "too-many-reports" and 0 < refused.value.retry_after <= 3600
+    # Fresh tokens from one address run out too; another address is not affected.
+    reports.report(site, ids[2], "spam", "", reader(tokens, site), "203.0.113.7")
+    with pytest.raises(TooManyRequests):
+        reports.report(site, ids[3], "spam", "", reader(tokens, site), "203.0.113.7")
+    reports.report(site, ids[3], "spam", "", reader(tokens, site), "198.51.100.1")
+    # A loopback address (an unlisted local proxy) is everyone at once: not counted.
+    for _ in range(4):
+        reports.report(site, ids[4], "spam", "", reader(tokens, site), "127.0.0.1")
+    # The next hour, the busy reader may report again.
+    clock.advance(hours=1)
+    reports.report(site, ids[5], "spam", "", busy, "203.0.113.7")

@@ -12,9 +12,6 @@ never publishes what it was meant to stop, nor loses a comment.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import ipaddress
 import json
 import logging
 import threading
@@ -32,6 +29,7 @@ from rostra.moderation.policy import Policy
 from rostra.moderation.record import Action, ModerationRecord, PolicyError, Submission, Verdict
 from rostra.moderation.state import Fingerprint, ModerationState
 from rostra.services.discussion import Decision, Draft
+from rostra.services.tokens import address_hash
 
 log = logging.getLogger("rostra.moderation")
 
@@ -127,22 +125,8 @@ class PipelineModerator:
         )
 
     def client_key(self, address: str | None) -> str | None:
-        """A keyed hash of the client's address, or ``None`` where it tells nothing.
-
-        A loopback or unparsable address is a local proxy speaking for every reader (Rostra
-        behind a proxy that is not listed in ``trusted_proxies``): limiting it would limit
-        everyone at once, so it is not counted.
-        """
-        if not address:
-            return None
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:
-            return None
-        if ip.is_loopback or ip.is_unspecified:
-            return None
-        mac = hmac.new(self._address_key, ip.packed, hashlib.sha256)
-        return mac.hexdigest()[:32]
+        """A keyed hash of the client's address (see :func:`address_hash`), never the address."""
+        return address_hash(self._address_key, address)
 
     def decide(self, draft: Draft) -> Decision:
         now = self.clock()

@@ -7,14 +7,25 @@ of readers cannot silence another by reporting.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from rostra.domain.desk import ReportReason
-from rostra.domain.errors import N_, Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from rostra.domain.errors import (
+    N_,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+)
 from rostra.domain.models import Author, CommentStatus, Site
 from rostra.services.desk import refuse_banned
 from rostra.services.ports import Store
+from rostra.services.tokens import address_hash
 
 MAX_NOTE = 500
 
@@ -23,13 +34,50 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class Counters(Protocol):
+    """Fixed-window counters (the moderation state's rate-limit counters implement this)."""
+
+    def hit(self, keys: Sequence[tuple[str, int]], now: datetime) -> list[int]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReportLimits:
+    """Reports allowed per hour, per reader and per client address (0: no limit)."""
+
+    per_reader_hour: int = 30
+    per_address_hour: int = 60
+
+
 class ReaderReports:
-    def __init__(self, store: Store, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Callable[[], datetime] = utc_now,
+        *,
+        counters: Counters | None = None,
+        address_key: bytes = b"",
+        limits: ReportLimits | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
+        self.counters = counters
+        self._address_key = address_key
+        self.limits = limits or ReportLimits()
 
-    def report(self, site: Site, public_id: str, reason: str, note: str, reporter: Author) -> int:
-        """Record the report; returns how many open reports the comment now has."""
+    def report(
+        self,
+        site: Site,
+        public_id: str,
+        reason: str,
+        note: str,
+        reporter: Author,
+        client_ip: str | None = None,
+    ) -> int:
+        """Record the report; returns how many open reports the comment now has.
+
+        Reports are rate-limited per reader and per client address (a keyed hash), so that a
+        script with a pile of fresh reader tokens cannot flood the moderators' reported queue.
+        """
         if reporter.reader_key is None and reporter.account_id is None:
             raise Unauthorized(N_("Reporting needs a reader token."), code="token-missing")
         try:
@@ -51,6 +99,7 @@ class ReaderReports:
         key = reporter.reader_key or f"a:{reporter.account_id}"
         now = self.clock()
         refuse_banned(self.store, site, reporter, None, now)
+        self._limit(site, key, address_hash(self._address_key, client_ip), now)
         with self.store.write() as tx:
             comment = tx.get_comment(site.id, public_id)
             if comment is None or comment.is_deleted:
@@ -62,6 +111,24 @@ class ReaderReports:
             if _wrote(reporter, comment.reader_key, comment.account_id):
                 raise Forbidden(N_("You cannot report your own comment."), code="own-comment")
             return tx.add_report(comment.id, key, why.value, text, now)
+
+    def _limit(self, site: Site, reader: str, address: str | None, now: datetime) -> None:
+        if self.counters is None:
+            return
+        checks = [(f"report:r:{site.id}:{reader}", self.limits.per_reader_hour)]
+        if address is not None:
+            checks.append((f"report:a:{site.id}:{address}", self.limits.per_address_hour))
+        checks = [(k, limit) for k, limit in checks if limit > 0]
+        if not checks:
+            return
+        counts = self.counters.hit([(k, 3600) for k, _ in checks], now)
+        if any(n > limit for n, (_, limit) in zip(counts, checks, strict=True)):
+            stamp = int(now.timestamp())
+            raise TooManyRequests(
+                N_("You have sent many reports in a short time. Try again later."),
+                retry_after=3600 - stamp % 3600,
+                code="too-many-reports",
+            )
 
 
 def _wrote(reader: Author, reader_key: str | None, account_id: int | None) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import secrets
 import time
 from dataclasses import dataclass
@@ -96,6 +97,24 @@ class ReaderTokens:
 
     def _signature(self, payload: str) -> str:
         return _b64(hmac.new(self._sign_key, payload.encode(), hashlib.sha256).digest()[:24])
+
+
+def address_hash(key: bytes, address: str | None) -> str | None:
+    """A keyed hash of a client's address, or ``None`` where the address tells nothing.
+
+    A loopback or unparsable address is a local proxy speaking for every reader (Rostra behind a
+    proxy that is not listed in ``trusted_proxies``): limiting it would limit everyone at once.
+    The address itself is never stored anywhere.
+    """
+    if not address:
+        return None
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    if ip.is_loopback or ip.is_unspecified:
+        return None
+    return hmac.new(key, ip.packed, hashlib.sha256).hexdigest()[:32]
 
 
 def new_public_id() -> str:

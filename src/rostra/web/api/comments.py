@@ -284,7 +284,14 @@ async def report(request: Request) -> Response:
     check_write_origin(request, site, ctx.settings.public_url)
     data = await web.read_json(request, s.ReportBody)
     reporter = ctx.discussion.author(site, web.reader_token(request))
-    ctx.reports.report(site, comment_id(request), data.reason.value, data.note, reporter)
+    ctx.reports.report(
+        site,
+        comment_id(request),
+        data.reason.value,
+        data.note,
+        reporter,
+        client_ip(request, ctx.settings.proxy_networks),
+    )
     return _json(request, s.ReportedOut(reported=True), status=201, site=site)
 
 

@@ -333,7 +333,8 @@ async def report_form(request: Request) -> Response:
             new_token = ctx.discussion.tokens.issue(site.id)
             reporter = ctx.discussion.author(site, new_token)
         reason, note = form.get("reason", ""), form.get("note", "")
-        ctx.reports.report(site, found[0].public_id, reason, note, reporter)
+        address = client_ip(request, ctx.settings.proxy_networks)
+        ctx.reports.report(site, found[0].public_id, reason, note, reporter, address)
     except RostraError as exc:
         if exc.code == "site-not-found":
             raise
