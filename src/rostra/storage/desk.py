@@ -151,8 +151,12 @@ class DeskReads:
         stmt = _desk_select().where(threads.c.site_id == query.site_id)
         if query.statuses is not None:
             stmt = stmt.where(c.status.in_([s.value for s in query.statuses]))
+            if "published" not in {s.value for s in query.statuses}:
+                # Spelled out so the partial index on unpublished comments is used.
+                stmt = stmt.where(c.status != "published")
         if query.min_reports is not None:
-            stmt = stmt.where(c.open_reports >= query.min_reports)
+            # ``> 0`` matches the partial index; the threshold is at least 1.
+            stmt = stmt.where(c.open_reports > 0, c.open_reports >= query.min_reports)
         if query.after_id is not None:
             after = query.after_id
             stmt = stmt.where(c.id > after if query.oldest_first else c.id < after)
@@ -175,7 +179,11 @@ class DeskReads:
             reported = conn.execute(
                 select(func.count())
                 .select_from(comments.join(threads, threads.c.id == c.thread_id))
-                .where(threads.c.site_id == site_id, c.open_reports >= report_threshold)
+                .where(
+                    threads.c.site_id == site_id,
+                    c.open_reports > 0,
+                    c.open_reports >= report_threshold,
+                )
             ).scalar()
         return {
             "pending": by_status.get("pending", 0),

@@ -24,9 +24,31 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("open_reports", sa.Integer(), nullable=False, server_default="0")
         )
-        batch_op.create_index("ix_comments_status", ["status", "created_at"], unique=False)
-        batch_op.create_index("ix_comments_open_reports", ["open_reports"], unique=False)
-        batch_op.create_index("ix_comments_email", ["email_hash"], unique=False)
+    # Partial indexes (see rostra.storage.tables): only the rows the desk looks for.
+    not_published = sa.text("status <> 'published'")
+    reported = sa.text("open_reports > 0")
+    with_email = sa.text("email_hash IS NOT NULL")
+    op.create_index(
+        "ix_comments_status",
+        "comments",
+        ["status", "created_at"],
+        sqlite_where=not_published,
+        postgresql_where=not_published,
+    )
+    op.create_index(
+        "ix_comments_open_reports",
+        "comments",
+        ["open_reports"],
+        sqlite_where=reported,
+        postgresql_where=reported,
+    )
+    op.create_index(
+        "ix_comments_email",
+        "comments",
+        ["email_hash"],
+        sqlite_where=with_email,
+        postgresql_where=with_email,
+    )
 
     op.create_table(
         "staff_accounts",
