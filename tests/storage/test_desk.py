@@ -4,7 +4,7 @@ sign-in throttling, reader reports, queues, decisions with their audit entries, 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from argon2 import PasswordHasher
@@ -32,21 +32,11 @@ from rostra.storage.repository import SqlStore
 from rostra.storage.staff import SqlStaffStore
 from rostra.storage.tables import audit_log, staff_accounts, staff_sessions
 from tests.conftest import SECRET
+from tests.storage.test_discussion_storage import Clock
 
 PASSWORD = "correct horse battery staple"
 # Cheap argon2 parameters keep the suite fast; one test checks the production defaults.
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from rostra.domain.desk import (
@@ -230,6 +230,8 @@ class ModerationDesk:
                 N_("Decide on at most %(max)d comments at once."), code="too-many", max=MAX_BULK
             )
         explanation = _explanation(request.explanation)
+        # Cleaned once here; what follows reads the cleaned text.
+        request = replace(request, explanation=explanation)
         grounds = request.grounds
         if request.action is not DeskAction.APPROVE and grounds is None:
             raise InvalidInput(
@@ -296,7 +298,7 @@ class ModerationDesk:
                 from_status=previous.value,
                 to_status=status.value,
                 grounds=(grounds or Grounds.GUIDELINES_MET).value,
-                explanation=_explanation(request.explanation),
+                explanation=request.explanation,
                 detail=json.dumps(detail, sort_keys=True),
             )
         )
@@ -326,7 +328,7 @@ class ModerationDesk:
             )
         days = request.ban_days
         expires = now + timedelta(days=days) if days is not None else None
-        reason = _explanation(request.explanation) or (request.grounds or Grounds.OTHER).value
+        reason = request.explanation or (request.grounds or Grounds.OTHER).value
         made: list[dict[str, object]] = []
         already = {(b.kind, b.value) for b in tx.active_bans_now(site.id, keys, now)}
         for kind, value in keys:

@@ -26,6 +26,7 @@ from rostra.domain.desk import (
 )
 from rostra.domain.errors import N_, Conflict
 from rostra.domain.models import Comment, Thread
+from rostra.services.desk import ban_keys
 from rostra.services.ports import QueueQuery
 from rostra.storage.rows import COMMENT_COLUMNS, comment_from_row, utc
 from rostra.storage.tables import audit_log, bans, comments, reports, threads
@@ -236,13 +237,7 @@ class DeskReads:
             who.append(c.account_id == account_id)
         if email_hash:
             who.append(c.email_hash == email_hash)
-        keys: list[tuple[BanKind, str]] = []
-        if reader_key:
-            keys.append((BanKind.READER, reader_key))
-        if account_id is not None:
-            keys.append((BanKind.ACCOUNT, str(account_id)))
-        if email_hash:
-            keys.append((BanKind.EMAIL, email_hash))
+        keys = ban_keys(reader_key, account_id, email_hash)
         if not who:
             return AuthorHistory(by_status={}, recent=[], bans=[])
         on_site = and_(threads.c.site_id == site_id, or_(*who))
