@@ -37,6 +37,9 @@ class SiteSettings:
     allow_downvotes: bool = True
     auto_create_threads: bool = True
     default_language: str = "en"
+    # Whether anyone may read a comment's earlier versions (``/revisions``); by default only
+    # staff and the comment's author may, since an author may have edited something out.
+    public_revisions: bool = False
     # The moderation policy (see rostra.moderation.policy); empty: the default policy. Left out
     # of the hash so settings stay hashable.
     moderation: dict[str, object] = field(default_factory=dict, hash=False)
