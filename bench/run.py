@@ -323,6 +323,8 @@ def rostra_env(db: Path, source: Path | None) -> dict[str, str]:
 
 def rostra_server(env: dict[str, str], port: int) -> Server:
     rostra = str(ROOT / ".venv/bin/rostra")
+    # Production mode needs the address readers use; links and cookies are built from it.
+    env = env | {"ROSTRA_PUBLIC_URL": f"http://127.0.0.1:{port}"}
     origin = ["--origin", "http://127.0.0.1"]
     for step in (
         ["migrate"],

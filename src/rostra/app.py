@@ -26,6 +26,7 @@ from rostra.storage.repository import SqlStore
 from rostra.storage.staff import SqlStaffStore
 from rostra.web.cached import FastReads
 from rostra.web.context import WebContext
+from rostra.web.edge import EdgeGuard
 from rostra.web.problems import (
     http_error_handler,
     rostra_error_handler,
@@ -71,7 +72,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         store=store,
         discussion=discussion,
         env=make_environment(),
-        cache=RenderCache(settings.render_cache_entries, settings.render_cache_seconds),
+        cache=RenderCache(settings.render_cache_mb * 1_000_000, settings.render_cache_seconds),
         accounts=StaffAccounts(SqlStaffStore(engines), signer),
         desk=ModerationDesk(store),
         reports=ReaderReports(store, counters=moderation_state, address_key=address_key),
@@ -97,4 +98,4 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     )
     app.state.rostra = ctx
     logging.getLogger("rostra").setLevel(logging.INFO)
-    return FastReads(app, ctx)
+    return EdgeGuard(FastReads(app, ctx), settings)

@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PACKAGE_DIR = Path(__file__).parent
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+_WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+_HOST_NAME = re.compile(
+    r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.?"
+)
 EXAMPLE_FILE = PACKAGE_DIR / "rostra.example.toml"
 
 
@@ -31,15 +38,33 @@ class Settings:
     port: int = 8000
     workers: int = 1
     public_url: str = ""
+    allowed_hosts: tuple[str, ...] = ()
     trusted_proxies: tuple[str, ...] = ()
     default_language: str = "en"
     languages: tuple[str, ...] = ("en", "fr")
     max_request_bytes: int = 65_536
-    render_cache_entries: int = 2_000
+    render_cache_mb: int = 64
     render_cache_seconds: int = 60
     site_cache_seconds: int = 5
     access_log: bool = False
     redis_url: str = ""
+
+    @property
+    def host_names(self) -> frozenset[str]:
+        """The ``Host`` names this server answers to; any other is refused (400).
+
+        ``public_url``'s host and ``allowed_hosts``; in development without ``public_url``,
+        also the loopback names and the address it listens on, so a local run needs nothing set.
+        """
+        names = {h.strip("[]").lower().rstrip(".") for h in self.allowed_hosts}
+        if self.public_url:
+            names.add((urlsplit(self.public_url).hostname or "").lower())
+        elif not self.production:
+            names.update(LOOPBACK_NAMES)
+            if self.host not in _WILDCARD_HOSTS:
+                names.add(self.host.strip("[]").lower())
+        names.discard("")
+        return frozenset(names)
 
     @property
     def proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
@@ -111,21 +136,59 @@ def validate(settings: Settings) -> Settings:
         raise ConfigError(f"trusted_proxies has an invalid network: {exc}") from exc
     if settings.default_language not in settings.languages:
         raise ConfigError("default_language must be one of languages")
+    if settings.render_cache_mb < 0 or settings.render_cache_seconds < 0:
+        raise ConfigError("render_cache_mb and render_cache_seconds cannot be negative")
+    _check_public_url(settings.public_url)
+    for name in settings.allowed_hosts:
+        if not _HOST_NAME.fullmatch(name) and not _is_ip(name.strip("[]")):
+            raise ConfigError(
+                f"allowed_hosts takes host names without scheme or port, not {name!r}"
+            )
     if settings.production:
         if len(settings.secret_key) < 32:
             raise ConfigError(
                 "production mode needs secret_key (ROSTRA_SECRET_KEY) of 32+ characters"
             )
-        if (
-            settings.public_url
-            and not settings.public_url.startswith("https://")
-            and ("127.0.0.1" not in settings.public_url and "localhost" not in settings.public_url)
-        ):
+        if not settings.public_url:
+            # Links, cookies and origin checks are built from it: taking them from the
+            # request's Host header would let a client choose them for every other reader.
+            raise ConfigError(
+                "production mode needs public_url (ROSTRA_PUBLIC_URL), the address readers "
+                "reach this server at, e.g. https://comments.example.com"
+            )
+        host = urlsplit(settings.public_url).hostname or ""
+        if not settings.public_url.startswith("https://") and host not in LOOPBACK_NAMES:
             raise ConfigError("production mode needs an https:// public_url")
     elif len(settings.secret_key) < 32:
         # Development: keep a random key beside the database so tokens survive restarts.
         settings = _with_dev_secret(settings)
     return settings
+
+
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_public_url(url: str) -> None:
+    if not url:
+        return
+    parts = urlsplit(url)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or parts.username
+        or parts.password
+    ):
+        raise ConfigError(
+            f"public_url must be an http(s) address such as https://comments.example.com, "
+            f"not {url!r}"
+        )
 
 
 def _with_dev_secret(settings: Settings) -> Settings:

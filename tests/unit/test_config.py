@@ -41,8 +41,35 @@ def test_environment_wins_over_file(tmp_path: Path) -> None:
 def test_production_needs_a_secret() -> None:
     with pytest.raises(ConfigError, match="secret_key"):
         load_settings(env={"ROSTRA_PRODUCTION": "1"})
-    ok = load_settings(env={"ROSTRA_PRODUCTION": "true", "ROSTRA_SECRET_KEY": "s" * 40})
+    env = {"ROSTRA_PRODUCTION": "true", "ROSTRA_SECRET_KEY": "s" * 40}
+    ok = load_settings(env=env | {"ROSTRA_PUBLIC_URL": "https://comments.example.com"})
     assert ok.production
+
+
+def test_production_needs_an_https_public_url() -> None:
+    """Links and cookies come from public_url, never from the Host header a client sends."""
+    env = {"ROSTRA_PRODUCTION": "true", "ROSTRA_SECRET_KEY": "s" * 40}
+    with pytest.raises(ConfigError, match="public_url"):
+        load_settings(env=env)
+    with pytest.raises(ConfigError, match="https"):
+        load_settings(env=env | {"ROSTRA_PUBLIC_URL": "http://comments.example.com"})
+    for bad in ("comments.example.com", "https://u:p@c.example", "https://c.example/?x=1"):
+        with pytest.raises(ConfigError, match="public_url"):
+            load_settings(env={"ROSTRA_PUBLIC_URL": bad})
+    local = load_settings(env=env | {"ROSTRA_PUBLIC_URL": "http://127.0.0.1:8000"})
+    assert local.host_names == {"127.0.0.1"}
+
+
+def test_host_names_come_from_public_url_and_allowed_hosts() -> None:
+    dev = load_settings(env={})
+    assert {"localhost", "127.0.0.1", "::1"} <= dev.host_names
+    public = load_settings(
+        env={"ROSTRA_PUBLIC_URL": "https://Comments.Example.com", "ROSTRA_ALLOWED_HOSTS": "int.lan"}
+    )
+    assert public.host_names == {"comments.example.com", "int.lan"}
+    for bad in ("https://x.example", "x.example:80", "x .example", "x/y"):
+        with pytest.raises(ConfigError, match="allowed_hosts"):
+            load_settings(env={"ROSTRA_ALLOWED_HOSTS": bad})
 
 
 def test_bad_values_are_named(tmp_path: Path) -> None:

@@ -338,7 +338,9 @@ def test_sign_in_is_throttled(newsroom: dict[str, Any], browser_like: httpx.Clie
 def test_over_https_the_cookie_is_secure_and_host_only(
     newsroom: dict[str, Any], server: LiveServer, settings_overrides: dict[str, Any]
 ) -> None:
-    with server.client(headers={"Origin": "https://news.example"}) as client:
+    # As the TLS proxy in front would send it: the public host name, over plain http.
+    headers = {"Origin": "https://news.example", "Host": "news.example"}
+    with server.client(headers=headers) as client:
         answer = client.post("/moderation/login", data={"username": "mod", "password": PASSWORD})
     assert answer.status_code == 303
     cookie = answer.headers["set-cookie"]

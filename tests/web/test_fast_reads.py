@@ -30,9 +30,9 @@ def test_fast_path_serves_hits_and_sees_every_write(server: LiveServer, http: ht
     post(http, "first")
     for path in READS:
         assert "first" in http.get(path).text
-    before = server.app.hits
+    before = server.app.app.hits
     slow = [http.get(path) for path in READS]
-    assert server.app.hits == before + len(READS)  # all three came from the fast path
+    assert server.app.app.hits == before + len(READS)  # all three came from the fast path
     for response in slow:
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["etag"]
@@ -45,10 +45,10 @@ def test_fast_path_keeps_cors_language_and_revalidation(server: LiveServer) -> N
     with server.client() as plain:
         plain.post(f"{API}/comments", json={"thread": "t1", "body": "bonjour"})
         plain.get(READS[1], headers={"Accept-Language": "fr"})
-        hits = server.app.hits
+        hits = server.app.app.hits
         french = plain.get(READS[1], headers={"Accept-Language": "fr", "Origin": HOST_ORIGIN})
         english = plain.get(READS[1], headers={"Origin": "https://elsewhere.example"})
-        assert server.app.hits >= hits + 1
+        assert server.app.app.hits >= hits + 1
         assert french.headers["content-language"] == "fr" and "1 commentaire" in french.text
         assert french.headers["access-control-allow-origin"] == HOST_ORIGIN
         assert english.headers["content-language"] == "en" and "1 comment" in english.text

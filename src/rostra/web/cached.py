@@ -11,7 +11,7 @@ request is one, and skipping routing, request objects and middleware is most of 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -19,12 +19,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from rostra.domain.errors import InvalidInput
 from rostra.domain.models import Site
 from rostra.web import context as web
+from rostra.web.edge import BASE_KEY
 from rostra.web.render import CachedRender
-
-# Query parameters that change what a thread read returns; everything else is ignored.
-_VARYING = ("sort", "cursor", "limit", "all", "reply")
+from rostra.web.thread_reads import ThreadRead, parse_thread_read
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -32,8 +32,9 @@ SECURITY_HEADERS = {
 }
 
 
-def _key(kind: str, site: Site, thread: str, lang: str, q: Mapping[str, str]) -> tuple[Any, ...]:
-    return (kind, site.id, site.settings, thread, lang, *(q.get(name) for name in _VARYING))
+def _key(kind: str, site: Site, read: ThreadRead, lang: str, base: str) -> tuple[Any, ...]:
+    """Only validated, canonical values: ``base`` is ``public_url`` or an allowed host's."""
+    return (kind, site.id, site.settings, lang, base, *read.key())
 
 
 def _headers(entry: CachedRender, lang: str, site: Site, origin: str | None) -> dict[str, str]:
@@ -53,19 +54,22 @@ def _headers(entry: CachedRender, lang: str, site: Site, origin: str | None) -> 
 def cached_thread_response(
     request: Request,
     site: Site,
-    thread: str,
+    read: ThreadRead,
     kind: str,
     media_type: str,
     build: Callable[[], bytes],
 ) -> Response:
+    """The thread read, from the cache when fresh; a page for ``read.reply`` is never cached
+    (it is one reader's no-JavaScript reply form, and one per comment would crowd the cache)."""
     ctx = web.context(request)
     lang = web.language(request)
-    key = _key(kind, site, thread, lang, request.query_params)
-    version = ctx.store.thread_version(site.id, thread)
+    version = ctx.store.thread_version(site.id, read.thread)
     version = -1 if version is None else version
-    entry = ctx.cache.get(key, version)
-    if entry is None:
-        entry = ctx.cache.put(key, version, build(), media_type)
+    if read.reply is not None:
+        entry = ctx.cache.make(version, build(), media_type)
+    else:
+        key = _key(kind, site, read, lang, request.scope[BASE_KEY])
+        entry = ctx.cache.get(key, version) or ctx.cache.put(key, version, build(), media_type)
     headers = _headers(entry, lang, site, request.headers.get("origin"))
     if request.headers.get("if-none-match") == entry.etag:
         return Response(status_code=304, headers=headers)
@@ -105,18 +109,21 @@ class FastReads:
         if site is None:
             return None
         query = dict(parse_qsl(scope["query_string"].decode("latin-1")))
-        thread = query.get("thread")
-        if not thread:
+        try:
+            read = parse_thread_read(query, site)
+        except InvalidInput:
+            return None  # the framework answers it, with the reason, in the reader's language
+        if read.reply is not None:
             return None
         request_headers = dict(scope["headers"])
         lang = web.pick_language(
             self.ctx.settings, query.get("lang"), _text(request_headers.get(b"accept-language"))
         )
-        key = _key(kind, site, thread, lang, query)
+        key = _key(kind, site, read, lang, scope[BASE_KEY])
         entry = self.ctx.cache.peek(key)
         if entry is None:
             return None
-        if self.ctx.store.thread_version(site.id, thread) != entry.version:
+        if self.ctx.store.thread_version(site.id, read.thread) != entry.version:
             return None
         if entry.raw_headers is None:
             fixed = _headers(entry, lang, site, None)

@@ -84,19 +84,27 @@ class RenderCache:
     Every write bumps the thread's version in the same transaction as the change, so checking the
     version (one indexed row) is enough to know an entry is fresh, across worker processes and
     machines alike. Entries also expire after ``max_age`` so relative times stay right.
+
+    The cache is bounded by the bytes it holds, not by its number of entries: one long thread's
+    page can weigh as much as a thousand short ones, and a count would let a few variants of a
+    big thread take a worker's memory.
     """
 
-    def __init__(self, max_entries: int, max_age: float) -> None:
+    # What an entry costs beside its body: the key, the entry and the ETag, roughly.
+    ENTRY_OVERHEAD = 512
+
+    def __init__(self, max_bytes: int, max_age: float) -> None:
         self._entries: OrderedDict[tuple[Any, ...], CachedRender] = OrderedDict()
-        self._max_entries = max_entries
+        self._max_bytes = max_bytes
         self._max_age = max_age
+        self.size = 0  # bytes held now, by the measure above
 
     def get(self, key: tuple[Any, ...], version: int) -> CachedRender | None:
         entry = self._entries.get(key)
         if entry is None:
             return None
         if entry.version != version or time.monotonic() - entry.created > self._max_age:
-            del self._entries[key]
+            self._drop(key)
             return None
         self._entries.move_to_end(key)
         return entry
@@ -108,11 +116,29 @@ class RenderCache:
             return None
         return entry
 
-    def put(self, key: tuple[Any, ...], version: int, body: bytes, media_type: str) -> CachedRender:
+    @staticmethod
+    def make(version: int, body: bytes, media_type: str) -> CachedRender:
+        """An entry that is not kept (a page that is never cached still gets an ETag)."""
         etag = '"' + blake2b(body, digest_size=12).hexdigest() + '"'
-        entry = CachedRender(version, time.monotonic(), body, etag, media_type)
+        return CachedRender(version, time.monotonic(), body, etag, media_type)
+
+    def put(self, key: tuple[Any, ...], version: int, body: bytes, media_type: str) -> CachedRender:
+        entry = self.make(version, body, media_type)
+        cost = len(body) + self.ENTRY_OVERHEAD
+        if cost > self._max_bytes:
+            return entry  # larger than the whole cache: served, not kept
+        self._drop(key)
         self._entries[key] = entry
-        self._entries.move_to_end(key)
-        while len(self._entries) > self._max_entries:
-            self._entries.popitem(last=False)
+        self.size += cost
+        while self.size > self._max_bytes:
+            oldest = next(iter(self._entries))
+            self._drop(oldest)
         return entry
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _drop(self, key: tuple[Any, ...]) -> None:
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self.size -= len(entry.body) + self.ENTRY_OVERHEAD

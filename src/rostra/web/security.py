@@ -10,6 +10,7 @@ from starlette.requests import Request
 
 from rostra.domain.errors import N_, Forbidden
 from rostra.domain.models import Site
+from rostra.web.edge import BASE_KEY
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -71,8 +72,24 @@ def request_origin(request: Request) -> str:
     return origin_of(referer) if referer else ""
 
 
-def own_origin(request: Request, public_url: str) -> str:
-    return origin_of(public_url) if public_url else f"{request.url.scheme}://{request.url.netloc}"
+def public_base(request: Request) -> str:
+    """This server's address as readers reach it, e.g. ``https://comments.example.com``.
+
+    Worked out by ``EdgeGuard`` from ``public_url`` (or, in development, the validated Host),
+    never from anything a client can choose freely.
+    """
+    base: str = request.scope[BASE_KEY]
+    return base
+
+
+def is_https(request: Request) -> bool:
+    """Whether readers reach us over https (directly or through a trusted TLS proxy)."""
+    return public_base(request).startswith("https://")
+
+
+def own_origin(request: Request, public_url: str = "") -> str:
+    """This server's own origin; ``public_url`` is accepted for callers that pass it."""
+    return origin_of(public_url) if public_url else origin_of(public_base(request))
 
 
 def check_write_origin(request: Request, site: Site, public_url: str) -> None:

@@ -9,14 +9,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from rostra.domain.errors import N_, InvalidInput, NotFound
-from rostra.domain.models import Comment, CommentNode, CommentStatus, Site, SortOrder, ThreadPage
+from rostra.domain.models import Comment, CommentNode, CommentStatus, Site, ThreadPage
 from rostra.i18n import translations
-from rostra.services.discussion import PostRequest, check_external_id
+from rostra.services.discussion import PostRequest
 from rostra.web import context as web
 from rostra.web.api import schemas as s
 from rostra.web.cached import cached_thread_response
 from rostra.web.pages.fragments import render_comment
 from rostra.web.security import check_write_origin, client_ip, cors_headers
+from rostra.web.thread_reads import parse_thread_read
 
 JSON = "application/json"
 PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
@@ -84,29 +85,6 @@ def _json(
     return Response(s.encoder.encode(payload), status_code=status, media_type=JSON, headers=merged)
 
 
-def parse_sort(value: str | None) -> SortOrder:
-    try:
-        return SortOrder(value or SortOrder.NEWEST.value)
-    except ValueError:
-        raise InvalidInput(
-            N_("Sort by newest, oldest or votes."), field="sort", code="invalid-sort"
-        ) from None
-
-
-def parse_limit(request: Request, default: int) -> int | None:
-    if request.query_params.get("all") in ("1", "true"):
-        return None
-    raw = request.query_params.get("limit")
-    if raw is None:
-        return default
-    # ASCII digits only: str.isdigit() also accepts "²", which int() then refuses (a 500).
-    if not (raw.isascii() and raw.isdigit()):
-        raise InvalidInput(
-            N_("The limit must be a whole number."), field="limit", code="invalid-limit"
-        )
-    return int(raw)
-
-
 def required_param(request: Request, name: str) -> str:
     value = request.query_params.get(name)
     if value is None:
@@ -117,16 +95,6 @@ def required_param(request: Request, name: str) -> str:
             name=name,
         )
     return value
-
-
-def thread_param(request: Request) -> str:
-    """The ``thread`` query parameter, checked before it reaches the cache or the database.
-
-    The page is cached under this value, so it is stripped exactly as the service strips it:
-    otherwise ``t1 `` would cache t1's page under a key that t1's writes never invalidate. A NUL
-    would make PostgreSQL fail the version lookup (a 500) before the service could refuse it.
-    """
-    return check_external_id(required_param(request, "thread"))
 
 
 def comment_id(request: Request) -> str:
@@ -144,16 +112,13 @@ def comment_id(request: Request) -> str:
 async def list_comments(request: Request) -> Response:
     site = web.site(request)
     ctx = web.context(request)
-    thread = thread_param(request)
-    sort = parse_sort(request.query_params.get("sort"))
-    limit = parse_limit(request, site.settings.page_size)
-    cursor = request.query_params.get("cursor") or None
+    read = parse_thread_read(request.query_params, site)
 
     def build() -> bytes:
-        page = ctx.discussion.page(site, thread, sort, cursor, limit)
+        page = ctx.discussion.page(site, read.thread, read.sort, read.cursor, read.limit)
         return s.encoder.encode(page_out(page))
 
-    return cached_thread_response(request, site, thread, "json", JSON, build)
+    return cached_thread_response(request, site, read, "json", JSON, build)
 
 
 async def create_comment(request: Request) -> Response:

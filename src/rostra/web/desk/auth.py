@@ -16,7 +16,7 @@ from starlette.responses import Response
 from rostra.domain.errors import N_, Forbidden
 from rostra.services.staff import StaffSession
 from rostra.web import context as web
-from rostra.web.security import own_origin, request_origin
+from rostra.web.security import is_https, own_origin, request_origin
 
 MAX_FORM_FIELDS = 130
 
@@ -32,8 +32,7 @@ class CookieSpec:
 
 
 def cookie_spec(request: Request) -> CookieSpec:
-    public = web.context(request).settings.public_url
-    secure = request.url.scheme == "https" or public.startswith("https://")
+    secure = is_https(request)
     return CookieSpec("__Host-rostra-staff" if secure else "rostra-staff", secure)
 
 

@@ -10,6 +10,7 @@ from rostra.domain.errors import N_
 from rostra.domain.models import Comment, CommentNode, Site, SortOrder, ThreadPage
 from rostra.web import context as web
 from rostra.web.render import render
+from rostra.web.security import public_base
 
 SORTS = (
     (SortOrder.NEWEST, N_("Newest")),
@@ -19,8 +20,8 @@ SORTS = (
 
 
 def base_url(request: Request) -> str:
-    public = web.context(request).settings.public_url
-    return public.rstrip("/") if public else f"{request.url.scheme}://{request.url.netloc}"
+    """The address links in pages start with (see ``rostra.web.edge``)."""
+    return public_base(request)
 
 
 def thread_link(site: Site, thread: str, lang: str, **params: str) -> str:

@@ -12,35 +12,24 @@ from rostra.domain.desk import REPORT_REASON_LABELS
 from rostra.domain.errors import N_, InvalidInput, NotFound, RostraError
 from rostra.domain.models import Comment, CommentStatus, Site, Thread, ThreadPage
 from rostra.i18n import translations
-from rostra.services.discussion import CivilityNudge, PostRequest, check_external_id
+from rostra.services.discussion import CivilityNudge, PostRequest
 from rostra.services.reports import MAX_NOTE
 from rostra.web import context as web
-from rostra.web.api.comments import (
-    HELD_MESSAGE,
-    PUBLIC_ID,
-    parse_limit,
-    parse_sort,
-    thread_param,
-)
+from rostra.web.api.comments import HELD_MESSAGE, PUBLIC_ID
 from rostra.web.cached import cached_thread_response
 from rostra.web.pages.fragments import base_url, render_thread
 from rostra.web.render import render
-from rostra.web.security import check_write_origin, client_ip
+from rostra.web.security import check_write_origin, client_ip, is_https
+from rostra.web.thread_reads import ThreadRead, parse_thread_read
 
 HTML = "text/html; charset=utf-8"
 READER_COOKIE = "rostra_reader"
 
 
-def _page_or_none(request: Request, site: Site, thread: str) -> ThreadPage | None:
+def _page_or_none(request: Request, site: Site, read: ThreadRead) -> ThreadPage | None:
     ctx = web.context(request)
     try:
-        return ctx.discussion.page(
-            site,
-            thread,
-            parse_sort(request.query_params.get("sort")),
-            request.query_params.get("cursor") or None,
-            parse_limit(request, site.settings.page_size),
-        )
+        return ctx.discussion.page(site, read.thread, read.sort, read.cursor, read.limit)
     except NotFound as exc:
         if exc.code == "thread-not-found":
             return None
@@ -50,16 +39,13 @@ def _page_or_none(request: Request, site: Site, thread: str) -> ThreadPage | Non
 def _cached_thread(request: Request, site: Site, kind: str) -> Response:
     """Render (or reuse) the thread section or the whole standalone page."""
     ctx = web.context(request)
-    thread = thread_param(request)
+    read = parse_thread_read(request.query_params, site)
+    thread = read.thread
     lang = web.language(request)
 
     def build() -> bytes:
-        page = _page_or_none(request, site, thread)
-        reply_to = None
-        reply = request.query_params.get("reply")
-        if reply and page is not None:
-            candidate = ctx.store.get_comment(site.id, reply)
-            reply_to = candidate if candidate and not candidate.is_deleted else None
+        page = _page_or_none(request, site, read)
+        reply_to = _replying_to(request, site, page, read.reply or "")
         html = render_thread(
             request, site, thread, page, lang, reply_to=reply_to, standalone=kind == "page"
         )
@@ -77,7 +63,7 @@ def _cached_thread(request: Request, site: Site, kind: str) -> Response:
             )
         return html.encode("utf-8")
 
-    return cached_thread_response(request, site, thread, kind, HTML, build)
+    return cached_thread_response(request, site, read, kind, HTML, build)
 
 
 async def embed_fragment(request: Request) -> Response:
@@ -117,7 +103,7 @@ def _set_token(response: Response, request: Request, site: Site, token: str) -> 
         max_age=400 * 86400,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=is_https(request),
         path=f"/t/{site.slug}",
     )
 
@@ -199,7 +185,8 @@ def _form_page(
     """
     ctx = web.context(request)
     try:
-        page = _page_or_none(request, site, check_external_id(thread))
+        read = parse_thread_read({"thread": thread}, site)
+        page = _page_or_none(request, site, read)
     except RostraError:
         page = None  # the thread id itself was the problem; the error says so
     # "nudge" in the template's form data shows the button; only this flag may set it.
@@ -235,7 +222,8 @@ def _form_page(
 def _replying_to(
     request: Request, site: Site, page: ThreadPage | None, parent: str
 ) -> Comment | None:
-    """The comment a no-JS reply answers, when it is still there to reply to."""
+    """The comment a no-JS reply answers: a published comment of this very thread, else None
+    (``?reply=`` must never name, or reveal the author of, a held comment or another thread's)."""
     if not parent or page is None or page.thread is None or not PUBLIC_ID.fullmatch(parent):
         return None
     found = web.context(request).store.get_comment(site.id, parent)

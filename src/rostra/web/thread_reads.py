@@ -1,0 +1,116 @@
+"""The query of a thread read, checked and put in one canonical form before anything uses it.
+
+The render cache is keyed on this form, so each distinct key is a distinct page: ``limit=020``
+and ``limit=20`` (or a limit equal to the site's page size and none at all) are one entry, a
+value the service would refuse is refused here (422, naming the field, as the API
+documents for every invalid parameter) rather than a new entry, and parameters that do not
+change the bytes are not in the key. A reader cannot make the cache hold more than the thread's
+real pages.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from rostra.domain.errors import N_, InvalidInput
+from rostra.domain.models import Site, SortOrder
+from rostra.services.discussion import MAX_PAGE, check_external_id
+
+_TRUE = ("1", "true")
+_FALSE = ("", "0", "false")
+_MAX_CURSOR = 64
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadRead:
+    """A thread read's parameters; ``limit`` None means every root."""
+
+    thread: str
+    sort: SortOrder
+    cursor: str | None
+    limit: int | None
+    reply: str | None
+
+    def key(self) -> tuple[object, ...]:
+        """What changes the rendered bytes (``reply`` pages are never cached)."""
+        return (self.thread, self.sort.value, self.cursor, self.limit)
+
+
+def parse_thread_read(query: Mapping[str, str], site: Site) -> ThreadRead:
+    """``query`` as one canonical ``ThreadRead``; ``InvalidInput`` (400) names a bad field."""
+    raw_thread = query.get("thread")
+    if raw_thread is None:
+        raise InvalidInput(
+            N_("The query parameter %(name)s is required."),
+            field="thread",
+            code="missing-parameter",
+            name="thread",
+        )
+    thread = check_external_id(raw_thread)
+    return ThreadRead(
+        thread=thread,
+        sort=parse_sort(query.get("sort")),
+        cursor=_cursor(query.get("cursor")),
+        limit=_limit(query.get("all"), query.get("limit"), site.settings.page_size),
+        reply=_reply(query.get("reply")),
+    )
+
+
+def parse_sort(value: str | None) -> SortOrder:
+    try:
+        return SortOrder(value or SortOrder.NEWEST.value)
+    except ValueError:
+        raise InvalidInput(
+            N_("Sort by newest, oldest or votes."), field="sort", code="invalid-sort"
+        ) from None
+
+
+def _limit(all_param: str | None, raw: str | None, default: int) -> int | None:
+    every = (all_param or "").lower()
+    if every not in _TRUE and every not in _FALSE:
+        raise InvalidInput(N_("Set all to 1 or leave it out."), field="all", code="invalid-all")
+    limit = default
+    if raw is not None:
+        # ASCII digits only: str.isdigit() also accepts "²", which int() then refuses.
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
+            raise InvalidInput(
+                N_("The limit must be a whole number."), field="limit", code="invalid-limit"
+            )
+        limit = int(raw)
+        if not 1 <= limit <= MAX_PAGE:
+            raise InvalidInput(
+                N_("A page holds between 1 and %(max)d comments."),
+                field="limit",
+                code="invalid-limit",
+                max=MAX_PAGE,
+            )
+    return None if every in _TRUE else limit
+
+
+def _cursor(raw: str | None) -> str | None:
+    """The cursor re-encoded canonically (it names a root comment's public id)."""
+    if not raw:
+        return None
+    public_id = ""
+    if len(raw) <= _MAX_CURSOR and raw.isascii():
+        try:
+            public_id = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("ascii")
+        except ValueError:
+            public_id = ""
+    if not public_id or not public_id.replace("-", "").replace("_", "").isalnum():
+        raise InvalidInput(
+            N_("The page cursor is not valid."), field="cursor", code="invalid-cursor"
+        )
+    return base64.urlsafe_b64encode(public_id.encode()).rstrip(b"=").decode()
+
+
+def _reply(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    if not (len(raw) <= 32 and raw.isascii() and raw.replace("-", "").replace("_", "").isalnum()):
+        raise InvalidInput(
+            N_("The comment to reply to is not valid."), field="reply", code="invalid-reply"
+        )
+    return raw
