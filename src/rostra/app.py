@@ -20,6 +20,7 @@ from rostra.services.desk import ModerationDesk
 from rostra.services.discussion import Discussion
 from rostra.services.reports import ReaderReports
 from rostra.services.staff import StaffAccounts
+from rostra.services.thread_meta import ThreadKeys
 from rostra.services.tokens import ReaderTokens, Signer
 from rostra.storage.database import create_engines
 from rostra.storage.repository import SqlStore
@@ -66,7 +67,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     moderation_state = SqlModerationState(engines)
     address_key = signer.key("moderation-client-address")
     moderator = PipelineModerator(moderation_state, address_key=address_key)
-    discussion = Discussion(store, tokens, moderator=moderator)
+    discussion = Discussion(store, tokens, moderator=moderator, thread_keys=ThreadKeys(signer))
     ctx = WebContext(
         settings=settings,
         store=store,

@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from rostra import staff_cli
+from rostra import staff_cli, thread_cli
 from rostra.config import ConfigError, Settings, load_settings
 from rostra.domain.errors import RostraError
 from rostra.moderation import cli as moderation_cli
@@ -145,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
     moderation_cli.register(sub)
     staff_cli.register(sub)
+    thread_cli.register(sub)
     return parser
 
 

@@ -31,12 +31,14 @@ from rostra.domain.models import (
     Revision,
     Site,
     SortOrder,
+    Thread,
     ThreadPage,
     VoteResult,
 )
 from rostra.services.desk import refuse_banned
 from rostra.services.formatting import render_markdown
 from rostra.services.ports import NewComment, RootCursor, Store, WriteTransaction
+from rostra.services.thread_meta import ThreadKeys, believed_metadata
 from rostra.services.tokens import ReaderTokens, new_public_id
 
 MAX_EXTERNAL_ID = 500
@@ -149,6 +151,8 @@ class PostRequest:
     client_ip: str | None = None
     # The author saw the civility nudge for this text and posts it anyway (held for review).
     confirmed: bool = False
+    # The CMS's signature of (thread, url, title); see rostra.services.thread_meta.
+    thread_signature: str | None = None
 
 
 def utc_now() -> datetime:
@@ -164,11 +168,13 @@ class Discussion:
         tokens: ReaderTokens,
         moderator: Moderator | None = None,
         clock: Callable[[], datetime] = utc_now,
+        thread_keys: ThreadKeys | None = None,
     ) -> None:
         self.store = store
         self.tokens = tokens
         self.moderator = moderator or PublishEverything()
         self.clock = clock
+        self.thread_keys = thread_keys
 
     # -- sites and identities -------------------------------------------------------------
     def site(self, slug: str) -> Site:
@@ -201,8 +207,14 @@ class Discussion:
             raise Forbidden(
                 N_("This site only accepts comments from signed-in readers."), code="guests-off"
             )
-        url = _check_url(request.url)
-        title = _check_length(rules.clean_text(request.title).strip(), MAX_TITLE, "title")
+        meta = believed_metadata(
+            self.thread_keys,
+            site,
+            external_id,
+            _check_url(request.url),
+            _check_length(rules.clean_text(request.title).strip(), MAX_TITLE, "title"),
+            request.thread_signature,
+        )
         nonce = request.client_nonce
         if nonce is not None and not (0 < len(nonce) <= MAX_NONCE and nonce.isprintable()):
             raise InvalidInput(
@@ -226,7 +238,7 @@ class Discussion:
         status = decision.status
         with self.store.write() as tx:
             thread = tx.get_or_create_thread(
-                site.id, external_id, url, title, now, settings.auto_create_threads
+                site.id, external_id, meta.url, meta.title, now, settings.auto_create_threads
             )
             if thread is None:
                 raise NotFound(N_("This thread does not exist."), code="thread-not-found")
@@ -272,12 +284,36 @@ class Discussion:
                     moderation=decision.record,
                 )
             )
-            tx.touch_thread(thread.id, 1 if status is CommentStatus.PUBLISHED else 0)
+            published = status is CommentStatus.PUBLISHED
+            if published and meta.signed and (meta.url, meta.title) != (thread.url, thread.title):
+                tx.update_thread(thread.id, meta.url, meta.title)
+            tx.touch_thread(thread.id, 1 if published else 0)
             _audit_automated(tx, site, comment, None, decision, now)
         self.moderator.stored(draft, decision, comment)
         if status is CommentStatus.REJECTED:
             raise _rejected(decision)
         return comment
+
+    def update_thread(
+        self, site: Site, external_id: str, url: str | None, title: str | None
+    ) -> Thread:
+        """Staff move or retitle an article (``None`` keeps a value); the CLI calls this."""
+        with self.store.write() as tx:
+            thread = tx.get_or_create_thread(
+                site.id, check_external_id(external_id), "", "", self.clock(), False
+            )
+            if thread is None:
+                raise NotFound(N_("This thread does not exist."), code="thread-not-found")
+            new_url = thread.url if url is None else _check_url(url)
+            new_title = (
+                thread.title
+                if title is None
+                else _check_length(rules.clean_text(title).strip(), MAX_TITLE, "title")
+            )
+            tx.update_thread(thread.id, new_url, new_title)
+        found = self.store.get_thread_by_id(thread.id)
+        assert found is not None
+        return found
 
     def edit(
         self, site: Site, public_id: str, body: str, author: Author, *, confirmed: bool = False

@@ -110,6 +110,8 @@ class WriteTransaction(Protocol):
 
     def touch_thread(self, thread_id: int, count_delta: int) -> None: ...
 
+    def update_thread(self, thread_id: int, url: str, title: str) -> None: ...
+
     # -- the moderators' desk ----------------------------------------------------------------
     def add_report(
         self, comment_id: int, reporter_key: str, reason: str, note: str, now: datetime

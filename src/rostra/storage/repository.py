@@ -283,16 +283,10 @@ class SqlWriteTransaction(DeskWrites):
     def get_or_create_thread(
         self, site_id: int, external_id: str, url: str, title: str, now: datetime, create: bool
     ) -> Thread | None:
+        # ``url`` and ``title`` are recorded on creation only: later changes come through
+        # ``update_thread`` (see rostra.services.thread_meta for who may make them).
         thread = _get_thread(self.conn, site_id, external_id)
         if thread is not None:
-            if (url and url != thread.url) or (title and title != thread.title):
-                # The CMS may move or retitle an article; the key stays the same.
-                self.conn.execute(
-                    update(threads)
-                    .where(threads.c.id == thread.id)
-                    .values(url=url or thread.url, title=title or thread.title)
-                )
-                thread = _get_thread(self.conn, site_id, external_id)
             return thread
         if not create:
             return None
@@ -457,6 +451,14 @@ class SqlWriteTransaction(DeskWrites):
             .values(upvotes=c.upvotes + up, downvotes=c.downvotes + down, score=c.score + up - down)
         )
         return previous
+
+    def update_thread(self, thread_id: int, url: str, title: str) -> None:
+        """Move or retitle an article; its pages change, so its version moves on too."""
+        self.conn.execute(
+            update(threads)
+            .where(threads.c.id == thread_id)
+            .values(url=url, title=title, version=threads.c.version + 1)
+        )
 
     def touch_thread(self, thread_id: int, count_delta: int) -> None:
         self.conn.execute(_TOUCH_THREAD, {"b_id": thread_id, "b_delta": count_delta})

@@ -143,6 +143,7 @@ async def create_comment(request: Request) -> Response:
             parent_public_id=data.parent,
             url=data.url,
             title=data.title,
+            thread_signature=data.signature,
             client_nonce=data.nonce,
             client_ip=client_ip(request, ctx.settings.proxy_networks),
             confirmed=data.confirm,

@@ -38,6 +38,9 @@ class NewCommentBody(Struct, forbid_unknown_fields=True, kw_only=True):
     # No control characters: PostgreSQL refuses a NUL (a 500), and no real URL holds one.
     url: Annotated[str, Meta(max_length=2000, pattern=r"^[^\x00-\x1f\x7f]*$")] = ""
     title: Annotated[str, Meta(max_length=500)] = ""
+    # The CMS's HMAC of thread, url and title (hex): without it url and title are recorded only
+    # when the thread is created, and only for a URL on one of the site's allowed origins.
+    signature: Annotated[str, Meta(max_length=128, pattern="^[0-9a-fA-F]*$")] | None = None
     nonce: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
     confirm: Confirm = False
 

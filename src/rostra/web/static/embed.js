@@ -295,6 +295,7 @@
     for (const k of ['author', 'email', 'parent']) if (data.get(k)) body[k] = data.get(k);
     body.url = (ds.rostraUrl || location.href.split('#')[0]).slice(0, 2000);
     body.title = (ds.rostraTitle || document.title).slice(0, 500);
+    if (ds.rostraSignature) body.signature = ds.rostraSignature;
     clearError(form);
     let r;
     try {
