@@ -24,6 +24,7 @@ from rostra.domain.models import Site
 from rostra.web import context as web
 from rostra.web.edge import BASE_KEY
 from rostra.web.render import CachedRender
+from rostra.web.security import frame_policy
 from rostra.web.thread_reads import ThreadRead, parse_thread_read
 
 SECURITY_HEADERS = {
@@ -34,7 +35,7 @@ SECURITY_HEADERS = {
 
 def _key(kind: str, site: Site, read: ThreadRead, lang: str, base: str) -> tuple[Any, ...]:
     """Only validated, canonical values: ``base`` is ``public_url`` or an allowed host's."""
-    return (kind, site.id, site.settings, lang, base, *read.key())
+    return (kind, site.id, site.settings, site.allowed_origins, lang, base, *read.key())
 
 
 def _headers(entry: CachedRender, lang: str, site: Site, origin: str | None) -> dict[str, str]:
@@ -44,6 +45,8 @@ def _headers(entry: CachedRender, lang: str, site: Site, origin: str | None) -> 
         "Vary": "Accept-Language, Origin",
         "Content-Language": lang,
     }
+    if entry.media_type.startswith("text/html"):
+        headers["Content-Security-Policy"] = frame_policy(site)
     if origin:
         normal = origin.lower().rstrip("/")
         if site.allows_origin(normal):

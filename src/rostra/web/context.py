@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TypeVar
+from urllib.parse import parse_qsl
 
 import msgspec
 from jinja2 import Environment
@@ -116,11 +117,8 @@ def reader_token(request: Request) -> str | None:
     return token.strip() if token else None
 
 
-async def read_json(request: Request, kind: type[T]) -> T:
-    """Decode a JSON body into ``kind``; precise 4xx on size, media type, encoding or shape."""
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media != "application/json":
-        raise UnsupportedMediaType(N_("Send the request body as application/json."))
+async def read_body(request: Request) -> bytes:
+    """The request body, refused (413) past ``max_request_bytes`` before it is all read."""
     limit = context(request).settings.max_request_bytes
     declared = request.headers.get("content-length")
     if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
@@ -132,14 +130,26 @@ async def read_json(request: Request, kind: type[T]) -> T:
             raise PayloadTooLarge(
                 N_("The request body is larger than %(limit)d bytes."), limit=limit
             )
+    return bytes(data)
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+async def read_json(request: Request, kind: type[T]) -> T:
+    """Decode a JSON body into ``kind``; precise 4xx on size, media type, encoding or shape."""
+    if _media_type(request) != "application/json":
+        raise UnsupportedMediaType(N_("Send the request body as application/json."))
+    data = await read_body(request)
     try:
-        bytes(data).decode("utf-8")
+        data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise MalformedRequest(
             N_("The request body is not valid UTF-8."), code="invalid-utf8"
         ) from exc
     try:
-        return msgspec.json.decode(bytes(data), type=kind)
+        return msgspec.json.decode(data, type=kind)
     except msgspec.ValidationError as exc:
         raise InvalidInput(
             N_("The request body is not valid: %(reason)s"), code="invalid-body", reason=str(exc)
@@ -148,3 +158,34 @@ async def read_json(request: Request, kind: type[T]) -> T:
         raise MalformedRequest(
             N_("The request body is not valid JSON."), code="invalid-json"
         ) from exc
+
+
+MAX_FORM_FIELDS = 20
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """A no-JavaScript form's fields; 415 for another encoding, 400 for invalid UTF-8.
+
+    Parsed strictly here rather than by the multipart parser, which replaces bytes that are not
+    UTF-8 with U+FFFD: a comment must be stored as its author wrote it, or refused.
+    """
+    if _media_type(request) != "application/x-www-form-urlencoded":
+        raise UnsupportedMediaType(N_("Send the form as application/x-www-form-urlencoded."))
+    data = await read_body(request)
+    try:
+        pairs = parse_qsl(
+            data.decode("utf-8"),
+            keep_blank_values=True,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=MAX_FORM_FIELDS,
+        )
+    except UnicodeDecodeError as exc:
+        raise MalformedRequest(N_("The form is not valid UTF-8."), code="invalid-utf8") from exc
+    except ValueError as exc:
+        raise MalformedRequest(
+            N_("The form has more than %(max)d fields."),
+            code="too-many-fields",
+            max=MAX_FORM_FIELDS,
+        ) from exc
+    return dict(pairs)

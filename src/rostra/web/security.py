@@ -125,3 +125,11 @@ def cors_headers(request: Request, site: Site | None) -> dict[str, str]:
         "Access-Control-Allow-Origin": origin,
         "Vary": "Origin",
     }
+
+
+def frame_policy(site: Site) -> str:
+    """CSP for a site's HTML: only this server and the site's own pages may frame it.
+
+    Without it any page could frame a thread and overlay it (clickjacking a vote or a report).
+    """
+    return " ".join(("frame-ancestors 'self'", *site.allowed_origins))

@@ -19,7 +19,15 @@ from rostra.web.api.comments import HELD_MESSAGE, PUBLIC_ID
 from rostra.web.cached import cached_thread_response
 from rostra.web.pages.fragments import base_url, render_thread
 from rostra.web.render import render
-from rostra.web.security import check_write_origin, client_ip, is_https
+from rostra.web.security import (
+    check_write_origin,
+    client_ip,
+    frame_policy,
+    is_https,
+    origin_of,
+    own_origin,
+    request_origin,
+)
 from rostra.web.thread_reads import ThreadRead, parse_thread_read
 
 HTML = "text/html; charset=utf-8"
@@ -81,15 +89,24 @@ def _back_to_thread(site: Site, thread: str, anchor: str, lang: str | None) -> s
     return f"/t/{site.slug}?{urlencode(params)}#{anchor}"
 
 
-async def _form(request: Request) -> dict[str, str]:
-    limit = web.context(request).settings.max_request_bytes
-    declared = request.headers.get("content-length", "0")
-    if declared.isdigit() and int(declared) > limit:
-        raise web.PayloadTooLarge(
-            N_("The request body is larger than %(limit)d bytes."), limit=limit
-        )
-    async with request.form(max_files=0, max_fields=20, max_part_size=limit) as form:
-        return {k: v for k, v in form.items() if isinstance(v, str)}
+def _after_form(request: Request, site: Site, thread: Thread | None, anchor: str) -> str:
+    """Where a no-JavaScript form leads: back to the article the reader came from.
+
+    A form sent from a page of the site's (the fragment inside an article) returns to the
+    article, when its address is on one of the site's allowed origins, so the reader is never
+    left on the comment server's domain; one sent from Rostra's own thread page stays there.
+    """
+    came_from = request_origin(request)
+    if (
+        thread is not None
+        and thread.url
+        and came_from
+        and came_from != own_origin(request)
+        and site.allows_origin(origin_of(thread.url))
+    ):
+        return f"{thread.url.split('#', 1)[0]}#{anchor}"
+    external_id = thread.external_id if thread else ""
+    return _back_to_thread(site, external_id, anchor, request.query_params.get("lang"))
 
 
 def _token_from_cookie(request: Request, site: Site) -> str | None:
@@ -117,8 +134,12 @@ async def post_form(request: Request) -> Response:
     site = web.site(request)
     ctx = web.context(request)
     check_write_origin(request, site, ctx.settings.public_url)
-    form = await _form(request)
     lang = web.language(request)
+    try:
+        form = await web.read_form(request)
+    except RostraError as exc:
+        message = exc.translated(translations(lang).gettext)
+        return _form_page(request, site, "", lang, exc.status, error=message)
     thread = form.get("thread", "")
     token = _token_from_cookie(request, site)
     new_token = None
@@ -155,12 +176,9 @@ async def post_form(request: Request) -> Response:
         notice = translations(lang).gettext(HELD_MESSAGE)
         response = _form_page(request, site, thread, lang, 202, notice=notice)
     else:
-        response = RedirectResponse(
-            _back_to_thread(
-                site, thread, f"c-{comment.public_id}", request.query_params.get("lang")
-            ),
-            status_code=303,
-        )
+        thread_row = ctx.store.get_thread_by_id(comment.thread_id)
+        back = _after_form(request, site, thread_row, f"c-{comment.public_id}")
+        response = RedirectResponse(back, status_code=303)
     if new_token:
         _set_token(response, request, site, new_token)
     return response
@@ -216,7 +234,7 @@ def _form_page(
         canonical=None,
         article_url=page.thread.url if page and page.thread else None,
     )
-    return Response(body, status_code=status, media_type=HTML)
+    return _html(body, status, site)
 
 
 def _replying_to(
@@ -237,7 +255,7 @@ async def vote_form(request: Request) -> Response:
     site = web.site(request)
     ctx = web.context(request)
     check_write_origin(request, site, ctx.settings.public_url)
-    form = await _form(request)
+    form = await web.read_form(request)
     token = _token_from_cookie(request, site)
     response_token = None
     if token is None:
@@ -255,7 +273,7 @@ async def vote_form(request: Request) -> Response:
         number = 0  # pressing the same button again takes the vote back
     ctx.discussion.vote(site, comment_id, number, voter)
     response = RedirectResponse(
-        _back_to_thread(site, thread.external_id, f"c-{comment_id}", None), status_code=303
+        _after_form(request, site, thread, f"c-{comment_id}"), status_code=303
     )
     if response_token:
         _set_token(response, request, site, response_token)
@@ -306,9 +324,12 @@ async def report_form(request: Request) -> Response:
     site = web.site(request)
     ctx = web.context(request)
     check_write_origin(request, site, ctx.settings.public_url)
-    form = await _form(request)
     lang = web.language(request)
     found: tuple[Comment, Thread] | None = None
+    try:
+        form = await web.read_form(request)
+    except RostraError as exc:
+        return _report_response(request, site, None, lang, exc)
     new_token = None
     try:
         found = _reported(request, site, form.get("comment", ""))
@@ -375,4 +396,10 @@ def _report_response(
         error=error.translated(gettext) if error else None,
         error_field=error.field if error else None,
     )
-    return Response(body, status_code=error.status if error else 200, media_type=HTML)
+    return _html(body, error.status if error else 200, site)
+
+
+def _html(body: str, status: int, site: Site) -> Response:
+    """A page of the site's that is never cached, framed only by the site's own pages."""
+    headers = {"Content-Security-Policy": frame_policy(site), "Cache-Control": "no-store"}
+    return Response(body, status_code=status, media_type=HTML, headers=headers)
