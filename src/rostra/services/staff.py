@@ -228,7 +228,8 @@ class StaffAccounts:
 
     def session(self, secret: str | None) -> StaffSession | None:
         """The live session behind a cookie secret, or ``None``; use slides the idle timeout."""
-        if not secret or len(secret) > 100:
+        # Session secrets are ASCII (token_urlsafe); a cookie with anything else opens nothing.
+        if not secret or len(secret) > 100 or not secret.isascii():
             return None
         now = self.clock()
         key = _session_key(secret)
@@ -244,7 +245,7 @@ class StaffAccounts:
         return StaffSession(account, self.csrf_token(secret), created_at)
 
     def sign_out(self, secret: str | None) -> None:
-        if secret and len(secret) <= 100:
+        if secret and len(secret) <= 100 and secret.isascii():
             self.store.delete_session(_session_key(secret))
 
     def _dummy_hash(self) -> str:
@@ -257,7 +258,13 @@ class StaffAccounts:
         return hmac.new(self._csrf_key, secret.encode(), hashlib.sha256).hexdigest()
 
     def check_csrf(self, session: StaffSession, submitted: str | None) -> None:
-        if not submitted or not hmac.compare_digest(session.csrf_token, submitted[:200]):
+        # Our tokens are ASCII: compare_digest raises on non-ASCII text, and a forged field with
+        # "é" in it is a refusal like any other, not a server error.
+        if (
+            not submitted
+            or not submitted.isascii()
+            or not hmac.compare_digest(session.csrf_token.encode(), submitted[:200].encode())
+        ):
             raise Forbidden(
                 N_(
                     "This form has expired or was not sent from the moderation pages. Reload the "

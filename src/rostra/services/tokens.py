@@ -71,11 +71,15 @@ class ReaderTokens:
 
     def verify(self, token: str, site_id: int, now: float | None = None) -> ReaderIdentity:
         """Return the identity in ``token`` or raise ``Unauthorized`` (forged, foreign, expired)."""
+        # Tokens are ASCII by construction; anything else (a header or cookie with "é") is
+        # malformed, and must never reach compare_digest, which raises on non-ASCII text.
+        if not token.isascii():
+            raise Unauthorized(N_("The reader token is malformed."), code="token-malformed")
         parts = token.split(".")
         if len(parts) != 5 or parts[0] != _VERSION or len(token) > 200:
             raise Unauthorized(N_("The reader token is malformed."), code="token-malformed")
         payload, signature = ".".join(parts[:4]), parts[4]
-        if not hmac.compare_digest(signature, self._signature(payload)):
+        if not hmac.compare_digest(signature.encode(), self._signature(payload).encode()):
             raise Unauthorized(N_("The reader token is not valid."), code="token-invalid")
         _, reader_id, site_text, issued_text = parts[:4]
         if not site_text.isdigit() or int(site_text) != site_id:
