@@ -1,3 +1,3 @@
-"""Rostra: self-hosted discussion, moderation and reader funding for news sites."""
+"""Rostra: self-hosted comments and moderation for news sites."""
 
 __version__ = "0.1.0"
