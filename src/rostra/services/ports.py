@@ -245,11 +245,14 @@ class StaffStore(Protocol):
 
     def delete_sessions(self, account_id: int) -> None: ...
 
-    def count_attempt(self, key: str, window_start: int) -> int:
-        """Add one failed login under ``key`` in that window; returns the window's count."""
+    def count_attempts(self, keys: Sequence[str], window_start: int) -> list[int]:
+        """Count one sign-in attempt under each key in that window, atomically (one statement
+        per key, one transaction); returns each window's count including this attempt."""
         ...
 
-    def attempts(self, key: str, window_start: int) -> int: ...
+    def forget_attempts(self, keys: Sequence[str], window_start: int) -> None:
+        """Take back one counted attempt under each key (the sign-in succeeded)."""
+        ...
 
 
 class SiteStore(Protocol):

@@ -5,7 +5,9 @@ sign-in when the parameters change. A session is a random secret in a cookie; th
 only its SHA-256, so a leaked database opens no session. Sessions end after ``idle`` without use
 and after ``lifetime`` whatever happens. Failed sign-ins are counted per user name and per client
 address hash in fixed windows; past the limit, sign-in is refused with "too many requests" before
-any password is checked, so guessing costs the attacker time, not the server CPU.
+any password is checked, so guessing costs the attacker time, not the server CPU. Each attempt is
+counted (atomically) before its password is checked, and a successful one is taken back, so
+parallel guesses cannot slip past the limit together.
 
 Each form of the moderation UI carries a CSRF token: an HMAC of the session secret, checked in
 constant time (and the web layer also refuses cross-site requests by their Origin header).
@@ -199,13 +201,15 @@ class StaffAccounts:
         # Windows are named by their first second, like the moderation rate limits' counters.
         window = stamp - stamp % self.limits.window_seconds
         keys = self._throttle_keys(username, client_key)
-        for key, limit in keys:
-            if self.store.attempts(key, window) >= limit:
-                raise TooManyRequests(
-                    N_("Too many failed sign-ins. Wait a few minutes, then try again."),
-                    retry_after=window + self.limits.window_seconds - stamp,
-                    code="sign-in-throttled",
-                )
+        # The attempt is counted before anything is checked, in one atomic step per key: a
+        # check-then-count let parallel guesses all pass the check before any was counted.
+        counts = self.store.count_attempts([key for key, _ in keys], window)
+        if any(count > limit for (_, limit), count in zip(keys, counts, strict=True)):
+            raise TooManyRequests(
+                N_("Too many failed sign-ins. Wait a few minutes, then try again."),
+                retry_after=window + self.limits.window_seconds - stamp,
+                code="sign-in-throttled",
+            )
         found = None
         if len(password) <= MAX_PASSWORD and len(username) <= 200:
             found = self.store.account_login(username.strip().casefold())
@@ -216,9 +220,9 @@ class StaffAccounts:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
         if not ok or found is None or found[0].disabled:
-            for key, _limit in keys:
-                self.store.count_attempt(key, window)
             raise Unauthorized(N_("The user name or the password is wrong."), code="sign-in-failed")
+        # Only failures use up the allowance: a successful sign-in takes its attempt back.
+        self.store.forget_attempts([key for key, _ in keys], window)
         account, stored_hash = found
         if self.hasher.check_needs_rehash(stored_hash):
             self.store.update_account(account.id, password_hash=self.hasher.hash(password))

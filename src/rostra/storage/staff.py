@@ -184,17 +184,27 @@ class SqlStaffStore:
         with self.engines.writing(), self.engines.write.begin() as conn:
             conn.execute(delete(staff_sessions).where(staff_sessions.c.account_id == account_id))
 
-    def count_attempt(self, key: str, window_start: int) -> int:
+    def count_attempts(self, keys: Sequence[str], window_start: int) -> list[int]:
+        # Count first, decide after: each upsert increments and returns the count under the
+        # row's lock (PostgreSQL) or the one writer (SQLite), so N parallel guesses see N
+        # different counts and no more than the limit of them get past the check.
         with self.engines.writing(), self.engines.write.begin() as conn:
-            found = conn.execute(
-                self._upsert.values(key=key, window_start=window_start, count=1)
-            ).scalar_one()
-        return int(found)
+            return [
+                int(
+                    conn.execute(
+                        self._upsert.values(key=key, window_start=window_start, count=1)
+                    ).scalar_one()
+                )
+                for key in keys
+            ]
 
-    def attempts(self, key: str, window_start: int) -> int:
+    def forget_attempts(self, keys: Sequence[str], window_start: int) -> None:
         t = moderation_counters.c
-        with self.engines.read.connect() as conn:
-            found = conn.execute(
-                select(t.count).where(t.key == key, t.window_start == window_start)
-            ).scalar()
-        return int(found or 0)
+        with self.engines.writing(), self.engines.write.begin() as conn:
+            # Key by key, in the order count_attempts locks them: no deadlock between the two.
+            for key in keys:
+                conn.execute(
+                    update(moderation_counters)
+                    .where(t.key == key, t.window_start == window_start, t.count > 0)
+                    .values(count=t.count - 1)
+                )
