@@ -91,7 +91,12 @@ INSPECT = """
     // The page around the comments may one day carry its own styles or icons; inside them,
     // nothing of the kind belongs.
     const inComments = el.closest('.rostra-comment, #comments') !== null;
-    if (inComments && ['style', 'link', 'svg', 'math', 'img', 'video', 'audio'].includes(tag)) {
+    // The one exception: the thread fragment's own stylesheet link, beside its section (never
+    // inside a comment), to Rostra's stylesheet exactly (issue 7, item 14).
+    const ownSheet = tag === 'link' && !el.closest('.rostra-comment') && el.rel === 'stylesheet'
+      && el.href === rostraOrigin + '/static/rostra.css' && el.attributes.length === 2;
+    if (inComments && !ownSheet
+        && ['style', 'link', 'svg', 'math', 'img', 'video', 'audio'].includes(tag)) {
       problems.push('element <' + tag + '> in comments: ' + where(el));
     }
     if (tag === 'meta' && el.hasAttribute('http-equiv')) problems.push('meta: ' + where(el));

@@ -23,6 +23,8 @@
 
   // English fallbacks; the server's translations arrive in the fragment's data-rostra-i18n.
   const EN = {
+    edit: 'Edit',
+    delete: 'Delete',
     save: 'Save',
     cancel: 'Cancel',
     confirm: 'Confirm delete',
@@ -193,7 +195,22 @@
     }
   }
 
-  // Mark the reader's own comments (which shows Edit and Delete) and their votes.
+  // Mark the reader's own comments and give them Edit and Delete: the server's fragment is shared
+  // by every reader (and cached), so it shows those buttons to no one.
+  function own(li, mine) {
+    li.toggleAttribute('data-mine', mine);
+    const bar = $(':scope>.rostra-actions', card(li)); // a tombstone has none
+    const had = bar && $('.rostra-edit', bar);
+    if (!bar || !mine === !had) return;
+    if (had) return had.remove(), $('.rostra-delete', bar).remove();
+    const id = li.dataset.id;
+    const edit = button('rostra-edit', T.edit);
+    const del = button('rostra-delete', T.delete);
+    edit.dataset.edit = del.dataset.delete = id;
+    $('.rostra-report', bar).before(edit, del);
+  }
+
+  // Mark the reader's own comments and their votes.
   async function markMine() {
     let state = { comments: [], votes: {} };
     if (token) {
@@ -203,7 +220,7 @@
     }
     const mine = new Set(state.comments);
     for (const li of $$('li.rostra-comment')) {
-      li.toggleAttribute('data-mine', mine.has(li.dataset.id));
+      own(li, mine.has(li.dataset.id));
       pressed(li, state.votes[li.dataset.id] || 0);
     }
   }
