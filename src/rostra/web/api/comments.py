@@ -8,13 +8,14 @@ from datetime import datetime
 from starlette.requests import Request
 from starlette.responses import Response
 
-from rostra.domain.errors import N_, InvalidInput, NotFound
+from rostra.domain.errors import N_, Forbidden, InvalidInput, NotFound
 from rostra.domain.models import Comment, CommentNode, CommentStatus, Site, ThreadPage
 from rostra.i18n import translations
 from rostra.services.discussion import PostRequest
 from rostra.web import context as web
 from rostra.web.api import schemas as s
 from rostra.web.cached import cached_thread_response
+from rostra.web.desk.auth import session_secret
 from rostra.web.pages.fragments import render_comment
 from rostra.web.security import check_write_origin, client_ip, cors_headers
 from rostra.web.thread_reads import parse_thread_read
@@ -261,9 +262,33 @@ async def report(request: Request) -> Response:
     return _json(request, s.ReportedOut(reported=True), status=201, site=site)
 
 
+def _may_read_history(request: Request, site: Site, comment: Comment) -> bool:
+    """Past versions hold what the author chose to take out: by default only they (by their
+    reader token) and the site's staff (by their desk session) may read them."""
+    if site.settings.public_revisions:
+        return True
+    ctx = web.context(request)
+    token = web.reader_token(request)
+    if token:
+        author = ctx.discussion.author(site, token)
+        if author.reader_key is not None and author.reader_key == comment.reader_key:
+            return True
+    staff = ctx.accounts.session(session_secret(request))
+    return staff is not None and staff.account.moderates(site.id)
+
+
 async def revisions(request: Request) -> Response:
     site = web.site(request)
-    comment, revs = web.context(request).discussion.revisions(site, comment_id(request))
+    ctx = web.context(request)
+    comment, revs = ctx.discussion.revisions(site, comment_id(request))
+    if not _may_read_history(request, site, comment):
+        raise Forbidden(
+            N_(
+                "The edit history of this comment is private: only its author and the site's "
+                "moderators may read it."
+            ),
+            code="revisions-private",
+        )
     out = s.RevisionsOut(
         id=comment.public_id,
         revisions=[
@@ -276,7 +301,9 @@ async def revisions(request: Request) -> Response:
             for r in revs
         ],
     )
-    return _json(request, out, site=site)
+    # Who may read it depends on the token and the session: never from a shared cache.
+    headers = {"Vary": "X-Rostra-Reader, Cookie, Origin", "Cache-Control": "private, no-store"}
+    return _json(request, out, site=site, headers=headers)
 
 
 async def counts(request: Request) -> Response:

@@ -330,13 +330,22 @@ def _paths() -> Json:
             },
         },
         one + "/revisions": {
-            "get": _operation(
-                "listRevisions",
-                "Every version of a published comment, oldest first.",
-                tag="comments",
-                parameters=[site, comment],
-                responses={**_ok("RevisionsOut", "The revisions."), **_errors()},
-            ),
+            "get": {
+                **_operation(
+                    "listRevisions",
+                    "Every version of a published comment, oldest first.",
+                    tag="comments",
+                    parameters=[site, comment],
+                    token="optional",
+                    responses={**_ok("RevisionsOut", "The revisions."), **_errors(401, 403)},
+                ),
+                "description": (
+                    "Unless the site makes edit histories public (its public_revisions setting), "
+                    "only the comment's author (by their reader token) and the site's moderators "
+                    "(by their session in the moderation pages) may read them; anyone else gets "
+                    "403 with code revisions-private."
+                ),
+            },
         },
         f"{base}/counts": {
             "get": _operation(
