@@ -213,7 +213,8 @@ def test_article_page_embeds_the_thread_as_a_newsroom_would(
         image = f"{server.url}{ARTICLE.image}"
         assert f'<a class="zoom" href="{image}" data-zoom' in page
         # The server-rendered thread inside #rostra-thread, for readers without JavaScript.
-        holder = page.split('<div id="rostra-thread">', 1)[1].split("</section>", 1)[0]
+        holder = page.split('<div id="rostra-thread" data-rostra-theme="light">', 1)[1]
+        holder = holder.split("</section>", 1)[0]
         assert '<section class="rostra"' in holder
         assert holder.count('<li class="rostra-comment') == SHOWN
         assert "This comment was deleted." in holder

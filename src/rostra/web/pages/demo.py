@@ -8,9 +8,11 @@ script adopts that fragment instead of fetching it again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from babel.dates import format_date, format_time
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
@@ -23,7 +25,7 @@ from rostra.demo.content import (
     THREAD_ID,
     first_minute,
 )
-from rostra.domain.errors import NotFound
+from rostra.domain.errors import N_, NotFound
 from rostra.domain.models import Site, SortOrder, ThreadPage
 from rostra.i18n import translations
 from rostra.web import context as web
@@ -32,9 +34,21 @@ from rostra.web.render import render
 
 ARTICLES = {ARTICLE.slug: ARTICLE}
 
+# The comments' theme switch under the article (README, "Theming"): the Courier is a light paper,
+# so its comments are light unless the reader picks otherwise.
+THEMES = (("light", N_("Light")), ("dark", N_("Dark")), ("auto", N_("Follow my system")))
+DEFAULT_THEME = "light"
+
 
 async def health(request: Request) -> Response:
-    return PlainTextResponse("ok")
+    """For load balancers and monitors: ``ok`` only when the database answers with the schema
+    this code needs (one small read, off the event loop); otherwise 503 and a short reason."""
+    check: Callable[[], str | None] | None = getattr(request.app.state, "health_check", None)
+    problem = await run_in_threadpool(check) if check is not None else None
+    headers = {"Cache-Control": "no-store"}
+    if problem is not None:
+        return PlainTextResponse(problem, status_code=503, headers=headers)
+    return PlainTextResponse("ok", headers=headers)
 
 
 def _thread_page(request: Request, site: Site) -> ThreadPage | None:
@@ -108,6 +122,9 @@ async def article(request: Request) -> Response:
         else ""
     )
     root = base_url(request)
+    theme = request.query_params.get("theme", DEFAULT_THEME)
+    if theme not in {value for value, _ in THEMES}:
+        theme = DEFAULT_THEME  # a made-up value shows the default, as the embed would
     body = render(
         ctx.env,
         "demo_article.html",
@@ -119,6 +136,8 @@ async def article(request: Request) -> Response:
         thread_html=thread_html,
         thread_id=THREAD_ID,
         site_slug=SITE_SLUG,
+        theme=theme,
+        themes=THEMES,
         url=f"{root}/demo/{story.slug}",
         image_width=IMAGE_WIDTH,
         image_height=IMAGE_HEIGHT,

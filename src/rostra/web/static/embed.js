@@ -67,6 +67,7 @@
   let nonce = newNonce();
   const bodies = new Map(); // Markdown source of comments this page posted or edited
 
+  let host; // the element whose shadow root holds the thread
   let sec; // the live <section class="rostra">
   let form; // the one comment form; it moves under a comment to reply and back
   let status; // the live region
@@ -250,8 +251,16 @@
     }
   }
 
+  // The theme (light, dark or auto) is the container's data-rostra-theme, else the script tag's;
+  // the host page may change the container's at any time (a light/dark switch).
+  const paint = () => {
+    const theme = host.dataset.rostraTheme || ds.rostraTheme;
+    if (sec) theme ? (sec.dataset.rostraTheme = theme) : delete sec.dataset.rostraTheme;
+  };
+
   function adopt(section) {
     sec = section;
+    paint();
     try {
       T = { ...EN, ...JSON.parse(sec.dataset.rostraI18n || '{}') };
     } catch (e) {}
@@ -574,11 +583,12 @@
   }
 
   async function mount() {
-    let host = document.querySelector('#rostra-thread,[data-rostra-container]');
+    host = document.querySelector('#rostra-thread,[data-rostra-container]');
     if (!host || host.shadowRoot) {
       host = el('div');
       script.parentNode === document.head ? document.body.append(host) : script.after(host);
     }
+    new MutationObserver(paint).observe(host, { attributeFilter: ['data-rostra-theme'] });
     const shadow = host.attachShadow({ mode: 'open' });
     const link = Object.assign(el('link'), { rel: 'stylesheet' });
     link.href = `${root}/static/rostra.css`;

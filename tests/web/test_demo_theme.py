@@ -1,0 +1,28 @@
+"""The demo article's comment theme switch: the theme API as a newsroom would use it."""
+
+from __future__ import annotations
+
+import pytest
+
+from rostra.demo.content import THREAD_ID
+from rostra.demo.seed import seed_demo
+from tests.conftest import HOST_ORIGIN, LiveServer
+
+
+@pytest.mark.parametrize(
+    ("query", "theme"),
+    [("", "light"), ("?theme=dark", "dark"), ("?theme=auto", "auto"), ("?theme=%3Cb%3E", "light")],
+)
+def test_the_article_sets_the_containers_theme(
+    server: LiveServer, db_url: str, query: str, theme: str
+) -> None:
+    seed_demo(db_url, HOST_ORIGIN)
+    with server.client() as client:
+        r = client.get(f"/demo/{THREAD_ID}{query}")
+    assert r.status_code == 200, r.text
+    assert f'<div id="rostra-thread" data-rostra-theme="{theme}">' in r.text
+    # The switch: one link per theme, the current one marked.
+    for value in ("light", "dark", "auto"):
+        assert f'href="?theme={value}#comments" data-theme="{value}"' in r.text
+    assert f'data-theme="{theme}" aria-current="true"' in r.text
+    assert "<b>" not in r.text.split('class="theme-switch"', 1)[1].split("</nav>", 1)[0]
