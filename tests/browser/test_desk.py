@@ -348,6 +348,10 @@ def test_open_in_context_ban_the_author_for_a_week_and_lift_it(
     page.fill("#case-explanation", "Threatened another reader.")
     page.focus("#case-explanation")
     press(page, "Escape", "b")
+    # The comment is published, not pending: the desk asks once before overruling that.
+    ask = page.get_by_role("dialog", name="Ban the author?")
+    expect(ask.get_by_text("Comment by Bob")).to_be_visible()
+    ask.get_by_role("button", name="Yes, ban").click()
     expect(page).to_have_url(f"{case_url}?done=ban&n=1")
     expect(page.locator(".desk-done")).to_have_text("1 author banned.")
     expect(page.locator("h1 .desk-status")).to_have_text("Rejected")
