@@ -7,6 +7,7 @@ that file ourselves and call ``axe.run`` directly, so the check is exactly axe's
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -123,3 +124,82 @@ def test_standalone_page_has_no_serious_violations(
     page.goto(f"{server.url}/t/demo?thread=article-1")
     results = run_axe(page)
     assert blocking(results) == []
+
+
+# For one control inside the embed: the colour that marks its edge (its border, or its own fill
+# when it has no border), what is behind it, and its focus ring once focused from the keyboard.
+CONTROL = """(sel) => {
+  const root = document.querySelector('[data-rostra-ready]').shadowRoot;
+  const el = root.querySelector(sel);
+  const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+  const opaque = (c) => { const v = rgb(c); return v.length < 4 || v[3] > 0; };
+  const behind = (n) => {
+    for (let p = n.parentElement; p; p = p.parentElement) {
+      const c = getComputedStyle(p).backgroundColor;
+      if (opaque(c)) return c;
+    }
+    return 'rgb(255, 255, 255)';
+  };
+  el.blur();  // at rest first (computed styles are live, so read them now)
+  const s = getComputedStyle(el);
+  const bordered = s.borderTopStyle !== 'none' && parseFloat(s.borderTopWidth) >= 1;
+  const rest = {edge: bordered ? s.borderTopColor : s.backgroundColor, fill: s.backgroundColor,
+                bordered, behind: behind(el)};
+  el.focus();
+  const f = getComputedStyle(el);
+  return {...rest, focused: root.activeElement === el,
+          outline: [f.outlineStyle, parseFloat(f.outlineWidth), f.outlineColor]};
+}"""
+
+
+def _luminance(colour: str) -> float:
+    r, g, b = (float(v) / 255 for v in re.findall(r"[\d.]+", colour)[:3])
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast(a: str, b: str) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_controls_have_3_to_1_edges_and_2px_focus_rings(
+    server: LiveServer, host_site: HostSite, page: Page, scheme: Scheme
+) -> None:
+    allow_host(server, host_site)
+    other, _ = seed(server, "Someone else's comment, to report", author="Grace")
+    page.emulate_media(color_scheme=scheme)
+    open_embed(page, host_site, server)
+    comment(page, other).locator(".rostra-report").click()
+    expect(comment(page, other).locator(".rostra-reporter input[type=radio]").first).to_be_focused()
+    page.keyboard.press("Shift")  # the reader is on the keyboard: rings show as they would
+
+    controls = {
+        "comment box": ".rostra-form textarea",
+        "name field": ".rostra-form input[name=author]",
+        "e-mail field": ".rostra-form input[name=email]",
+        "post button": ".rostra-form .rostra-submit",
+        "report reason": ".rostra-reporter input[type=radio]",
+        "report note": ".rostra-reporter textarea",
+        "send report": ".rostra-reporter .rostra-submit",
+        "vote up": ".rostra-up",
+        "sort link": ".rostra-sort a",
+    }
+    failures = []
+    for name, selector in controls.items():
+        found = page.evaluate(CONTROL, selector)
+        assert found["focused"], name
+        if name not in ("vote up", "sort link"):  # text controls: their text is their edge
+            edge = contrast(found["edge"], found["behind"])
+            if edge < 3:
+                failures.append(
+                    f"{name}: edge {found['edge']} on {found['behind']} is {edge:.2f}:1"
+                )
+            if found["bordered"] and contrast(found["edge"], found["fill"]) < 3:
+                failures.append(f"{name}: border {found['edge']} on its fill {found['fill']}")
+        style, width, colour = found["outline"]
+        ring = contrast(colour, found["behind"])
+        if style != "solid" or width < 2 or ring < 3:
+            failures.append(f"{name}: focus ring {style} {width}px {colour}, {ring:.2f}:1")
+    assert failures == [], failures
