@@ -63,6 +63,8 @@ SITE_MOD_SETTINGS: Json = {
                 "reader_per_hour",
                 "address_per_minute",
                 "address_per_hour",
+                "anonymous_per_minute",
+                "anonymous_per_hour",
                 "thread_per_minute",
             )
         }

@@ -108,3 +108,55 @@ def test_moderator_answers_too_many_requests_and_hashes_addresses() -> None:
     assert moderator.client_key("not an address") is None
     other = PipelineModerator(MemoryState(), address_key=b"z" * 32)
     assert other.client_key("203.0.113.9") != key
+
+
+def anonymous(phase: RateLimits, n: int, client: str | None = None, **kw: object) -> object:
+    """A write without a reader token: its reader key was minted for it, a new one each time."""
+    sub = submission("A perfectly ordinary comment.", f"minted-{n}", client=client, **kw)  # type: ignore[arg-type]
+    sub.anonymous = True
+    return phase(sub, ModerationRecord())
+
+
+def test_token_less_writes_share_a_tight_bucket_even_from_loopback() -> None:
+    cfg = RateLimitConfig(anonymous_per_minute=3, anonymous_per_hour=5, thread_per_minute=0)
+    phase = RateLimits(cfg, MemoryState())
+    # No address key (loopback or unknown): every token-less writer shares the "local" bucket.
+    assert [anonymous(phase, n) is None for n in range(4)] == [True, True, True, False]
+    # Another address has its own bucket; readers with a token are not in either.
+    assert anonymous(phase, 9, client="addr") is None
+    assert run(phase, author="real-reader") is None
+    later = NOW + timedelta(minutes=2)
+    # The refused fourth write counted in its own hour too (it is that writer's own budget).
+    assert anonymous(phase, 10, now=later) is None
+    refused = anonymous(phase, 12, now=later)
+    assert refused is not None and "without a token, per hour" in refused.reason  # type: ignore[attr-defined]
+
+
+def test_one_token_less_client_cannot_use_up_a_thread() -> None:
+    # Defaults for the source limits; a thread budget small enough to be used up by one client
+    # if refusals counted against it.
+    phase = RateLimits(RateLimitConfig(thread_per_minute=20), MemoryState())
+    outcomes = [anonymous(phase, n, thread="hot") is None for n in range(40)]
+    assert outcomes.count(True) == 2  # 10% of the thread's 20: its fair share
+    # Everyone else still gets through: readers with a token, other addresses.
+    for n in range(10):
+        assert run(phase, author=f"reader-{n}", thread="hot") is None, n
+    assert run(phase, author="another", client="addr-2", thread="hot") is None
+
+
+def test_one_source_gets_a_fair_share_of_a_thread() -> None:
+    cfg = RateLimitConfig(address_per_minute=1000, address_per_hour=1000, thread_per_minute=50)
+    phase = RateLimits(cfg, MemoryState())
+    # One address with many (cheaply minted) reader tokens: at most 10% of the thread's 50.
+    allowed = [run(phase, author=f"r{n}", client="addr-1", thread="hot") is None for n in range(30)]
+    assert allowed.count(True) == 5
+    # The refusals used up none of the thread's budget: 45 others still fit in this minute.
+    others = [run(phase, author=f"o{n}", client=f"addr-{n + 2}", thread="hot") for n in range(45)]
+    assert others == [None] * 45
+    assert run(phase, author="late", client="addr-99", thread="hot") is not None
+
+
+def test_the_fair_share_is_a_percentage() -> None:
+    with pytest.raises(PolicyError, match="thread_share_percent must be between 1 and 100"):
+        RateLimitConfig.from_mapping({"thread_share_percent": 0})
+    assert RateLimitConfig.from_mapping({"thread_share_percent": 100}).thread_share_percent == 100

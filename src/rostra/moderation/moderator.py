@@ -122,6 +122,7 @@ class PipelineModerator:
             is_edit=draft.is_edit,
             comment_id=draft.comment_id,
             default_language=draft.site.settings.default_language,
+            anonymous=draft.new_reader,
         )
 
     def client_key(self, address: str | None) -> str | None:

@@ -80,6 +80,7 @@ class Submission:
         is_edit: bool = False,
         comment_id: int | None = None,
         default_language: str = "en",
+        anonymous: bool = False,
     ) -> None:
         self.site_id = site_id
         self.site_slug = site_slug
@@ -92,6 +93,8 @@ class Submission:
         self.is_edit = is_edit
         self.comment_id = comment_id
         self.default_language = default_language
+        # Sent without a reader token: ``author_key`` was minted for this very comment.
+        self.anonymous = anonymous
         # Values one phase computes and another reuses (e.g. the text's fingerprint).
         self.cache: dict[str, object] = {}
 

@@ -64,6 +64,9 @@ class Draft:
     client_ip: str | None = None
     # The comment being edited (``None`` for a new one).
     comment_id: int | None = None
+    # The writer sent no reader token (one was issued for this comment): rate limits count such
+    # writes per address, as the reader's own key proves nothing yet.
+    new_reader: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +156,8 @@ class PostRequest:
     confirmed: bool = False
     # The CMS's signature of (thread, url, title); see rostra.services.thread_meta.
     thread_signature: str | None = None
+    # No reader token came with the request: the web layer issued one for this comment.
+    new_reader: bool = False
 
 
 def utc_now() -> datetime:
@@ -233,6 +238,7 @@ class Discussion:
             False,
             thread_external_id=external_id,
             client_ip=request.client_ip,
+            new_reader=request.new_reader,
         )
         decision = self.moderator.decide(draft)
         status = decision.status

@@ -4,6 +4,16 @@ Fixed windows counted in the shared state (so every worker process sees the same
 client address is only ever seen as a keyed hash, and only when the web layer derived it through
 the trusted-proxy rule; see :class:`rostra.moderation.moderator.PipelineModerator`. A comment over
 a limit is not stored at all: the author gets "too many requests" and keeps their text.
+
+Three rules keep one client from locking a thread for everyone else:
+
+- A write without a reader token (the server mints one for it) proves no reader, so its fresh
+  reader key is not counted; it is counted instead in a tight "anonymous" bucket per site and
+  address, a loopback or unknown address included (there all token-less writers share one).
+- The per-thread limit is shared fairly: one source (the address when it is known, otherwise the
+  reader, otherwise the anonymous bucket) may use at most ``thread_share_percent`` of it.
+- Only comments that passed their own source's limits are counted against the thread, so a
+  client hammering away after its refusal uses up nothing that belongs to others.
 """
 
 from __future__ import annotations
@@ -30,7 +40,12 @@ class RateLimitConfig:
     reader_per_hour: int = 60
     address_per_minute: int = 20
     address_per_hour: int = 300
+    # Writes that came without a reader token, per site and address (loopback included).
+    anonymous_per_minute: int = 5
+    anonymous_per_hour: int = 30
     thread_per_minute: int = 300
+    # The most of a thread's per-minute budget that one source may use, in percent.
+    thread_share_percent: int = 10
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, object]) -> RateLimitConfig:
@@ -38,6 +53,9 @@ class RateLimitConfig:
         names = [n for n in cls.__dataclass_fields__ if n != "enabled"]
         c.check_keys(data, where, {"enabled", *names})
         values = {n: c.integer(data, n, where, getattr(cls(), n), 0, 1_000_000) for n in names}
+        values["thread_share_percent"] = c.integer(
+            data, "thread_share_percent", where, cls().thread_share_percent, 1, 100
+        )
         return cls(enabled=c.flag(data, "enabled", where, True), **values)
 
 
@@ -54,8 +72,9 @@ class RateLimits:
             # Edits are bounded by the edit window; limits are about new comments.
             return None
         site = submission.site_id
+        # First the limits of the comment's own source: reader, address, anonymous bucket.
         checks: list[tuple[str, int, int, str]] = []
-        if submission.author_key:
+        if submission.author_key and not submission.anonymous:
             key = f"r:{site}:{submission.author_key}"
             checks.append((key, MINUTE, cfg.reader_per_minute, "this reader, per minute"))
             checks.append((key, HOUR, cfg.reader_per_hour, "this reader, per hour"))
@@ -63,11 +82,46 @@ class RateLimits:
             key = f"a:{site}:{submission.client_key}"
             checks.append((key, MINUTE, cfg.address_per_minute, "this address, per minute"))
             checks.append((key, HOUR, cfg.address_per_hour, "this address, per hour"))
-        if submission.thread:
+        if submission.anonymous:
+            # Loopback and unknown addresses have no key: every token-less writer there (a local
+            # proxy not listed in trusted_proxies, the demo) shares the one "local" bucket.
+            key = f"n:{site}:{submission.client_key or 'local'}"
+            checks.append(
+                (key, MINUTE, cfg.anonymous_per_minute, "writers without a token, per minute")
+            )
+            checks.append((key, HOUR, cfg.anonymous_per_hour, "writers without a token, per hour"))
+        thread_key = ""
+        if submission.thread and cfg.thread_per_minute > 0:
             # Thread ids may be long; the key only needs to tell them apart.
             digest = hashlib.blake2b(submission.thread.encode(), digest_size=12).hexdigest()
-            key = f"t:{site}:{digest}"
-            checks.append((key, MINUTE, cfg.thread_per_minute, "this thread, per minute"))
+            thread_key = f"t:{site}:{digest}"
+            source = self._source(submission)
+            if source:
+                share = max(1, cfg.thread_per_minute * cfg.thread_share_percent // 100)
+                what = "one source in this thread, per minute"
+                checks.append((f"{thread_key}:{source}", MINUTE, share, what))
+        verdict = self._count(checks, submission, record)
+        if verdict is not None or not thread_key:
+            return verdict
+        # Then the thread's own budget, only for a comment its source was allowed to send.
+        thread = [(thread_key, MINUTE, cfg.thread_per_minute, "this thread, per minute")]
+        return self._count(thread, submission, record)
+
+    @staticmethod
+    def _source(submission: Submission) -> str:
+        """Who a comment comes from, for the thread's fair share."""
+        if submission.client_key:
+            return f"a:{submission.client_key}"
+        if submission.anonymous:
+            return "n:local"
+        return f"r:{submission.author_key}" if submission.author_key else ""
+
+    def _count(
+        self,
+        checks: list[tuple[str, int, int, str]],
+        submission: Submission,
+        record: ModerationRecord,
+    ) -> Verdict | None:
         checks = [x for x in checks if x[2] > 0]
         if not checks:
             return None

@@ -148,6 +148,7 @@ async def create_comment(request: Request) -> Response:
             client_nonce=data.nonce,
             client_ip=client_ip(request, ctx.settings.proxy_networks),
             confirmed=data.confirm,
+            new_reader=issued is not None,
         ),
         author,
     )

@@ -161,6 +161,7 @@ async def post_form(request: Request) -> Response:
                 parent_public_id=form.get("parent") or None,
                 client_ip=client_ip(request, ctx.settings.proxy_networks),
                 confirmed=form.get("confirm") == "1",
+                new_reader=new_token is not None,
             ),
             author,
         )
