@@ -291,10 +291,10 @@ def test_bulk_reject_two_comments_and_read_the_audit_log(
         expect(row).to_have_count(1)
         cells = row.locator("td")
         expect(cells.nth(1)).to_have_text("Moderator Mo")
-        expect(cells.nth(2)).to_have_text("reject (pending → rejected)")
+        expect(cells.nth(2)).to_have_text("Rejected (pending → rejected)")
         expect(cells.nth(4)).to_have_text("Insults or harassment of a person: Name-calling.")
     # The automated holds are on record too, named as automated.
-    held_row = page.locator("tbody tr").filter(has_text="auto_hold").first
+    held_row = page.locator("tbody tr").filter(has_text="Held for review by the checks").first
     expect(held_row.locator("td").nth(1)).to_have_text("automated")
 
 
@@ -337,7 +337,7 @@ def test_open_in_context_ban_the_author_for_a_week_and_lift_it(
     expect(history.locator(f'a[href="/moderation/mine/comments/{earlier}"]')).to_be_visible()
     expect(history).to_contain_text("Tolls again? Typical.")
     decisions = page.get_by_role("region", name="Decisions on this comment")
-    expect(decisions).to_contain_text("Moderator Mo · approve (pending → published)")
+    expect(decisions).to_contain_text("Moderator Mo · Approved (pending → published)")
     expect(decisions).not_to_contain_text("None")
 
     # Ban from here, by keyboard: the ground (g), a week, a reason, back (Escape), b.

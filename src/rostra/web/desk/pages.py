@@ -17,6 +17,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from rostra.domain.desk import (
     GROUNDS_LABELS,
     REPORT_REASON_LABELS,
+    AuditEntry,
     DeskAction,
     Grounds,
     ReportReason,
@@ -39,6 +40,7 @@ from rostra.web.desk.auth import (
     set_session_cookie,
     staff_session,
 )
+from rostra.web.desk.wording import audit_facts, decision_text
 from rostra.web.render import render
 from rostra.web.security import client_ip
 
@@ -267,6 +269,7 @@ async def case(request: Request, session: StaffSession) -> Response:
         case=found,
         record=_record(found.item.moderation),
         history_records={i.comment.id: _record(i.moderation) for i in found.history.recent},
+        **_audit_words(request, found.audit),
         done=_done(request),
         back=request.url.path,
     )
@@ -296,9 +299,18 @@ async def audit(request: Request, session: StaffSession) -> Response:
         session=session,
         site=site,
         entries=entries,
-        details={e.id: _json_object(e.detail) for e in entries},
+        **_audit_words(request, entries),
         next_before=entries[-1].id if len(entries) == 50 else None,
     )
+
+
+def _audit_words(request: Request, entries: list[AuditEntry]) -> dict[str, Any]:
+    """Each entry's decision and facts as translated text, for the audit templates."""
+    catalogue = translations(web.language(request))
+    return {
+        "decisions": {e.id: decision_text(e, catalogue.gettext) for e in entries},
+        "facts": {e.id: audit_facts(e, catalogue.gettext, catalogue.ngettext) for e in entries},
+    }
 
 
 # -- deciding --------------------------------------------------------------------------------
