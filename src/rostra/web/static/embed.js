@@ -42,6 +42,8 @@
     note: 'Note for the moderators (optional)',
     send: 'Send report',
     thanks: 'Thank you. The moderators will look at it.',
+    voted: 'Vote recorded. Score %(score)s.',
+    unvoted: 'Vote withdrawn. Score %(score)s.',
     reasons: [],
   };
   let T = EN;
@@ -161,7 +163,7 @@
     p.id = `${f.id}-error`;
     p.textContent = err.message;
     ta.setAttribute('aria-invalid', err.field === ta.name);
-    ta.setAttribute('aria-describedby', p.id);
+    describe(f);
     if (err.code === 'civility-nudge') {
       $('[type=submit]', f).after(button('rostra-anyway', T.anyway, 'submit'));
       focus(ta);
@@ -175,7 +177,15 @@
     if (a && a.matches(':focus')) $('[type=submit]', f).focus(); // it goes: keep focus nearby
     if (a) a.remove();
     text(f).removeAttribute('aria-invalid');
-    text(f).removeAttribute('aria-describedby');
+    describe(f);
+  }
+
+  // The text box is described by what is said about it: whom it replies to, and any error.
+  function describe(f) {
+    const ids = $$(':scope>.rostra-replying,.rostra-error', f).map((n) => n.id);
+    const ta = text(f);
+    if (ids.length) ta.setAttribute('aria-describedby', ids.join(' '));
+    else ta.removeAttribute('aria-describedby');
   }
 
   // Run one action at a time per form or button (a second click while it runs does nothing),
@@ -287,10 +297,12 @@
     home();
     const name = $('.rostra-author', li).textContent;
     const note = el('p', 'rostra-replying', `${T.replying.replace('%(name)s', name)} `);
+    note.id = 'rostra-replying';
     note.append(button('rostra-cancel', T.cancel));
     const parent = Object.assign(el('input'), { type: 'hidden', name: 'parent' });
     parent.value = li.dataset.id;
     form.prepend(parent, note);
+    describe(form);
     card(li).after(form);
     form.elements.body.focus();
   }
@@ -504,6 +516,7 @@
     const r = await call('PUT', `/comments/${li.dataset.id}/vote`, { value });
     $('.rostra-score', card(li)).textContent = r.score;
     pressed(li, r.my_vote);
+    say((r.my_vote ? T.voted : T.unvoted).replace('%(score)s', r.score));
   }
 
   async function resort(value) {
