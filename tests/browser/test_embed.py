@@ -457,3 +457,22 @@ def test_without_javascript_the_included_fragment_still_posts(
         )
     finally:
         context.close()
+
+
+def test_a_new_result_replaces_the_last_status_message(
+    server: LiveServer, host_site: HostSite, page: Page
+) -> None:
+    """A "posted" line must not stay beside a later refusal (issue 7, item 19)."""
+    target, _ = seed(server, "Something to vote on", author="Grace")
+    open_embed(page, host_site, server)
+    status = page.locator(".rostra-status")
+    post_via_form(page, "A first comment that goes through")
+    expect(status).to_have_text("Your comment was posted.")
+    post_via_form(page, "   ")
+    expect(page.locator(".rostra-form .rostra-error")).to_have_text("A comment cannot be empty.")
+    expect(status).to_have_text("")
+    comment(page, target).locator(".rostra-up").click()
+    expect(status).to_have_text("Vote recorded. Score 1.")
+    post_via_form(page, "Will the ferry timetable change now that cars can cross again?")
+    expect(status).to_have_text("Your comment was posted.")
+    expect(page.locator(".rostra-form .rostra-error")).to_have_count(0)

@@ -38,6 +38,7 @@
     editLabel: 'Edit your comment',
     anyway: 'Post anyway',
     failed: 'The comments could not be reached. Please try again.',
+    notHere: 'Comments are not available on this page.',
     why: 'Why are you reporting this comment?',
     note: 'Note for the moderators (optional)',
     send: 'Send report',
@@ -95,8 +96,28 @@
     try {
       return await fetch(url, init);
     } catch (e) {
-      throw new Problem(T.failed);
+      throw new Problem((await refused()) ? T.notHere : T.failed);
     }
+  }
+
+  // A request the browser refused while the server does answer a plain (no-cors) one: the server
+  // left out CORS headers, so this page's origin is not one the site allows (or there is no such
+  // site). The reader is told the comments are not here; the site's owner, in the console, what
+  // to run (--origin replaces the list, so it names the ones the site already has too).
+  let warned;
+  async function refused() {
+    try {
+      await fetch(`${root}/static/rostra.css`, { mode: 'no-cors', cache: 'no-store' });
+    } catch (e) {
+      return false; // the server is out of reach: that is all we know
+    }
+    const o = location.origin;
+    warned ||= !!console.error(
+      `Rostra: site "${site}" on ${root} does not accept pages at ${o} (or does not exist). ` +
+        `Allow them with: rostra site update ${site} --origin ${o} ` +
+        '--origin <each origin it already allows> (see rostra site list).',
+    );
+    return true;
   }
 
   // A JSON API call; problem+json errors become a Problem carrying the server's own words.
@@ -540,7 +561,9 @@
     say(T.loaded);
   }
 
+  // Each action starts with a clean status line, so an earlier result never stands beside a new one.
   const run = (work) =>
+    say('') ||
     work().catch((err) => {
       say(err instanceof Problem ? err.message : T.failed, true);
       if (!(err instanceof Problem)) throw err; // a bug: let it reach the console
