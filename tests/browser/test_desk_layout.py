@@ -21,6 +21,7 @@ from rostra.services.reports import ReaderReports
 from tests.browser.test_desk import (
     PASSWORD,
     Newsroom,
+    axe_problems,
     console,  # noqa: F401 - a fixture
     newsroom,  # noqa: F401 - a fixture
 )
@@ -116,3 +117,4 @@ def test_no_desk_page_scrolls_sideways(
     # The long content is there to be read, wrapped rather than cut off.
     page.goto(f"{server.url}/moderation/mine/audit")
     expect(page.locator("main")).to_contain_text(LONG_EXPLANATION)
+    assert axe_problems(page) == []  # the stacked audit table, too, passes axe

@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from rostra.web.api import comments as api
 from rostra.web.api.openapi import openapi_document
 from rostra.web.desk import pages as desk
-from rostra.web.pages import demo, threads
+from rostra.web.pages import demo, feeds, threads
 from rostra.web.preflight import preflight
 from rostra.web.static_files import static_app
 
@@ -26,6 +26,8 @@ PUBLIC: list[BaseRoute] = [
     Route(f"{API}/counts", api.counts, methods=["GET", "POST"]),
     Route("/embed/{site}/thread", threads.embed_fragment, methods=["GET"]),
     Route("/t/{site}", threads.standalone_page, methods=["GET"]),
+    Route("/feeds/{site}.atom", feeds.site_feed, methods=["GET"]),
+    Route("/feeds/{site}/thread.atom", feeds.thread_feed, methods=["GET"]),
     Route("/", demo.index, methods=["GET"]),
     Route("/demo/{article}", demo.article, methods=["GET"]),
     Mount("/static", app=static_app(), name="static"),
