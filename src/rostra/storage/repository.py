@@ -195,6 +195,32 @@ class SqlStore(DeskReads):
                 for row in conn.execute(query)
             ]
 
+    def latest_published(
+        self, site_id: int, thread_id: int | None, limit: int
+    ) -> list[tuple[Comment, Thread]]:
+        c = comments.c
+        query = (
+            select(*_COMMENT_COLUMNS)
+            .join(threads, threads.c.id == c.thread_id)
+            .where(
+                threads.c.site_id == site_id,
+                c.status == CommentStatus.PUBLISHED.value,
+                c.deleted_at.is_(None),
+            )
+            .order_by(c.created_at.desc(), c.id.desc())
+            .limit(limit)
+        )
+        if thread_id is not None:
+            query = query.where(c.thread_id == thread_id)
+        with self._read() as conn:
+            found = [_comment(r) for r in conn.execute(query)]
+            ids = sorted({x.thread_id for x in found})
+            by_id: dict[int, Thread] = {}
+            if ids:
+                rows = conn.execute(select(threads).where(threads.c.id.in_(ids)))
+                by_id = {t.id: t for t in (_thread(r) for r in rows)}
+        return [(x, by_id[x.thread_id]) for x in found]
+
     def reader_comments(self, thread_id: int, reader_key: str) -> list[str]:
         c = comments.c
         query = select(c.public_id).where(

@@ -17,6 +17,7 @@ from rostra.services.reports import MAX_NOTE
 from rostra.web import context as web
 from rostra.web.api.comments import HELD_MESSAGE, PUBLIC_ID
 from rostra.web.cached import cached_thread_response
+from rostra.web.pages.feeds import thread_feed_path
 from rostra.web.pages.fragments import base_url, render_thread
 from rostra.web.render import render
 from rostra.web.security import (
@@ -68,6 +69,7 @@ def _cached_thread(request: Request, site: Site, kind: str) -> Response:
                 thread_html=html,
                 canonical=None,
                 article_url=page.thread.url if page and page.thread else None,
+                feed_url=base_url(request) + thread_feed_path(site, thread),
             )
         return html.encode("utf-8")
 
@@ -234,6 +236,7 @@ def _form_page(
         thread_html=html,
         canonical=None,
         article_url=page.thread.url if page and page.thread else None,
+        feed_url=base_url(request) + thread_feed_path(site, thread) if thread else None,
     )
     return _html(body, status, site)
 
