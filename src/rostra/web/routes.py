@@ -9,6 +9,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route
 
 from rostra.web.api import comments as api
+from rostra.web.api import preview as preview_api
 from rostra.web.api.openapi import openapi_document
 from rostra.web.desk import pages as desk
 from rostra.web.pages import demo, feeds, threads
@@ -39,6 +40,7 @@ READER: list[BaseRoute] = [
     Route(API + "/comments/{comment}", api.delete_comment, methods=["DELETE"]),
     Route(API + "/comments/{comment}/vote", api.vote, methods=["PUT"]),
     Route(API + "/comments/{comment}/reports", api.report, methods=["POST"]),
+    Route(f"{API}/preview", preview_api.preview, methods=["POST"]),
     Route(f"{API}/readers", api.new_reader, methods=["POST"]),
     Route(f"{API}/me", api.reader_state, methods=["GET"]),
     Route("/t/{site}/post", threads.post_form, methods=["POST"]),

@@ -33,6 +33,7 @@ _STRUCTS: tuple[type[msgspec.Struct], ...] = (
     s.VoteBody,
     s.ReportBody,
     s.CountsBody,
+    s.PreviewBody,
     s.PageOut,
     s.CommentOut,
     s.PostedOut,
@@ -42,6 +43,7 @@ _STRUCTS: tuple[type[msgspec.Struct], ...] = (
     s.ReaderOut,
     s.ReaderStateOut,
     s.RevisionsOut,
+    s.PreviewOut,
     s.Problem,
 )
 
@@ -363,6 +365,25 @@ def _paths() -> Json:
                 body="CountsBody",
                 responses={**_ok("CountsOut", "Counts by thread id."), **_errors(*_BODY)},
             ),
+        },
+        f"{base}/preview": {
+            "post": {
+                **_operation(
+                    "previewComment",
+                    "Render a comment's Markdown as the thread would show it; nothing is stored.",
+                    tag="comments",
+                    parameters=[site],
+                    body="PreviewBody",
+                    responses={
+                        **_ok("PreviewOut", "The sanitised HTML."),
+                        **_comment_errors(*_BODY, *_WRITE_ORIGIN),
+                    },
+                ),
+                "description": (
+                    "The same origin check, body limit, length rules and renderer as posting. "
+                    "Each client address may ask for a limited number of previews a minute."
+                ),
+            },
         },
         f"{base}/readers": {
             "post": _operation(

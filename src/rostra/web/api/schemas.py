@@ -146,6 +146,17 @@ class RevisionsOut(Struct, kw_only=True):
     revisions: list[RevisionOut]
 
 
+class PreviewBody(Struct, forbid_unknown_fields=True, kw_only=True):
+    body: Annotated[
+        Body, Meta(description="The comment's Markdown, checked as a comment's would be.")
+    ]
+
+
+class PreviewOut(Struct, kw_only=True):
+    # Sanitised HTML from the renderer posting uses: what the thread would show.
+    html: str
+
+
 class Problem(Struct, kw_only=True):
     type: str
     title: str

@@ -39,6 +39,7 @@
     anyway: 'Post anyway',
     failed: 'The comments could not be reached. Please try again.',
     notHere: 'Comments are not available on this page.',
+    preview: 'Preview',
     why: 'Why are you reporting this comment?',
     note: 'Note for the moderators (optional)',
     send: 'Send report',
@@ -347,7 +348,44 @@
     times();
   }
 
+  // Preview: a toggle (aria-pressed) under the comment box shows the text as the server's own
+  // renderer makes it, in place of the box; pressing it again goes back to writing.
+  function addPreview() {
+    const b = button('rostra-preview', T.preview);
+    const out = el('div', 'rostra-body rostra-preview-out');
+    out.id = 'rostra-preview';
+    b.setAttribute('aria-controls', out.id);
+    out.setAttribute('aria-live', 'polite');
+    form.elements.body.after(out, b);
+    write();
+  }
+
+  function write() {
+    const b = $('.rostra-preview', form);
+    b.setAttribute('aria-pressed', false);
+    $('#rostra-preview', form).hidden = true;
+    form.elements.body.hidden = false;
+  }
+
+  async function preview(b) {
+    const ta = form.elements.body;
+    clearError(form);
+    if (b.getAttribute('aria-pressed') === 'true') return write(), ta.focus();
+    let r;
+    try {
+      r = await call('POST', '/preview', { body: ta.value });
+    } catch (err) {
+      return showError(form, err);
+    }
+    const out = $('#rostra-preview', form);
+    out.replaceChildren(parse(r.html));
+    out.hidden = false;
+    ta.hidden = true;
+    b.setAttribute('aria-pressed', true);
+  }
+
   async function post(anyway) {
+    write(); // the box again, so a refusal is shown beside the text it is about
     const data = new FormData(form);
     const body = { thread, body: data.get('body') || '', nonce };
     if (anyway) body.confirm = true;
@@ -582,6 +620,7 @@
       else if (d.report) work = async () => openReport(li);
       else if (d.sort) work = () => resort(d.sort);
       else if (d.cursor) work = () => busy(t, () => more({ cursor: d.cursor }));
+      else if (t.matches('.rostra-preview')) work = () => busy(t, () => preview(t));
       else if (t.matches('.rostra-all')) work = () => busy(t, () => more({ all: 1 }));
       else if (t.matches('.rostra-editor .rostra-cancel')) work = async () => closeEditor(t.form);
       else if (t.matches('.rostra-reporter .rostra-cancel')) work = async () => closeReport(t.form);
@@ -647,6 +686,7 @@
     adopt(section);
     form = $('.rostra-form');
     status = $('.rostra-status');
+    addPreview();
     slot.replaceWith(sec);
     listen(shadow);
     times();
