@@ -101,12 +101,17 @@
     }
   }
 
-  // A request the browser refused while the server does answer a plain (no-cors) one: the server
-  // left out CORS headers, so this page's origin is not one the site allows (or there is no such
-  // site). The reader is told the comments are not here; the site's owner, in the console, what
-  // to run (--origin replaces the list, so it names the ones the site already has too).
+  // Why a request failed. If a small API read is readable, this origin is allowed: the network
+  // failed. If the browser refuses it too while the server answers a plain (no-cors) request,
+  // the server left out CORS headers: this page's origin is not one the site allows (or there
+  // is no such site). The reader is told the comments are not here; the site's owner, in the
+  // console, what to run (--origin replaces the list, so it names the ones the site has too).
   let warned;
   async function refused() {
+    try {
+      await fetch(`${api}/counts?thread=${encodeURIComponent(thread)}`);
+      return false;
+    } catch (e) {}
     try {
       await fetch(`${root}/static/rostra.css`, { mode: 'no-cors', cache: 'no-store' });
     } catch (e) {
