@@ -38,7 +38,7 @@ def test_a_form_that_is_not_utf8_is_refused_and_nothing_is_stored(
     assert count(quiet) == 0
     as_multipart = http.post("/t/demo/post", files={"body": ("a", b"x")}, data={"thread": "t1"})
     assert as_multipart.status_code == 415
-    fine = http.post("/t/demo/post", content="thread=t1&body=caf%C3%A9".encode(), headers=FORM)
+    fine = http.post("/t/demo/post", content=b"thread=t1&body=caf%C3%A9", headers=FORM)
     assert fine.status_code == 303 and count(quiet) == 1
 
 
