@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import enum
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from rostra.domain.errors import N_
 
 
 class CommentStatus(enum.StrEnum):
@@ -45,11 +49,60 @@ class SiteSettings:
     moderation: dict[str, object] = field(default_factory=dict, hash=False)
 
     @classmethod
-    def from_mapping(cls, data: dict[str, object]) -> SiteSettings:
-        """Build settings from stored JSON, ignoring unknown keys and keeping defaults."""
-        known = {f for f in cls.__dataclass_fields__}
-        values = {k: v for k, v in data.items() if k in known}
+    def from_mapping(cls, data: Mapping[str, object]) -> SiteSettings:
+        """Settings from stored JSON, leniently: what is stored must always load.
+
+        An unknown key, or a value of the wrong kind or out of range, is ignored and the default
+        applies. Operators' writes are checked strictly instead (``rostra.domain.site_settings``),
+        so such values only come from older versions or hand edits.
+        """
+        values = {k: v for k, v in data.items() if setting_problem(k, v) is None}
         return cls(**values)  # type: ignore[arg-type]
+
+
+#: Inclusive bounds of the whole-number site settings (documented in docs/sites.md).
+SETTING_RANGES: dict[str, tuple[int, int]] = {
+    "display_depth": (1, 10),
+    "edit_window_seconds": (0, 7 * 24 * 3600),  # 0: comments cannot be edited
+    "page_size": (1, 200),
+    "max_body_chars": (1, 100_000),
+    "max_name_chars": (1, 200),  # the width of comments.author_name
+}
+# A BCP 47 language tag as short as the comments.language column (8 characters): en, pt-BR.
+_LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,4})?")
+
+
+def setting_problem(name: str, value: object) -> tuple[str, dict[str, object]] | None:
+    """Why ``value`` cannot be the site setting ``name`` (a message id and its parameters).
+
+    The kind of each setting is the kind of its default in :class:`SiteSettings`.
+    """
+    found = SiteSettings.__dataclass_fields__.get(name)
+    if found is None:
+        return N_("%(key)s is not a site setting."), {"key": name}
+    default = getattr(_DEFAULTS, name)
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            return N_("The site setting %(key)s must be true or false."), {"key": name}
+    elif isinstance(default, int):
+        low, high = SETTING_RANGES[name]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            return (
+                N_("The site setting %(key)s must be a whole number from %(low)s to %(high)s."),
+                {"key": name, "low": low, "high": high},
+            )
+    elif name == "default_language":
+        if not isinstance(value, str) or not _LANGUAGE_TAG.fullmatch(value):
+            return (
+                N_("The site setting %(key)s must be a language code such as en or pt-BR."),
+                {"key": name},
+            )
+    elif not isinstance(value, dict):
+        return N_("The site setting %(key)s must be a JSON object."), {"key": name}
+    return None
+
+
+_DEFAULTS = SiteSettings()
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,6 +92,9 @@ class Policy:
         unknown = sorted(set(data) - _SECTIONS)
         if unknown:
             raise PolicyError(f"moderation has unknown setting(s): {', '.join(unknown)}")
+        enabled = data.get("enabled", True)
+        if not isinstance(enabled, bool):  # top level: c.flag would name a section
+            raise PolicyError("moderation.enabled must be true or false")
         raw_mode = data.get("premoderation", "none")
         try:
             mode = PreModeration(str(raw_mode))
@@ -106,7 +109,7 @@ class Policy:
             reports, "threshold", "reports", DEFAULT_REPORT_THRESHOLD, 1, MAX_REPORT_THRESHOLD
         )
         return cls(
-            enabled=c.flag(data, "enabled", "enabled", True),
+            enabled=enabled,
             premoderation=mode,
             rate_limits=RateLimitConfig.from_mapping(c.section(data, "rate_limits")),
             word_lists=WordListConfig.from_mapping(c.section(data, "word_lists")),
