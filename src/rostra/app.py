@@ -23,6 +23,7 @@ from rostra.services.staff import StaffAccounts
 from rostra.services.thread_meta import ThreadKeys
 from rostra.services.tokens import ReaderTokens, Signer
 from rostra.storage.database import create_engines
+from rostra.storage.migrate import HealthCheck
 from rostra.storage.repository import SqlStore
 from rostra.storage.staff import SqlStaffStore
 from rostra.web.cached import FastReads
@@ -98,5 +99,6 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         lifespan=lifespan,
     )
     app.state.rostra = ctx
+    app.state.health_check = HealthCheck(engines.read)  # what /healthz asks
     logging.getLogger("rostra").setLevel(logging.INFO)
     return EdgeGuard(FastReads(app, ctx), settings)

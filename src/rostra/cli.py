@@ -1,17 +1,25 @@
-"""The ``rostra`` command: serve, migrate, sites, staff accounts, moderation and the demo."""
+"""The ``rostra`` command: serve, migrate, sites, staff accounts, moderation and the demo.
+
+``--config`` and ``--database-url`` are accepted before the command or after it (``rostra serve
+--config FILE``). A command that uses the database first checks that it can: a supported URL, a
+server that answers and, except for the commands that migrate, the current schema; each failure
+is one line on standard error that says what to do, and exit status 2, never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
-from rostra import staff_cli, thread_cli
+from rostra import __version__, site_cli, staff_cli, thread_cli
 from rostra.config import ConfigError, Settings, load_settings
 from rostra.domain.errors import RostraError
 from rostra.moderation import cli as moderation_cli
+
+#: The commands that need the current schema (the others have no database, or migrate it).
+SCHEMA_COMMANDS = ("serve", "site", "staff", "thread")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -23,14 +31,26 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(getattr(args, "config", None), **overrides)
 
 
+def check_database(args: argparse.Namespace) -> None:
+    """Refuse early, in one line, a database this command cannot use (see the module's doc)."""
+    from rostra.storage.migrate import preflight
+
+    command = args.command
+    migrating = command in ("migrate", "demo") or bool(getattr(args, "migrate", False))
+    if command in SCHEMA_COMMANDS or migrating:
+        preflight(_settings(args).database_url, migrating=migrating)
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     from rostra.storage.database import create_engines
     from rostra.storage.migrate import upgrade
 
     settings = _settings(args)
     engines = create_engines(settings.database_url)
-    upgrade(engines.write)
-    engines.dispose()
+    try:
+        upgrade(engines.write)
+    finally:
+        engines.dispose()
     print("database is up to date")
     return 0
 
@@ -63,34 +83,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_site(args: argparse.Namespace) -> int:
-    from rostra.storage.database import create_engines
-    from rostra.storage.repository import SqlStore
-
-    settings = _settings(args)
-    engines = create_engines(settings.database_url)
-    store = SqlStore(engines)
-    try:
-        if args.site_command == "add":
-            site_settings = json.loads(args.settings) if args.settings else {}
-            if not isinstance(site_settings, dict):
-                raise ValueError("--settings must be a JSON object")
-            site = store.create_site(
-                args.slug, args.name or args.slug, args.origin or [], site_settings
-            )
-            print(f"created site {site.slug}")
-        elif args.site_command == "update":
-            site_settings = json.loads(args.settings) if args.settings else None
-            site = store.update_site(args.slug, args.origin, site_settings)
-            print(f"updated site {site.slug}")
-        else:
-            for site in store.list_sites():
-                print(f"{site.slug}\t{site.name}\t{' '.join(site.allowed_origins)}")
-    finally:
-        engines.dispose()
-    return 0
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
     from rostra.demo.seed import seed_demo
 
@@ -107,10 +99,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return cmd_serve(args)
 
 
+def _global_options(parser: argparse.ArgumentParser, *, after_command: bool) -> None:
+    # After the command the default is "not given", so it never hides the same option given
+    # before the command.
+    default = argparse.SUPPRESS if after_command else None
+    parser.add_argument(
+        "--config", default=default, help="TOML configuration file (see rostra.example.toml)"
+    )
+    parser.add_argument(
+        "--database-url",
+        dest="database_url",
+        default=default,
+        help="database URL: sqlite:///PATH or postgresql://USER@HOST/DB",
+    )
+
+
+def _commands(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    """Every command and sub-command parser under ``parser``, once each."""
+    seen: set[int] = set()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                if id(child) not in seen:
+                    seen.add(id(child))
+                    yield child
+                    yield from _commands(child)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rostra", description="Rostra discussion server")
-    parser.add_argument("--config", help="TOML configuration file (see rostra.example.toml)")
-    parser.add_argument("--database-url", dest="database_url", help="database URL")
+    parser.add_argument("--version", action="version", version=f"rostra {__version__}")
+    _global_options(parser, after_command=False)
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the web server")
@@ -123,39 +142,49 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", help="bring the database schema up to date")
     migrate.set_defaults(func=cmd_migrate)
 
-    site = sub.add_parser("site", help="manage sites")
-    site_sub = site.add_subparsers(dest="site_command", required=True)
-    add = site_sub.add_parser("add", help="add a site")
-    add.add_argument("slug")
-    add.add_argument("--name")
-    add.add_argument("--origin", action="append", help="allowed origin (repeatable)")
-    add.add_argument("--settings", help="site settings as a JSON object")
-    upd = site_sub.add_parser("update", help="change a site's origins or settings")
-    upd.add_argument("slug")
-    upd.add_argument("--origin", action="append")
-    upd.add_argument("--settings")
-    site_sub.add_parser("list", help="list sites")
-    site.set_defaults(func=cmd_site)
-
     demo = sub.add_parser("demo", help="seed the demo site and serve it")
     demo.add_argument("--host")
     demo.add_argument("--port", type=int)
     demo.add_argument("--workers", type=int)
     demo.add_argument("--seed-only", action="store_true")
     demo.set_defaults(func=cmd_demo)
+    site_cli.register(sub)
     moderation_cli.register(sub)
     staff_cli.register(sub)
     thread_cli.register(sub)
+    for command in _commands(parser):
+        _global_options(command, after_command=True)
     return parser
+
+
+def _database_failure(exc: BaseException) -> str | None:
+    """The one-line message for a database failure that got past the checks, else ``None``."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from rostra.storage.database import DatabaseError
+
+    if isinstance(exc, DatabaseError):
+        return str(exc)
+    if isinstance(exc, SQLAlchemyError):
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        return "database error: " + (reason[0] if reason else type(exc).__name__)
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        check_database(args)
         return int(args.func(args))
     except (ConfigError, RostraError, ValueError) as exc:
         print(f"rostra: error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        message = _database_failure(exc)
+        if message is None:
+            raise
+        print(f"rostra: error: {message}", file=sys.stderr)
         return 2
 
 

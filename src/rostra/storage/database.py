@@ -12,7 +12,19 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+#: What ``database_url`` may be, as every message about a bad one says.
+SUPPORTED_URLS = "sqlite:///PATH (three slashes, then the file) or postgresql://USER@HOST/DB"
+
+
+class DatabaseError(Exception):
+    """The database cannot be used as configured; the message says why and what to do."""
+
+
+class DatabaseUnreachable(DatabaseError):
+    """The database server does not answer, or refuses us."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +97,40 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def check_url(url: str) -> URL:
+    """``url`` parsed, or :class:`DatabaseError` naming it and the URLs Rostra supports.
+
+    SQLAlchemy's own errors for a bare path or another database ("Could not parse SQLAlchemy URL",
+    "Can't load plugin: sqlalchemy.dialects:mysql") do not say what would work.
+    """
+    normalised = normalise_url(url.strip())
+    if "://" not in normalised:
+        raise DatabaseError(f"database URL {url!r} is not a URL: use {SUPPORTED_URLS}")
+    try:
+        parsed = make_url(normalised)
+    except ArgumentError:
+        raise DatabaseError(f"database URL {url!r} is malformed: use {SUPPORTED_URLS}") from None
+    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    if (backend, driver) not in (("sqlite", "pysqlite"), ("postgresql", "psycopg")):
+        scheme = normalised.split("://", 1)[0]
+        raise DatabaseError(
+            f"database URL scheme {scheme!r} is not supported: use {SUPPORTED_URLS}"
+        )
+    if backend == "sqlite" and not parsed.database:
+        raise DatabaseError(f"database URL {url!r} names no file: use {SUPPORTED_URLS}")
+    return parsed
+
+
+def where(url: URL) -> str:
+    """The database a URL points to, for messages: never its password."""
+    if url.get_backend_name() == "sqlite":
+        return str(url.database)
+    return f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
+
+
 def create_engines(url: str, *, pool_size: int = 8) -> Engines:
-    url = normalise_url(url)
-    parsed = make_url(url)
+    parsed = check_url(url)
+    url = normalise_url(url.strip())
     if parsed.get_backend_name() == "sqlite":
         lock = None
         if parsed.database and parsed.database != ":memory:":
