@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from rostra.moderation.cli import Progress
 
 ROSTRA = [sys.executable, "-m", "rostra"]
 
@@ -150,6 +153,14 @@ def test_eval_on_a_small_labelled_set(tmp_path: Path) -> None:
     assert set(cells) == {"en", "fr", "all"}
     assert cells["en"][0].strip() == "4" and cells["en"][1].strip() == "2"
     assert cells["en"][5].strip() == "1.000"  # ROC-AUC: every toxic row above every civil one
+    # Not a terminal: a progress line each tenth of the way, ending with the whole set done.
+    shown = done.stderr.splitlines()
+    assert shown and all(line.startswith("moderation eval: ") for line in shown)
+    assert "6/6 comments (100%), done in" in shown[-1]
+    assert "\r" not in done.stderr
+    quiet = run("moderation", "eval", "--data", str(data), "--quiet")
+    assert quiet.returncode == 0 and quiet.stderr == ""
+    assert [line for line in quiet.stdout.splitlines() if line.startswith("| ")] == table
 
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "no label"}\n')
@@ -167,3 +178,20 @@ def test_eval_on_the_shipped_set() -> None:
         if line.startswith("| ") and not line.startswith("| language")
     }
     assert {"ar", "da", "de", "en", "es", "fr", "ru", "all"} <= langs
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_eval_progress_on_a_terminal_rewrites_one_line() -> None:
+    seconds = iter([0.0, 0.1, 0.7, 0.8, 2.0, 4.0])
+    screen = Terminal()
+    progress = Progress(4, screen, lambda: next(seconds))
+    for done in (1, 2, 3, 4):  # at 0.1 s (too soon), 0.7, 0.8 (too soon), 2.0 (the end)
+        progress(done)
+    parts = screen.getvalue().split("\r")[1:]
+    assert len(parts) == 2
+    assert parts[0].startswith("moderation eval: 2/4 comments (50%), 1 s so far, about 1 s left")
+    assert parts[1] == "moderation eval: 4/4 comments (100%), done in 2.0 s\033[K\n"

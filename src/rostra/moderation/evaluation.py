@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -117,9 +117,15 @@ class Outcome:
 
 
 def run(
-    rows: Iterable[Labelled], settings: Mapping[str, object] | None = None
+    rows: Iterable[Labelled],
+    settings: Mapping[str, object] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[list[Outcome], float]:
-    """Run every row through the content phases; returns the outcomes and seconds taken."""
+    """Run every row through the content phases; returns the outcomes and seconds taken.
+
+    ``progress`` is called with the number of rows done after each row (a full run takes minutes,
+    so the command shows how far it is).
+    """
     base = dict(settings or {})
     base["duplicates"] = {"enabled": False}
     base["history"] = {"enabled": False}
@@ -134,6 +140,8 @@ def run(
         if tox is None:  # rejected before the classifier ran: as sure as it gets
             tox = 1.0 if record.verdict is Action.REJECT else 0.0
         out.append(Outcome(row, record.verdict is not Action.PUBLISH, tox))
+        if progress is not None:
+            progress(len(out))
     return out, time.perf_counter() - started
 
 
