@@ -357,7 +357,14 @@ def test_corpus_in_thread_titles_never_runs(
     server: LiveServer, xss_site: str, http: httpx.Client, watched: Watch
 ) -> None:
     for number, payload in enumerate(PAYLOADS):
-        _post(http, thread=f"title-{number}", body="A comment.", title=payload)
+        # A title is taken from the first comment of an article on one of the site's origins.
+        _post(
+            http,
+            thread=f"title-{number}",
+            body="A comment.",
+            title=payload,
+            url=f"{HOST_ORIGIN}/title-{number}",
+        )
     # One thread per title, so one page load each: several pages load side by side to keep it
     # quick, each checked on its own once loaded.
     pages = [watched.page] + [watched.new_page() for _ in range(TITLE_PAGES - 1)]
@@ -395,15 +402,17 @@ ARTICLE_URLS = [
 def test_article_link_from_thread_url_never_runs(
     server: LiveServer, xss_site: str, http: httpx.Client, watched: Watch, url: str
 ) -> None:
-    # The thread's URL becomes the standalone page's "Read the article" link. Either the API
-    # refuses an address that is not http(s), or the page must not turn it into a live link.
-    response = http.post(
-        f"/api/v1/sites/{SITE}/comments",
-        json={"thread": "article", "body": "A comment.", "url": url},
-    )
-    if response.status_code != 201:
-        assert response.status_code == 422, response.text
-        return
+    # The thread's URL becomes the standalone page's "Read the article" link. Readers cannot set
+    # it any more (only an address on the site's origins, only with the first comment), and
+    # staff updates refuse what is not http(s); a value stored before those checks, or by hand,
+    # must still never turn into a live link. So it goes straight into the database here.
+    _post(http, thread="article", body="A comment.")
+    site = server.store.get_site(SITE)
+    assert site is not None
+    thread = server.store.get_thread(site.id, "article")
+    assert thread is not None
+    with server.store.write() as tx:
+        tx.update_thread(thread.id, url, "An article")
     watched.goto(f"{server.url}/t/{SITE}?thread=article")
     watched.settle()
     problems = watched.inspect(server.url)

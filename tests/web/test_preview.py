@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from rostra.domain.errors import TooManyRequests
+from rostra.services.address_limits import AddressLimiter
 from rostra.services.formatting import render_markdown
-from rostra.services.preview import PreviewLimiter
 from rostra.storage.tables import comments, threads
 from tests.conftest import HOST_ORIGIN, LiveServer
 
@@ -89,7 +89,7 @@ def test_preview_checks_the_origin_and_the_encoding(server: LiveServer) -> None:
 
 def test_the_limiter_allows_a_number_a_minute_per_address() -> None:
     now = [1000.0]
-    limiter = PreviewLimiter(per_minute=3, clock=lambda: now[0])
+    limiter = AddressLimiter(per_minute=3, message="slow down", clock=lambda: now[0])
     for _ in range(3):
         limiter.hit("203.0.113.9")
     with pytest.raises(TooManyRequests):

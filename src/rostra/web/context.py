@@ -16,6 +16,7 @@ from rostra.config import Settings
 from rostra.domain.errors import N_, InvalidInput, NotFound, RostraError
 from rostra.domain.models import Site
 from rostra.i18n import negotiate
+from rostra.services.address_limits import AddressLimiter, new_reader_limiter, preview_limiter
 from rostra.services.desk import ModerationDesk
 from rostra.services.discussion import Discussion
 from rostra.services.ports import Store
@@ -54,6 +55,9 @@ class WebContext:
     accounts: StaffAccounts
     desk: ModerationDesk
     reports: ReaderReports
+    # Per-worker limits on cheap requests that store nothing (rostra.services.address_limits).
+    preview_limits: AddressLimiter = field(default_factory=preview_limiter)
+    new_reader_limits: AddressLimiter = field(default_factory=new_reader_limiter)
     sites: dict[str, tuple[float, Site]] = field(default_factory=dict)
     counts: dict[tuple[int, tuple[str, ...]], tuple[int, bytes]] = field(default_factory=dict)
 

@@ -346,6 +346,7 @@ async def new_reader(request: Request) -> Response:
     site = web.site(request)
     ctx = web.context(request)
     check_write_origin(request, site, ctx.settings.public_url)
+    ctx.new_reader_limits.hit(client_ip(request, ctx.settings.proxy_networks))
     token = ctx.discussion.tokens.issue(site.id)
     return _json(request, s.ReaderOut(token=token), status=201, site=site)
 

@@ -386,16 +386,22 @@ def _paths() -> Json:
             },
         },
         f"{base}/readers": {
-            "post": _operation(
-                "newReader",
-                "A new reader token, for a browser that has none yet.",
-                tag="readers",
-                parameters=[site],
-                responses={
-                    **_ok("ReaderOut", "The token.", 201),
-                    **_errors(*_WRITE_ORIGIN),
-                },
-            ),
+            "post": {
+                **_operation(
+                    "newReader",
+                    "A new reader token, for a browser that has none yet.",
+                    tag="readers",
+                    parameters=[site],
+                    responses={
+                        **_ok("ReaderOut", "The token.", 201),
+                        **_errors(*_WRITE_ORIGIN),
+                    },
+                ),
+                "description": (
+                    "Each client address may get a few new tokens a minute (keep the one you "
+                    "have), so a token cannot be made for every comment."
+                ),
+            },
         },
         f"{base}/me": {
             "get": _operation(

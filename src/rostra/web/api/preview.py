@@ -12,19 +12,10 @@ import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 
-from rostra.services.preview import PreviewLimiter, preview_html
+from rostra.services.preview import preview_html
 from rostra.web import context as web
 from rostra.web.api import schemas as s
 from rostra.web.security import check_write_origin, client_ip, cors_headers
-
-
-def _limiter(request: Request) -> PreviewLimiter:
-    """The app's one limiter (in its state, so each app, and each test server, has its own)."""
-    state = request.app.state
-    limiter: PreviewLimiter | None = getattr(state, "preview_limiter", None)
-    if limiter is None:
-        limiter = state.preview_limiter = PreviewLimiter()
-    return limiter
 
 
 async def preview(request: Request) -> Response:
@@ -32,7 +23,7 @@ async def preview(request: Request) -> Response:
     ctx = web.context(request)
     check_write_origin(request, site, ctx.settings.public_url)
     data = await web.read_json(request, s.PreviewBody)
-    _limiter(request).hit(client_ip(request, ctx.settings.proxy_networks))
+    ctx.preview_limits.hit(client_ip(request, ctx.settings.proxy_networks))
     html = await anyio.to_thread.run_sync(preview_html, site, data.body)
     headers = {"Cache-Control": "no-store", **cors_headers(request, site)}
     return Response(
