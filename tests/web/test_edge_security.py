@@ -137,8 +137,16 @@ def test_variants_of_one_read_share_one_cache_entry_and_bad_ones_are_refused(
         assert http.get(base + extra).status_code == 200, extra
     assert len(cache) == held
     for extra in ("&limit=0", "&limit=101", "&limit=1e3", "&all=x", "&sort=best", "&cursor=@@"):
-        answer = http.get(base + extra)
-        assert answer.status_code == 422 and answer.json()["field"], extra
+        # A bad parameter is a 400: a readable page for a person, a problem for the embed.
+        page = http.get(base + extra)
+        assert page.status_code == 400, extra
+        assert page.headers["content-type"].startswith("text/html"), extra
+        assert "rostra-error" in page.text and "The only root." in page.text, extra
+        fragment = http.get("/embed/demo/thread?thread=t1" + extra)
+        api = http.get(f"/api/v1/sites/demo/comments?thread=t1{extra}")
+        for answer in (fragment, api):
+            assert answer.status_code == 400 and answer.json()["field"], extra
+    assert len(cache) == held
     for n in range(40):
         assert http.get(f"{base}&reply=r{n}").status_code == 200
     reply_page = http.get(f"{base}&reply={first['id']}")

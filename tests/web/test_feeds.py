@@ -188,11 +188,11 @@ def test_an_empty_feed_is_still_valid_and_bad_requests_are_precise(
     _, root = feed(http, "/feeds/news.atom")
     assert entries(root) == [] and text(root, "updated").startswith("1970-")
     problems = [
-        (http.get("/feeds/news/thread.atom"), 422, "missing-parameter"),
+        (http.get("/feeds/news/thread.atom"), 400, "missing-parameter"),
         (http.get("/feeds/news/thread.atom", params={"thread": "nope"}), 404, "thread-not-found"),
         (
             http.get("/feeds/news/thread.atom", params={"thread": "a\x00b"}),
-            422,
+            400,
             "invalid-thread-id",
         ),
         (http.get("/feeds/nosuchsite.atom"), 404, "site-not-found"),

@@ -265,7 +265,9 @@ def test_without_javascript_the_form_comes_back_with_the_nudge(
     assert r.headers["content-type"].startswith("text/html")
     page = r.text
     assert escape(NUDGE) in page
-    assert 'role="alert"' in page and 'aria-describedby="rostra-form-error"' in page
+    # The box is described by what it replies to and by the error.
+    assert 'role="alert"' in page
+    assert 'aria-describedby="rostra-replying rostra-form-error"' in page
     assert f">{escape(toxic)}</textarea>" in page  # the text is kept, to revise
     assert 'value="Ada"' in page
     assert f'name="parent" value="{root}"' in page  # still a reply

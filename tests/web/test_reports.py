@@ -278,7 +278,9 @@ def test_the_embed_gets_the_reasons_in_the_readers_language(http: httpx.Client) 
 def report_link(page_html: str, comment: str) -> str:
     """The href of a comment's Report link on a thread page."""
     found = re.search(
-        rf'<a class="rostra-report" href="([^"]*)" data-report="{comment}">Report</a>', page_html
+        rf'<a class="rostra-report" href="([^"]*)" data-report="{comment}"'
+        r' aria-label="Report the comment by [^"]+">Report</a>',
+        page_html,
     )
     assert found is not None, page_html
     return unescape(found.group(1))

@@ -52,6 +52,13 @@ class InvalidInput(RostraError):
     code = "invalid-input"
 
 
+class InvalidQuery(InvalidInput):
+    """A query parameter is missing or malformed: the request itself is wrong (400), where a body
+    that parses but cannot be used is 422."""
+
+    status = 400
+
+
 class NotFound(RostraError):
     status = 404
     code = "not-found"

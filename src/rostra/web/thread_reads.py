@@ -14,7 +14,7 @@ import base64
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from rostra.domain.errors import N_, InvalidInput
+from rostra.domain.errors import N_, InvalidInput, InvalidQuery
 from rostra.domain.models import Site, SortOrder
 from rostra.services.discussion import MAX_PAGE, check_external_id
 
@@ -39,18 +39,9 @@ class ThreadRead:
 
 
 def parse_thread_read(query: Mapping[str, str], site: Site) -> ThreadRead:
-    """``query`` as one canonical ``ThreadRead``; ``InvalidInput`` (400) names a bad field."""
-    raw_thread = query.get("thread")
-    if raw_thread is None:
-        raise InvalidInput(
-            N_("The query parameter %(name)s is required."),
-            field="thread",
-            code="missing-parameter",
-            name="thread",
-        )
-    thread = check_external_id(raw_thread)
+    """``query`` as one canonical ``ThreadRead``; :class:`InvalidQuery` (400) names a bad field."""
     return ThreadRead(
-        thread=thread,
+        thread=query_thread_id(required_query(query, "thread")),
         sort=parse_sort(query.get("sort")),
         cursor=_cursor(query.get("cursor")),
         limit=_limit(query.get("all"), query.get("limit"), site.settings.page_size),
@@ -58,11 +49,32 @@ def parse_thread_read(query: Mapping[str, str], site: Site) -> ThreadRead:
     )
 
 
+def required_query(query: Mapping[str, str], name: str) -> str:
+    """The query parameter ``name``, or :class:`InvalidQuery` when it is missing."""
+    value = query.get(name)
+    if value is None:
+        raise InvalidQuery(
+            N_("The query parameter %(name)s is required."),
+            field=name,
+            code="missing-parameter",
+            name=name,
+        )
+    return value
+
+
+def query_thread_id(raw: str) -> str:
+    """A thread id given in the query, checked as everywhere, but refused as a bad query (400)."""
+    try:
+        return check_external_id(raw)
+    except InvalidInput as exc:
+        raise InvalidQuery(exc.message_id, code=exc.code, field="thread", **exc.params) from None
+
+
 def parse_sort(value: str | None) -> SortOrder:
     try:
         return SortOrder(value or SortOrder.NEWEST.value)
     except ValueError:
-        raise InvalidInput(
+        raise InvalidQuery(
             N_("Sort by newest, oldest or votes."), field="sort", code="invalid-sort"
         ) from None
 
@@ -70,17 +82,17 @@ def parse_sort(value: str | None) -> SortOrder:
 def _limit(all_param: str | None, raw: str | None, default: int) -> int | None:
     every = (all_param or "").lower()
     if every not in _TRUE and every not in _FALSE:
-        raise InvalidInput(N_("Set all to 1 or leave it out."), field="all", code="invalid-all")
+        raise InvalidQuery(N_("Set all to 1 or leave it out."), field="all", code="invalid-all")
     limit = default
     if raw is not None:
         # ASCII digits only: str.isdigit() also accepts "²", which int() then refuses.
         if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
-            raise InvalidInput(
+            raise InvalidQuery(
                 N_("The limit must be a whole number."), field="limit", code="invalid-limit"
             )
         limit = int(raw)
         if not 1 <= limit <= MAX_PAGE:
-            raise InvalidInput(
+            raise InvalidQuery(
                 N_("A page holds between 1 and %(max)d comments."),
                 field="limit",
                 code="invalid-limit",
@@ -100,7 +112,7 @@ def _cursor(raw: str | None) -> str | None:
         except ValueError:
             public_id = ""
     if not public_id or not public_id.replace("-", "").replace("_", "").isalnum():
-        raise InvalidInput(
+        raise InvalidQuery(
             N_("The page cursor is not valid."), field="cursor", code="invalid-cursor"
         )
     return base64.urlsafe_b64encode(public_id.encode()).rstrip(b"=").decode()
@@ -110,7 +122,7 @@ def _reply(raw: str | None) -> str | None:
     if not raw:
         return None
     if not (len(raw) <= 32 and raw.isascii() and raw.replace("-", "").replace("_", "").isalnum()):
-        raise InvalidInput(
+        raise InvalidQuery(
             N_("The comment to reply to is not valid."), field="reply", code="invalid-reply"
         )
     return raw

@@ -8,7 +8,7 @@ from datetime import datetime
 from starlette.requests import Request
 from starlette.responses import Response
 
-from rostra.domain.errors import N_, Forbidden, InvalidInput, NotFound
+from rostra.domain.errors import N_, Forbidden, NotFound
 from rostra.domain.models import Comment, CommentNode, CommentStatus, Site, ThreadPage
 from rostra.i18n import translations
 from rostra.services.discussion import PostRequest
@@ -18,7 +18,7 @@ from rostra.web.cached import cached_thread_response
 from rostra.web.desk.auth import session_secret
 from rostra.web.pages.fragments import render_comment
 from rostra.web.security import check_write_origin, client_ip, cors_headers
-from rostra.web.thread_reads import parse_thread_read
+from rostra.web.thread_reads import parse_thread_read, query_thread_id, required_query
 
 JSON = "application/json"
 PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
@@ -84,18 +84,6 @@ def _json(
             cors["Vary"] = merged["Vary"]  # already names Origin where it matters
         merged.update(cors)
     return Response(s.encoder.encode(payload), status_code=status, media_type=JSON, headers=merged)
-
-
-def required_param(request: Request, name: str) -> str:
-    value = request.query_params.get(name)
-    if value is None:
-        raise InvalidInput(
-            N_("The query parameter %(name)s is required."),
-            field=name,
-            code="missing-parameter",
-            name=name,
-        )
-    return value
 
 
 def comment_id(request: Request) -> str:
@@ -313,14 +301,10 @@ async def counts(request: Request) -> Response:
         data = await web.read_json(request, s.CountsBody)
         ids = data.threads
     else:
-        ids = request.query_params.getlist("thread")
-        if not ids:
-            raise InvalidInput(
-                N_("The query parameter %(name)s is required."),
-                field="thread",
-                code="missing-parameter",
-                name="thread",
-            )
+        given = request.query_params.getlist("thread")
+        if not given:
+            required_query({}, "thread")
+        ids = [query_thread_id(raw) for raw in given]
     ctx = web.context(request)
     # Article lists ask for the same counts over and over: keep the answer while nothing in the
     # database changed (SQLite's data_version); with no such stamp, always ask the database.
@@ -355,5 +339,7 @@ async def reader_state(request: Request) -> Response:
     site = web.site(request)
     ctx = web.context(request)
     author = ctx.discussion.require_author(site, web.reader_token(request))
-    mine, my_votes = ctx.discussion.reader_state(site, required_param(request, "thread"), author)
+    mine, my_votes = ctx.discussion.reader_state(
+        site, query_thread_id(required_query(request.query_params, "thread")), author
+    )
     return _json(request, s.ReaderStateOut(comments=mine, votes=my_votes), site=site)

@@ -50,7 +50,10 @@ _STRUCTS: tuple[type[msgspec.Struct], ...] = (
 # One reusable response per error status; each says in general terms when it happens, and the
 # ``code`` member of the problem document says precisely which case it was.
 _ERRORS: dict[int, tuple[str, str]] = {
-    400: ("BadRequest", "The body is not valid JSON or not valid UTF-8."),
+    400: (
+        "BadRequest",
+        "A query parameter is missing or malformed, or the body is not valid JSON or UTF-8.",
+    ),
     401: ("Unauthorized", "The reader token is missing, malformed, forged, foreign or expired."),
     403: (
         "Forbidden",
@@ -64,7 +67,11 @@ _ERRORS: dict[int, tuple[str, str]] = {
     ),
     413: ("PayloadTooLarge", "The request body is larger than the server accepts."),
     415: ("UnsupportedMediaType", "The request body is not sent as application/json."),
-    422: ("InvalidInput", "A parameter or a body field is missing, too long or out of range."),
+    422: (
+        "InvalidInput",
+        "A body field is missing, too long or out of range, or a well-formed parameter does not "
+        "apply (a page cursor from another thread).",
+    ),
     429: ("TooManyRequests", "Too many requests; wait for Retry-After seconds."),
 }
 
@@ -80,7 +87,7 @@ _COMMENT_REFUSED = (
 
 # Which failures each kind of operation can meet, beyond 404 (unknown site) and 429 (rate limit),
 # which every operation can answer.
-_READ = (422,)
+_READ = (400, 422)
 _BODY = (400, 413, 415, 422)
 _WRITE_ORIGIN = (403,)
 _TOKEN = (401,)

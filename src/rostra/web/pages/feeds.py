@@ -19,12 +19,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from rostra.domain.errors import N_, InvalidInput
+from rostra.domain.errors import N_
 from rostra.domain.models import Comment, Site, Thread
 from rostra.i18n import translations
 from rostra.services import feeds
 from rostra.web import context as web
 from rostra.web.pages.fragments import base_url, thread_link
+from rostra.web.thread_reads import query_thread_id, required_query
 
 ATOM = "http://www.w3.org/2005/Atom"
 MEDIA = "application/atom+xml; charset=utf-8"
@@ -132,14 +133,7 @@ async def site_feed(request: Request) -> Response:
 
 async def thread_feed(request: Request) -> Response:
     site = web.site(request)
-    thread = request.query_params.get("thread")
-    if thread is None:
-        raise InvalidInput(
-            N_("The query parameter %(name)s is required."),
-            field="thread",
-            code="missing-parameter",
-            name="thread",
-        )
+    thread = query_thread_id(required_query(request.query_params, "thread"))
     store, base = web.context(request).store, base_url(request)
     body = await run_in_threadpool(
         lambda: render_feed(feeds.thread_feed(store, site, thread), base)

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from rostra.domain.desk import REPORT_REASON_LABELS
-from rostra.domain.errors import N_, InvalidInput, NotFound, RostraError
+from rostra.domain.errors import N_, InvalidInput, InvalidQuery, NotFound, RostraError
 from rostra.domain.models import Comment, CommentStatus, Site, Thread, ThreadPage
 from rostra.i18n import translations
 from rostra.services.discussion import CivilityNudge, PostRequest
@@ -81,7 +81,15 @@ async def embed_fragment(request: Request) -> Response:
 
 
 async def standalone_page(request: Request) -> Response:
-    return _cached_thread(request, web.site(request), "page")
+    site = web.site(request)
+    try:
+        return _cached_thread(request, site, "page")
+    except InvalidQuery as exc:
+        # A person reads this page: the thread (when its id is usable) with the reason on it.
+        lang = web.language(request)
+        thread = request.query_params.get("thread", "") if exc.field != "thread" else ""
+        error = exc.translated(translations(lang).gettext)
+        return _form_page(request, site, thread, lang, exc.status, error=error)
 
 
 def _back_to_thread(site: Site, thread: str, anchor: str, lang: str | None) -> str:
