@@ -68,6 +68,15 @@ def open_embed(page: Page, host_site: HostSite, server: LiveServer, **kwargs: An
     page.wait_for_selector("[data-rostra-ready]", state="attached")
 
 
+def new_reader(server: LiveServer) -> str:
+    """A fresh reader token, from ``POST /readers``."""
+    with server.client() as client:
+        r = client.post(f"{API}/readers")
+    assert r.status_code == 201, r.text
+    token: str = r.json()["token"]
+    return token
+
+
 def seed(
     server: LiveServer,
     body: str,
@@ -77,8 +86,13 @@ def seed(
     parent: str | None = None,
     thread: str = THREAD,
 ) -> tuple[str, str]:
-    """Post a comment as a (non-browser) API client; returns (comment id, reader token)."""
-    headers = {"X-Rostra-Reader": token} if token else {}
+    """Post a comment as a (non-browser) API client; returns (comment id, reader token).
+
+    Without ``token`` it is a new reader's first comment, with the token a new reader gets (as
+    the embed does): writes without any token share one tight bucket, too small for seeding.
+    """
+    token = token or new_reader(server)
+    headers = {"X-Rostra-Reader": token}
     payload: dict[str, Any] = {"thread": thread, "body": body}
     if author:
         payload["author"] = author
@@ -88,7 +102,7 @@ def seed(
         r = client.post(f"{API}/comments", json=payload, headers=headers)
     assert r.status_code == 201, r.text
     data = r.json()
-    return data["comment"]["id"], data.get("reader_token") or token or ""
+    return data["comment"]["id"], data.get("reader_token") or token
 
 
 def api_vote(server: LiveServer, comment: str, value: int, token: str | None = None) -> str:

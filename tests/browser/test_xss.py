@@ -250,7 +250,12 @@ def watched(browser: Browser, server: LiveServer, host_site: HostSite) -> Iterat
 
 
 def _post(http: httpx.Client, **fields: Any) -> dict[str, Any]:
-    response = http.post(f"/api/v1/sites/{SITE}/comments", json=fields)
+    # Each payload as a new reader's first comment, with the token the embed would get first
+    # (writes without a token share one small bucket).
+    token = http.post(f"/api/v1/sites/{SITE}/readers").json()["token"]
+    response = http.post(
+        f"/api/v1/sites/{SITE}/comments", json=fields, headers={"X-Rostra-Reader": token}
+    )
     assert response.status_code == 201, (fields, response.text)
     data: dict[str, Any] = response.json()
     return data
