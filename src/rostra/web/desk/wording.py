@@ -142,7 +142,7 @@ def _ban_text(ban: dict[str, Any], gettext: Gettext, ngettext: Ngettext) -> str:
     kind = _word(BAN_KIND_WORDS, ban.get("kind", ""), gettext)
     days = ban.get("days")
     if isinstance(days, int) and not isinstance(days, bool):
-        length = ngettext(N_("%(num)d day"), N_("%(num)d days"), days) % {"num": days}
+        length = ngettext("%(num)d day", "%(num)d days", days) % {"num": days}
     else:
         length = gettext(N_("permanent"))
     return f"{kind}, {length}"
