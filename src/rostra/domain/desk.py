@@ -31,6 +31,12 @@ class StaffAccount:
     def moderates(self, site_id: int) -> bool:
         return not self.disabled and (self.role is Role.ADMIN or site_id in self.site_ids)
 
+    def edits_threads(self, site_id: int) -> bool:
+        """May change a thread's title and article address. Admins only: the address is the
+        "Read the article" link the paper's comment domain serves in the newsroom's name, so
+        it is the site's setting rather than a moderation decision (moderators see it)."""
+        return self.role is Role.ADMIN and self.moderates(site_id)
+
 
 class ReportReason(enum.StrEnum):
     """Why a reader reports a comment."""
@@ -56,13 +62,16 @@ REPORT_REASON_LABELS: dict[ReportReason, str] = {
 
 
 class DeskAction(enum.StrEnum):
-    """A decision on a comment or an author, as written in the audit log."""
+    """A decision on a comment or an author, or a change to a thread, as written in the audit
+    log."""
 
     APPROVE = "approve"
     REJECT = "reject"
     SPAM = "spam"
     BAN = "ban"
     LIFT_BAN = "lift_ban"
+    # Staff changed a thread's title or article address (not a decision on a comment).
+    EDIT_THREAD = "edit_thread"
     # Decisions the moderation pipeline took on its own (no human involved).
     AUTO_HOLD = "auto_hold"
     AUTO_REJECT = "auto_reject"

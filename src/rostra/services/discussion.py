@@ -7,6 +7,7 @@ bad input never leaves anything half-written.
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from rostra.domain import rules
-from rostra.domain.desk import DeskAction, NewAuditEntry
+from rostra.domain.desk import DeskAction, NewAuditEntry, StaffAccount
 from rostra.domain.errors import (
     N_,
     Conflict,
@@ -301,25 +302,51 @@ class Discussion:
         return comment
 
     def update_thread(
-        self, site: Site, external_id: str, url: str | None, title: str | None
+        self,
+        site: Site,
+        external_id: str,
+        url: str | None,
+        title: str | None,
+        *,
+        by: StaffAccount | None = None,
     ) -> Thread:
-        """Staff move or retitle an article (``None`` keeps a value); the CLI calls this."""
-        with self.store.write() as tx:
-            thread = tx.get_or_create_thread(
-                site.id, check_external_id(external_id), "", "", self.clock(), False
+        """Staff move or retitle an article (``None`` keeps a value): the CLI, or ``by`` a
+        staff member at the desk, whose change is audited in the same transaction. A change
+        to nothing writes nothing."""
+        if by is not None and not by.edits_threads(site.id):
+            raise Forbidden(
+                N_("Only an admin can change a thread's title and address."),
+                code="not-thread-editor",
             )
+        wanted_id = check_external_id(external_id)
+        checked_url = None if url is None else _check_url(url)
+        checked_title = (
+            None
+            if title is None
+            else _check_length(rules.clean_text(title).strip(), MAX_TITLE, "title")
+        )
+        now = self.clock()
+        with self.store.write() as tx:
+            thread = tx.get_or_create_thread(site.id, wanted_id, "", "", now, False)
             if thread is None:
                 raise NotFound(N_("This thread does not exist."), code="thread-not-found")
-            new_url = thread.url if url is None else _check_url(url)
-            new_title = (
-                thread.title
-                if title is None
-                else _check_length(rules.clean_text(title).strip(), MAX_TITLE, "title")
-            )
+            new_url = thread.url if checked_url is None else checked_url
+            new_title = thread.title if checked_title is None else checked_title
+            if (new_url, new_title) == (thread.url, thread.title):
+                return thread
             tx.update_thread(thread.id, new_url, new_title)
+            if by is not None:
+                tx.add_audit(_thread_audit(site, by, thread, new_url, new_title, now))
         found = self.store.get_thread_by_id(thread.id)
         assert found is not None
         return found
+
+    def thread(self, site: Site, external_id: str) -> Thread:
+        """One thread of the site as stored (its title, address and count), for staff."""
+        thread = self.store.get_thread(site.id, check_external_id(external_id))
+        if thread is None:
+            raise NotFound(N_("This thread does not exist."), code="thread-not-found")
+        return thread
 
     def edit(
         self, site: Site, public_id: str, body: str, author: Author, *, confirmed: bool = False
@@ -513,6 +540,25 @@ def _audit_automated(
             explanation=decision.reason or "",
             detail=decision.record or "{}",
         )
+    )
+
+
+def _thread_audit(
+    site: Site, staff: StaffAccount, thread: Thread, url: str, title: str, now: datetime
+) -> NewAuditEntry:
+    """Who changed a thread's title or address, from what to what (only what changed)."""
+    detail: dict[str, object] = {"thread": thread.external_id}
+    if title != thread.title:
+        detail["title"] = {"from": thread.title, "to": title}
+    if url != thread.url:
+        detail["url"] = {"from": thread.url, "to": url}
+    return NewAuditEntry(
+        site_id=site.id,
+        action=DeskAction.EDIT_THREAD,
+        actor_id=staff.id,
+        actor_name=staff.display_name,
+        created_at=now,
+        detail=json.dumps(detail, sort_keys=True),
     )
 
 

@@ -24,6 +24,7 @@ ACTION_LABELS: dict[DeskAction, str] = {
     DeskAction.SPAM: N_("Marked as spam"),
     DeskAction.BAN: N_("Author banned"),
     DeskAction.LIFT_BAN: N_("Ban lifted"),
+    DeskAction.EDIT_THREAD: N_("Thread title or address changed"),
     DeskAction.AUTO_HOLD: N_("Held for review by the checks"),
     DeskAction.AUTO_REJECT: N_("Rejected by the checks"),
 }
@@ -49,6 +50,13 @@ BAN_KIND_WORDS = {
     "reader": N_("reader token"),
     "email": N_("e-mail address"),
     "account": N_("account"),
+}
+
+# What a change to a thread records: its id, and the title and address before and after.
+THREAD_FACT_LABELS = {
+    "thread": N_("Thread"),
+    "title": N_("Title"),
+    "url": N_("Article address"),
 }
 
 VERDICT_WORDS = {"publish": N_("publish"), "hold": N_("hold"), "reject": N_("reject")}
@@ -107,6 +115,8 @@ def audit_facts(entry: AuditEntry, gettext: Gettext, ngettext: Ngettext) -> list
             facts.append((gettext(N_("Ban")), f"#{value} ({kind})" if kind else f"#{value}"))
         elif key == "kind" and entry.action is DeskAction.LIFT_BAN:
             continue  # told with the ban
+        elif entry.action is DeskAction.EDIT_THREAD and key in THREAD_FACT_LABELS:
+            facts.append((gettext(THREAD_FACT_LABELS[key]), _change(value, gettext)))
         elif key in ("reason", "message"):
             continue  # the explanation column says it already
         elif key == "verdict":
@@ -146,6 +156,14 @@ def _ban_text(ban: dict[str, Any], gettext: Gettext, ngettext: Ngettext) -> str:
     else:
         length = gettext(N_("permanent"))
     return f"{kind}, {length}"
+
+
+def _change(value: object, gettext: Gettext) -> str:
+    """ "“Old title” → “New title”"; an empty value (no title, no address yet) is a dash."""
+    if not isinstance(value, dict):
+        return _plain(value, gettext)
+    ends = (value.get("from"), value.get("to"))
+    return " → ".join(f"“{v}”" if isinstance(v, str) and v else "–" for v in ends)
 
 
 def _scores(scores: dict[str, Any]) -> str:
