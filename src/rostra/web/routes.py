@@ -12,6 +12,7 @@ from rostra.web.api import comments as api
 from rostra.web.api import preview as preview_api
 from rostra.web.api.openapi import openapi_document
 from rostra.web.desk import pages as desk
+from rostra.web.desk import threads as desk_threads
 from rostra.web.pages import demo, feeds, threads
 from rostra.web.preflight import preflight
 from rostra.web.static_files import static_app
@@ -67,6 +68,9 @@ MODERATOR: list[BaseRoute] = [
     Route(DESK, desk.site_home, methods=["GET"]),
     Route(DESK + "/queue/{queue}", desk.queue, methods=["GET"]),
     Route(DESK + "/comments/{comment}", desk.case, methods=["GET"]),
+    # The thread's id is in the query (?thread=): it may hold "/", ".." or "#".
+    Route(DESK + "/thread", desk_threads.thread_page, methods=["GET"]),
+    Route(DESK + "/thread", desk_threads.change_thread, methods=["POST"]),
     Route(DESK + "/decide", desk.decide, methods=["POST"]),
     Route(DESK + "/bans", desk.bans, methods=["GET"]),
     Route(DESK + "/bans/{ban}/lift", desk.lift_ban, methods=["POST"]),
