@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -92,6 +93,11 @@ def test_pages_need_a_session_and_sign_in_sets_a_strict_http_only_cookie(
     assert (
         answer.headers["location"]
         == "/moderation/login?next=%2Fmoderation%2Fmine%2Fqueue%2Fpending"
+    )
+    # Where they were includes the query (a thread's page, a later page of a queue).
+    deep = browser_like.get("/moderation/mine/thread", params={"thread": "news/a b"})
+    assert deep.headers["location"] == "/moderation/login?" + urlencode(
+        {"next": "/moderation/mine/thread?thread=news%2Fa+b"}
     )
     login = browser_like.get("/moderation/login")
     assert login.status_code == 200 and 'name="password"' in login.text

@@ -7,9 +7,10 @@ page, would be served as the newsroom's own words. Three sources are believed:
 - the first comment, when the URL it names is on one of the site's allowed origins (the embed
   sends the host page's own address); otherwise the thread starts without title and URL;
 - the CMS, which signs ``thread``, ``url`` and ``title`` with the site's thread key (HMAC-SHA256,
-  shown by ``rostra site key``) and puts the signature in the embed tag; a signed change is
+  shown by ``rostra thread key``) and puts the signature in the embed tag; a signed change is
   applied with a published comment only, so a held or rejected comment changes nothing;
-- staff, with ``rostra thread update``.
+- staff: an admin in the desk (each change audited) or an operator with
+  ``rostra thread update``.
 """
 
 from __future__ import annotations

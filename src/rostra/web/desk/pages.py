@@ -98,7 +98,9 @@ def desk_page(handler: Callable[[Request, StaffSession], Awaitable[Response]]) -
             session = staff_session(request)
         except SignInRequired:
             if request.method == "GET":
-                target = request.url.path
+                # The query too: a thread page or a queue's later page is where they were.
+                query = request.url.query
+                target = request.url.path + (f"?{query}" if query else "")
                 return RedirectResponse(
                     "/moderation/login?" + urlencode({"next": target}), status_code=303
                 )
