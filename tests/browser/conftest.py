@@ -11,6 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from tests.conftest import LiveServer
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -43,6 +45,21 @@ def page(browser: Browser) -> Iterator[Page]:
     pg.page_errors = errors  # type: ignore[attr-defined]
     yield pg
     context.close()
+
+
+@pytest.fixture
+def no_page_errors(page: Page) -> Iterator[None]:
+    """Fail the test when a script error reached the page (``usefixtures`` it per module)."""
+    yield
+    assert page.page_errors == []  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def embedded(server: LiveServer, host_site: HostSite) -> None:
+    """The demo site lets the host page embed it, with the default settings."""
+    from tests.browser._helpers import allow_host  # it imports this module
+
+    allow_host(server, host_site)
 
 
 @dataclass

@@ -32,18 +32,7 @@ from tests.browser._helpers import (
 from tests.browser.conftest import HostSite
 from tests.conftest import LiveServer
 
-pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def _allowed(server: LiveServer, host_site: HostSite) -> None:
-    allow_host(server, host_site)
-
-
-@pytest.fixture(autouse=True)
-def _no_page_errors(page: Page) -> Any:
-    yield
-    assert page.page_errors == []  # type: ignore[attr-defined]
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("embedded", "no_page_errors")]
 
 
 def post_via_form(page: Page, body: str, name: str = "") -> None:

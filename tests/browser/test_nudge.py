@@ -30,7 +30,7 @@ from tests.browser.test_accessibility import blocking, run_axe
 from tests.conftest import LiveServer
 from tests.web.test_nudge import CIVIL, HELD, NUDGE, TONE, held_for_tone
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("no_page_errors")]
 
 
 @pytest.fixture(scope="module")
@@ -41,12 +41,6 @@ def toxic() -> str:
 @pytest.fixture(autouse=True)
 def _allowed(server: LiveServer, host_site: HostSite) -> None:
     allow_host(server, host_site, moderation=TONE)
-
-
-@pytest.fixture(autouse=True)
-def _no_page_errors(page: Page) -> Any:
-    yield
-    assert page.page_errors == []  # type: ignore[attr-defined]
 
 
 def stored(server: LiveServer) -> list[tuple[str, str]]:

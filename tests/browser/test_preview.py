@@ -4,30 +4,17 @@ comment HTML, and goes back to the text; nothing is stored until the reader post
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser._helpers import allow_host, api_page, open_embed, wait_for_focus
+from tests.browser._helpers import api_page, open_embed, wait_for_focus
 from tests.browser.conftest import HostSite
 from tests.conftest import LiveServer
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("embedded", "no_page_errors")]
 
 TEXT = "Some **bold** words, <b>tags shown as text</b> and a [link](https://example.org/plan)."
-
-
-@pytest.fixture(autouse=True)
-def _allowed(server: LiveServer, host_site: HostSite) -> None:
-    allow_host(server, host_site)
-
-
-@pytest.fixture(autouse=True)
-def _no_page_errors(page: Page) -> Any:
-    yield
-    assert page.page_errors == []  # type: ignore[attr-defined]
 
 
 def test_preview_shows_the_servers_rendering_and_toggles_back(

@@ -4,7 +4,6 @@ JavaScript; axe finds nothing serious in the open report form."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -14,7 +13,6 @@ from rostra.storage.tables import comments, reports
 from tests.browser._helpers import (
     API,
     active_in_shadow,
-    allow_host,
     comment,
     open_embed,
     remember_token,
@@ -25,7 +23,7 @@ from tests.browser.conftest import HostSite
 from tests.browser.test_accessibility import Scheme, blocking, checked_in_shadow, run_axe
 from tests.conftest import LiveServer
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("embedded", "no_page_errors")]
 
 THANKS = "Thank you. The moderators will look at it."
 REASONS = [
@@ -37,17 +35,6 @@ REASONS = [
     "Off topic",
     "Something else",
 ]
-
-
-@pytest.fixture(autouse=True)
-def _allowed(server: LiveServer, host_site: HostSite) -> None:
-    allow_host(server, host_site)
-
-
-@pytest.fixture(autouse=True)
-def _no_page_errors(page: Page) -> Any:
-    yield
-    assert page.page_errors == []  # type: ignore[attr-defined]
 
 
 def stored(server: LiveServer) -> list[tuple[str, str, str]]:

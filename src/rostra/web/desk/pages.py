@@ -5,7 +5,6 @@ shortcuts. Errors become readable pages with the right status, never a stack tra
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -40,7 +39,7 @@ from rostra.web.desk.auth import (
     set_session_cookie,
     staff_session,
 )
-from rostra.web.desk.wording import audit_facts, decision_text
+from rostra.web.desk.wording import audit_facts, decision_text, json_object
 from rostra.web.render import render
 from rostra.web.security import client_ip
 
@@ -372,15 +371,7 @@ async def lift_ban(request: Request, session: StaffSession) -> Response:
 
 
 def _record(raw: str | None) -> dict[str, Any]:
-    return _json_object(raw) if raw else {}
-
-
-def _json_object(raw: str) -> dict[str, Any]:
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
+    return json_object(raw) if raw else {}
 
 
 # Referenced by templates for the report reasons' order.

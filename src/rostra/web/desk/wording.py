@@ -99,7 +99,7 @@ def decision_text(entry: AuditEntry, gettext: Gettext) -> str:
 
 def audit_facts(entry: AuditEntry, gettext: Gettext, ngettext: Ngettext) -> list[tuple[str, str]]:
     """The entry's facts as (label, value) pairs, both translated, in a stable order."""
-    detail = _json_object(entry.detail)
+    detail = json_object(entry.detail)
     facts: list[tuple[str, str]] = []
     for key in sorted(detail, key=lambda k: (FACT_ORDER.get(k, len(FACT_ORDER)), k)):
         value = detail[key]
@@ -203,7 +203,9 @@ def _plain(value: object, gettext: Gettext) -> str:
     return str(value)
 
 
-def _json_object(raw: str) -> dict[str, Any]:
+def json_object(raw: str) -> dict[str, Any]:
+    """A stored JSON object (a moderation record, an audit entry's detail), or ``{}`` when it is
+    not one: what was stored by an older version must still show."""
     try:
         value = json.loads(raw)
     except ValueError:
