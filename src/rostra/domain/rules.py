@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from rostra.domain.errors import N_, Conflict, Forbidden, InvalidInput
 from rostra.domain.models import Author, Comment, CommentNode, CommentStatus, SiteSettings
@@ -18,6 +20,9 @@ _INVISIBLE_CATEGORIES = {"Cc", "Cf", "Zl", "Zp"}
 
 # A site's slug names it in URLs (/t/<slug>, /api/v1/sites/<slug>, /moderation/<slug>); these
 # would be taken for the moderation desk's own pages.
+MAX_EXTERNAL_ID = 500
+MAX_URL = 2000
+MAX_TITLE = 500
 RESERVED_SLUGS = frozenset({"staff", "login", "logout"})
 SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
@@ -164,3 +169,65 @@ def build_tree(
         host.replies.append(node)
         nodes[reply.id] = node
     return result
+
+
+def check_external_id(value: str) -> str:
+    """The thread id as stored: stripped, non-empty, printable and not too long."""
+    text = value.strip()
+    if not text:
+        raise InvalidInput(N_("A thread id is required."), field="thread", code="thread-missing")
+    if len(text) > MAX_EXTERNAL_ID or not text.isprintable():
+        raise InvalidInput(
+            N_("The thread id is not valid."), field="thread", code="invalid-thread-id"
+        )
+    return text
+
+
+def check_url(value: str) -> str:
+    """An article URL is empty or an absolute http(s) address; anything else could be a
+    ``javascript:`` link on the thread page, so it is refused rather than cleaned."""
+    text = value.strip()
+    if not text:
+        return ""
+    check_length(text, MAX_URL, "url")
+    # Parse as a browser would: it drops tabs and newlines anywhere and spaces at the ends.
+    browser_view = "".join(ch for ch in text if ch not in "\t\n\r")
+    parts = urlsplit(browser_view)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or browser_view != text:
+        raise InvalidInput(
+            N_("The article address must be an absolute http or https URL."),
+            field="url",
+            code="invalid-url",
+        )
+    return text
+
+
+def check_length(value: str, limit: int, field: str) -> str:
+    """``value`` when it has at most ``limit`` characters, else :class:`InvalidInput`."""
+    if len(value) > limit:
+        # ``field`` is the error's own keyword, so the message names it through ``name``.
+        raise InvalidInput(
+            N_("The %(name)s is too long."), field=field, code="too-long", name=field
+        )
+    return value
+
+
+def check_title(value: str) -> str:
+    """An article's title as stored and shown: cleaned text, without surrounding space."""
+    return check_length(clean_text(value).strip(), MAX_TITLE, "title")
+
+
+# A page cursor names the last root comment of the page before, by its public id.
+def encode_cursor(public_id: str) -> str:
+    return base64.urlsafe_b64encode(public_id.encode()).rstrip(b"=").decode()
+
+
+def decode_cursor(cursor: str) -> str:
+    """The public id a cursor names, or ``""`` when it is not a cursor."""
+    if len(cursor) > 64:
+        return ""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except ValueError:
+        return ""
+    return text if text.replace("-", "").replace("_", "").isalnum() else ""

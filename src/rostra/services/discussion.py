@@ -6,13 +6,11 @@ bad input never leaves anything half-written.
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Protocol
-from urllib.parse import urlsplit
 
 from rostra.domain import rules
 from rostra.domain.desk import DeskAction, NewAuditEntry, StaffAccount
@@ -42,9 +40,6 @@ from rostra.services.ports import NewComment, RootCursor, Store, WriteTransactio
 from rostra.services.thread_meta import ThreadKeys, believed_metadata
 from rostra.services.tokens import ReaderTokens, new_public_id
 
-MAX_EXTERNAL_ID = 500
-MAX_URL = 2000
-MAX_TITLE = 500
 MAX_PAGE = 100
 MAX_NONCE = 64
 
@@ -206,7 +201,7 @@ class Discussion:
     # -- writing --------------------------------------------------------------------------
     def post(self, site: Site, request: PostRequest, author: Author) -> Comment:
         settings = site.settings
-        external_id = check_external_id(request.thread_external_id)
+        external_id = rules.check_external_id(request.thread_external_id)
         body = rules.validate_body(request.body, settings)
         name = rules.validate_name(request.author_name, settings)
         if not settings.allow_guests and author.account_id is None:
@@ -217,8 +212,8 @@ class Discussion:
             self.thread_keys,
             site,
             external_id,
-            _check_url(request.url),
-            _check_length(rules.clean_text(request.title).strip(), MAX_TITLE, "title"),
+            rules.check_url(request.url),
+            rules.check_title(request.title),
             request.thread_signature,
         )
         nonce = request.client_nonce
@@ -318,13 +313,9 @@ class Discussion:
                 N_("Only an admin can change a thread's title and address."),
                 code="not-thread-editor",
             )
-        wanted_id = check_external_id(external_id)
-        checked_url = None if url is None else _check_url(url)
-        checked_title = (
-            None
-            if title is None
-            else _check_length(rules.clean_text(title).strip(), MAX_TITLE, "title")
-        )
+        wanted_id = rules.check_external_id(external_id)
+        checked_url = None if url is None else rules.check_url(url)
+        checked_title = None if title is None else rules.check_title(title)
         now = self.clock()
         with self.store.write() as tx:
             thread = tx.get_or_create_thread(site.id, wanted_id, "", "", now, False)
@@ -343,7 +334,7 @@ class Discussion:
 
     def thread(self, site: Site, external_id: str) -> Thread:
         """One thread of the site as stored (its title, address and count), for staff."""
-        thread = self.store.get_thread(site.id, check_external_id(external_id))
+        thread = self.store.get_thread(site.id, rules.check_external_id(external_id))
         if thread is None:
             raise NotFound(N_("This thread does not exist."), code="thread-not-found")
         return thread
@@ -432,7 +423,7 @@ class Discussion:
         limit: int | None,
     ) -> ThreadPage:
         """One page of roots (``limit=None``: all of them) with their replies."""
-        thread = self.store.get_thread(site.id, check_external_id(external_id))
+        thread = self.store.get_thread(site.id, rules.check_external_id(external_id))
         if thread is None:
             raise NotFound(N_("This thread does not exist."), code="thread-not-found")
         if limit is not None and not 1 <= limit <= MAX_PAGE:
@@ -452,7 +443,7 @@ class Discussion:
         shown_roots = [r for r in roots if r.id in shown]
         shown_replies = [r for r in replies if r.id in shown]
         tree = rules.build_tree(shown_roots, shown_replies, site.settings.display_depth)
-        next_cursor = _encode_cursor(roots[-1].public_id) if more and roots else None
+        next_cursor = rules.encode_cursor(roots[-1].public_id) if more and roots else None
         return ThreadPage(
             thread=thread,
             sort=sort,
@@ -470,7 +461,7 @@ class Discussion:
                 code="too-many-threads",
                 max=200,
             )
-        ids = [check_external_id(e) for e in external_ids]
+        ids = [rules.check_external_id(e) for e in external_ids]
         found = self.store.counts(site.id, ids)
         return {e: found.get(e, 0) for e in ids}
 
@@ -478,7 +469,7 @@ class Discussion:
         self, site: Site, external_id: str, author: Author
     ) -> tuple[list[str], dict[str, int]]:
         """The reader's own comments and votes in a thread (to show edit and vote state)."""
-        thread = self.store.get_thread(site.id, check_external_id(external_id))
+        thread = self.store.get_thread(site.id, rules.check_external_id(external_id))
         if thread is None or author.reader_key is None:
             return [], {}
         return (
@@ -504,7 +495,7 @@ class Discussion:
         return comment
 
     def _cursor(self, site: Site, thread_id: int, cursor: str) -> RootCursor:
-        public_id = _decode_cursor(cursor)
+        public_id = rules.decode_cursor(cursor)
         last = self.store.get_comment(site.id, public_id) if public_id else None
         if last is None or last.thread_id != thread_id or last.parent_id is not None:
             raise InvalidInput(
@@ -590,57 +581,3 @@ def _shown(roots: Sequence[Comment], replies: Sequence[Comment]) -> set[int]:
         for c in by_id.values()
         if c.status is CommentStatus.PUBLISHED and (not c.is_deleted or c.id in live_below)
     }
-
-
-def check_external_id(value: str) -> str:
-    """The thread id as stored: stripped, non-empty, printable and not too long."""
-    text = value.strip()
-    if not text:
-        raise InvalidInput(N_("A thread id is required."), field="thread", code="thread-missing")
-    if len(text) > MAX_EXTERNAL_ID or not text.isprintable():
-        raise InvalidInput(
-            N_("The thread id is not valid."), field="thread", code="invalid-thread-id"
-        )
-    return text
-
-
-def _check_url(value: str) -> str:
-    """An article URL is empty or an absolute http(s) address; anything else could be a
-    ``javascript:`` link on the thread page, so it is refused rather than cleaned."""
-    text = value.strip()
-    if not text:
-        return ""
-    _check_length(text, MAX_URL, "url")
-    # Parse as a browser would: it drops tabs and newlines anywhere and spaces at the ends.
-    browser_view = "".join(ch for ch in text if ch not in "\t\n\r")
-    parts = urlsplit(browser_view)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or browser_view != text:
-        raise InvalidInput(
-            N_("The article address must be an absolute http or https URL."),
-            field="url",
-            code="invalid-url",
-        )
-    return text
-
-
-def _check_length(value: str, limit: int, field: str) -> str:
-    if len(value) > limit:
-        # ``field`` is the error's own keyword, so the message names it through ``name``.
-        raise InvalidInput(
-            N_("The %(name)s is too long."), field=field, code="too-long", name=field
-        )
-    return value
-
-
-def _encode_cursor(public_id: str) -> str:
-    return base64.urlsafe_b64encode(public_id.encode()).rstrip(b"=").decode()
-
-
-def _decode_cursor(cursor: str) -> str:
-    if len(cursor) > 64:
-        return ""
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-    except ValueError:
-        return ""
-    return text if text.replace("-", "").replace("_", "").isalnum() else ""

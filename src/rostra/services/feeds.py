@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from rostra.domain.errors import N_, NotFound
 from rostra.domain.models import Comment, Site, Thread
-from rostra.services.discussion import check_external_id
+from rostra.domain.rules import check_external_id
 from rostra.services.ports import ReadStore
 
 #: How many comments a feed carries (the newest).

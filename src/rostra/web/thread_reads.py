@@ -10,17 +10,16 @@ real pages.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from rostra.domain import rules
 from rostra.domain.errors import N_, InvalidInput, InvalidQuery
 from rostra.domain.models import Site, SortOrder
-from rostra.services.discussion import MAX_PAGE, check_external_id
+from rostra.services.discussion import MAX_PAGE
 
 _TRUE = ("1", "true")
 _FALSE = ("", "0", "false")
-_MAX_CURSOR = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +64,7 @@ def required_query(query: Mapping[str, str], name: str) -> str:
 def query_thread_id(raw: str) -> str:
     """A thread id given in the query, checked as everywhere, but refused as a bad query (400)."""
     try:
-        return check_external_id(raw)
+        return rules.check_external_id(raw)
     except InvalidInput as exc:
         raise InvalidQuery(exc.message_id, code=exc.code, field="thread", **exc.params) from None
 
@@ -105,17 +104,12 @@ def _cursor(raw: str | None) -> str | None:
     """The cursor re-encoded canonically (it names a root comment's public id)."""
     if not raw:
         return None
-    public_id = ""
-    if len(raw) <= _MAX_CURSOR and raw.isascii():
-        try:
-            public_id = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("ascii")
-        except ValueError:
-            public_id = ""
-    if not public_id or not public_id.replace("-", "").replace("_", "").isalnum():
+    public_id = rules.decode_cursor(raw)
+    if not public_id:
         raise InvalidQuery(
             N_("The page cursor is not valid."), field="cursor", code="invalid-cursor"
         )
-    return base64.urlsafe_b64encode(public_id.encode()).rstrip(b"=").decode()
+    return rules.encode_cursor(public_id)
 
 
 def _reply(raw: str | None) -> str | None:

@@ -16,7 +16,8 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from rostra.services.discussion import MAX_EXTERNAL_ID, MAX_PAGE
+from rostra.domain.rules import MAX_EXTERNAL_ID
+from rostra.services.discussion import MAX_PAGE
 from rostra.web.api import schemas as s
 
 Json = dict[str, Any]
