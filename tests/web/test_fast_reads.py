@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -56,3 +57,19 @@ def test_fast_path_keeps_cors_language_and_revalidation(server: LiveServer) -> N
         etag = french.headers["etag"]
         again = plain.get(READS[1], headers={"Accept-Language": "fr", "If-None-Match": etag})
         assert again.status_code == 304 and again.content == b""
+
+
+def test_a_remembered_read_follows_a_reloaded_site(server: LiveServer, http: httpx.Client) -> None:
+    # The fast path remembers parsed query strings; a site reloaded with other settings (here a
+    # smaller page) must be read afresh, not through what was remembered for the old one.
+    for body in ("one", "two", "three"):
+        post(http, body)
+    fast = server.app.app
+    assert len(http.get(READS[0]).json()["comments"]) == 3
+    hits = fast.hits
+    assert len(http.get(READS[0]).json()["comments"]) == 3 and fast.hits == hits + 1
+    loaded_at, site = fast.ctx.sites["demo"]
+    smaller = replace(site, settings=replace(site.settings, page_size=1))
+    fast.ctx.sites["demo"] = (loaded_at, smaller)
+    assert len(http.get(READS[0]).json()["comments"]) == 1
+    assert len(http.get(READS[0]).json()["comments"]) == 1 and fast.hits == hits + 2
