@@ -23,8 +23,8 @@ from rostra.services.staff import StaffAccounts
 from rostra.services.thread_meta import ThreadKeys
 from rostra.services.tokens import ReaderTokens, Signer
 from rostra.storage.database import create_engines
-from rostra.storage.migrate import HealthCheck
 from rostra.storage.repository import SqlStore
+from rostra.storage.schema import HealthCheck
 from rostra.storage.staff import SqlStaffStore
 from rostra.web.cached import FastReads
 from rostra.web.context import WebContext

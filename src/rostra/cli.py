@@ -33,7 +33,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def check_database(args: argparse.Namespace) -> None:
     """Refuse early, in one line, a database this command cannot use (see the module's doc)."""
-    from rostra.storage.migrate import preflight
+    from rostra.storage.schema import preflight
 
     command = args.command
     migrating = command in ("migrate", "demo") or bool(getattr(args, "migrate", False))
