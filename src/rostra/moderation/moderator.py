@@ -17,8 +17,9 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
+from rostra.domain.clock import utc_now
 from rostra.domain.errors import N_, TooManyRequests
 from rostra.domain.models import Comment, CommentStatus, Site
 from rostra.moderation.phases import duplicates
@@ -38,10 +39,6 @@ STATUS = {
     Action.HOLD: CommentStatus.PENDING,
     Action.REJECT: CommentStatus.REJECTED,
 }
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def author_key(draft: Draft) -> str | None:

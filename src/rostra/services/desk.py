@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
+from rostra.domain.clock import utc_now
 from rostra.domain.desk import (
     ACTION_STATUS,
     AuditEntry,
@@ -36,10 +37,6 @@ DEFAULT_REPORT_THRESHOLD = 3
 MAX_REPORT_THRESHOLD = 1000
 # Ban lengths offered to moderators, in days; ``None`` is permanent.
 BAN_DAYS: tuple[int | None, ...] = (1, 7, 30, None)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 QUEUES = ("pending", "reported", "rejected", "all")

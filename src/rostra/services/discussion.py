@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 from rostra.domain import rules
+from rostra.domain.clock import utc_now
 from rostra.domain.desk import DeskAction, NewAuditEntry, StaffAccount
 from rostra.domain.errors import (
     N_,
@@ -154,10 +155,6 @@ class PostRequest:
     thread_signature: str | None = None
     # No reader token came with the request: the web layer issued one for this comment.
     new_reader: bool = False
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Discussion:

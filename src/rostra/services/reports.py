@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
+from rostra.domain.clock import utc_now
 from rostra.domain.desk import ReportReason
 from rostra.domain.errors import (
     N_,
@@ -28,10 +29,6 @@ from rostra.services.ports import Store
 from rostra.services.tokens import address_hash
 
 MAX_NOTE = 500
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Counters(Protocol):

@@ -21,11 +21,12 @@ import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from rostra.domain.clock import utc_now
 from rostra.domain.desk import Role, StaffAccount
 from rostra.domain.errors import N_, Forbidden, InvalidInput, TooManyRequests, Unauthorized
 from rostra.services.ports import StaffStore
@@ -36,10 +37,6 @@ MIN_PASSWORD = 12
 # argon2 hashes whatever it is given; a megabyte "password" is a denial-of-service attempt.
 MAX_PASSWORD = 1024
 MAX_DISPLAY_NAME = 200
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
