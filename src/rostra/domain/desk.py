@@ -191,3 +191,17 @@ class AuthorHistory:
     by_status: dict[str, int]
     recent: list[DeskComment]
     bans: list[Ban]
+
+
+def ban_keys(
+    reader_key: str | None, account_id: int | None, email_hash: str | None
+) -> list[tuple[BanKind, str]]:
+    """Every key a ban on this author could be recorded under."""
+    keys: list[tuple[BanKind, str]] = []
+    if reader_key:
+        keys.append((BanKind.READER, reader_key))
+    if account_id is not None:
+        keys.append((BanKind.ACCOUNT, str(account_id)))
+    if email_hash:
+        keys.append((BanKind.EMAIL, email_hash))
+    return keys

@@ -147,6 +147,16 @@ class Author:
     def is_known(self) -> bool:
         return self.reader_key is not None or self.account_id is not None
 
+    @property
+    def key(self) -> str | None:
+        """The one key this author's votes, reports and moderation history are counted under:
+        the reader key, else ``a:<account id>``; ``None`` for an author nobody can name."""
+        if self.reader_key is not None:
+            return self.reader_key
+        if self.account_id is not None:
+            return f"a:{self.account_id}"
+        return None
+
 
 @dataclass(frozen=True, slots=True)
 class Comment:

@@ -41,14 +41,6 @@ STATUS = {
 }
 
 
-def author_key(draft: Draft) -> str | None:
-    if draft.author.reader_key is not None:
-        return draft.author.reader_key
-    if draft.author.account_id is not None:
-        return f"a:{draft.author.account_id}"
-    return None
-
-
 @dataclass(frozen=True, slots=True)
 class _Memo:
     """Carried from ``decide`` to ``stored``: what to remember about the comment."""
@@ -112,7 +104,7 @@ class PipelineModerator:
             site_slug=draft.site.slug,
             body=draft.body,
             now=now,
-            author_key=author_key(draft),
+            author_key=draft.author.key,
             client_key=self.client_key(draft.client_ip),
             thread=draft.thread_external_id,
             is_reply=draft.is_reply,

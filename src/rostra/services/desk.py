@@ -19,12 +19,12 @@ from rostra.domain.desk import (
     AuditEntry,
     AuthorHistory,
     Ban,
-    BanKind,
     DeskAction,
     DeskComment,
     Grounds,
     NewAuditEntry,
     StaffAccount,
+    ban_keys,
 )
 from rostra.domain.errors import N_, Forbidden, InvalidInput, NotFound
 from rostra.domain.models import Author, Comment, CommentStatus, Site
@@ -52,20 +52,6 @@ def report_threshold(site: Site) -> int:
     if is_number and 1 <= value <= MAX_REPORT_THRESHOLD:  # type: ignore[operator]
         return value  # type: ignore[return-value]
     return DEFAULT_REPORT_THRESHOLD
-
-
-def ban_keys(
-    reader_key: str | None, account_id: int | None, email_hash: str | None
-) -> list[tuple[BanKind, str]]:
-    """Every key a ban on this author could be recorded under."""
-    keys: list[tuple[BanKind, str]] = []
-    if reader_key:
-        keys.append((BanKind.READER, reader_key))
-    if account_id is not None:
-        keys.append((BanKind.ACCOUNT, str(account_id)))
-    if email_hash:
-        keys.append((BanKind.EMAIL, email_hash))
-    return keys
 
 
 class Banned(Forbidden):

@@ -395,9 +395,9 @@ class Discussion:
         return deleted
 
     def vote(self, site: Site, public_id: str, value: int, voter: Author) -> VoteResult:
-        if voter.reader_key is None and voter.account_id is None:
+        voter_key = voter.key
+        if voter_key is None:
             raise Unauthorized(N_("Voting needs a reader token."), code="token-missing")
-        voter_key = voter.reader_key or f"a:{voter.account_id}"
         now = self.clock()
         refuse_banned(self.store, site, voter, None, now)
         with self.store.write() as tx:

@@ -75,7 +75,8 @@ class ReaderReports:
         Reports are rate-limited per reader and per client address (a keyed hash), so that a
         script with a pile of fresh reader tokens cannot flood the moderators' reported queue.
         """
-        if reporter.reader_key is None and reporter.account_id is None:
+        key = reporter.key
+        if key is None:
             raise Unauthorized(N_("Reporting needs a reader token."), code="token-missing")
         try:
             why = ReportReason(reason)
@@ -93,7 +94,6 @@ class ReaderReports:
                 code="note-too-long",
                 max=MAX_NOTE,
             )
-        key = reporter.reader_key or f"a:{reporter.account_id}"
         now = self.clock()
         refuse_banned(self.store, site, reporter, None, now)
         self._limit(site, key, address_hash(self._address_key, client_ip), now)

@@ -23,10 +23,10 @@ from rostra.domain.desk import (
     DeskAction,
     DeskComment,
     NewAuditEntry,
+    ban_keys,
 )
 from rostra.domain.errors import N_, Conflict
 from rostra.domain.models import Comment, Thread
-from rostra.services.desk import ban_keys
 from rostra.services.ports import QueueQuery
 from rostra.storage.rows import COMMENT_COLUMNS, comment_from_row, utc
 from rostra.storage.tables import audit_log, bans, comments, reports, threads
