@@ -14,21 +14,12 @@ import sys
 from collections.abc import Iterator, Sequence
 
 from rostra import __version__, site_cli, staff_cli, thread_cli
-from rostra.config import ConfigError, Settings, load_settings
+from rostra.config import ConfigError, command_settings
 from rostra.domain.errors import RostraError
 from rostra.moderation import cli as moderation_cli
 
 #: The commands that need the current schema (the others have no database, or migrate it).
 SCHEMA_COMMANDS = ("serve", "site", "staff", "thread")
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    overrides = {}
-    for name in ("database_url", "host", "port", "workers"):
-        value = getattr(args, name, None)
-        if value is not None:
-            overrides[name] = value
-    return load_settings(getattr(args, "config", None), **overrides)
 
 
 def check_database(args: argparse.Namespace) -> None:
@@ -38,14 +29,14 @@ def check_database(args: argparse.Namespace) -> None:
     command = args.command
     migrating = command in ("migrate", "demo") or bool(getattr(args, "migrate", False))
     if command in SCHEMA_COMMANDS or migrating:
-        preflight(_settings(args).database_url, migrating=migrating)
+        preflight(command_settings(args).database_url, migrating=migrating)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     from rostra.storage.database import create_engines
     from rostra.storage.migrate import upgrade
 
-    settings = _settings(args)
+    settings = command_settings(args)
     engines = create_engines(settings.database_url)
     try:
         upgrade(engines.write)
@@ -58,7 +49,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    settings = _settings(args)
+    settings = command_settings(args)
     if args.migrate:
         cmd_migrate(args)
     # One BLAS thread per worker: the workers already use every core, and the classifier's
@@ -86,7 +77,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from rostra.demo.seed import seed_demo
 
-    settings = _settings(args)
+    settings = command_settings(args)
     site_url = f"http://{settings.host}:{settings.port}"
     desk = seed_demo(settings.database_url, origin=site_url)
     print(

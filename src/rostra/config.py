@@ -210,3 +210,14 @@ def _with_dev_secret(settings: Settings) -> Settings:
         except OSError:
             pass  # read-only folder: a per-process key still works for a dev run
     return replace(settings, secret_key=key)
+
+
+def command_settings(args: object) -> Settings:
+    """The settings a ``rostra`` command runs with: its ``--config`` file and environment, with
+    the options given on its command line (``--database-url``, ``--host``…) on top."""
+    overrides = {}
+    for name in ("database_url", "host", "port", "workers"):
+        value = getattr(args, name, None)
+        if value is not None:
+            overrides[name] = value
+    return load_settings(getattr(args, "config", None), **overrides)

@@ -87,7 +87,7 @@ def _show(site: Site) -> str:
 
 
 def cmd_site(args: argparse.Namespace) -> int:
-    from rostra.cli import _settings
+    from rostra.config import command_settings
     from rostra.domain.errors import N_, NotFound
     from rostra.domain.site_settings import as_mapping, normalise_origins
     from rostra.storage.database import create_engines
@@ -97,7 +97,7 @@ def cmd_site(args: argparse.Namespace) -> int:
     if command == "update" and args.replace and args.settings is None:
         raise ValueError("--replace needs --settings (the settings that replace the stored ones)")
     origins = normalise_origins(args.origin) if getattr(args, "origin", None) else None
-    settings = _settings(args)
+    settings = command_settings(args)
     engines = create_engines(settings.database_url)
     store = SqlStore(engines)
     try:

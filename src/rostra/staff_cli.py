@@ -46,14 +46,14 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def cmd_staff(args: argparse.Namespace) -> int:
-    from rostra.cli import _settings
+    from rostra.config import command_settings
     from rostra.services.staff import StaffAccounts
     from rostra.services.tokens import Signer
     from rostra.storage.database import create_engines
     from rostra.storage.repository import SqlStore
     from rostra.storage.staff import SqlStaffStore
 
-    settings = _settings(args)
+    settings = command_settings(args)
     engines = create_engines(settings.database_url)
     store = SqlStore(engines)
     staff_store = SqlStaffStore(engines)

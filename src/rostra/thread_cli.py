@@ -29,14 +29,14 @@ def register(sub: Any) -> None:
 
 
 def cmd_thread(args: argparse.Namespace) -> int:
-    from rostra.cli import _settings
+    from rostra.config import command_settings
     from rostra.services.discussion import Discussion
     from rostra.services.thread_meta import ThreadKeys
     from rostra.services.tokens import ReaderTokens, Signer
     from rostra.storage.database import create_engines
     from rostra.storage.repository import SqlStore
 
-    settings = _settings(args)
+    settings = command_settings(args)
     engines = create_engines(settings.database_url)
     signer = Signer(settings.secret_key)
     keys = ThreadKeys(signer)
