@@ -152,13 +152,12 @@ def _database_failure(exc: BaseException) -> str | None:
     """The one-line message for a database failure that got past the checks, else ``None``."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from rostra.storage.database import DatabaseError
+    from rostra.storage.database import DatabaseError, driver_reason
 
     if isinstance(exc, DatabaseError):
         return str(exc)
     if isinstance(exc, SQLAlchemyError):
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-        return "database error: " + (reason[0] if reason else type(exc).__name__)
+        return "database error: " + driver_reason(exc)
     return None
 
 

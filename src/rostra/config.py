@@ -7,6 +7,7 @@ production mode Rostra refuses to start with unsafe defaults such as a missing s
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import re
 import secrets
@@ -221,3 +222,14 @@ def command_settings(args: object) -> Settings:
         if value is not None:
             overrides[name] = value
     return load_settings(getattr(args, "config", None), **overrides)
+
+
+def json_object_option(raw: str, option: str = "--settings") -> dict[str, object]:
+    """A command-line option that holds a JSON object, or ``ValueError`` saying what is wrong."""
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{option} is not valid JSON: {exc.msg} (column {exc.colno})") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"{option} must be a JSON object")
+    return value

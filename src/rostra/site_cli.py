@@ -11,6 +11,7 @@ import argparse
 import json
 from typing import Any
 
+from rostra.config import json_object_option
 from rostra.domain.models import Site
 
 
@@ -42,16 +43,6 @@ def register(sub: Any) -> None:
     site.set_defaults(func=cmd_site)
 
 
-def _json_object(raw: str) -> dict[str, object]:
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"--settings is not valid JSON: {exc.msg} (column {exc.colno})") from None
-    if not isinstance(value, dict):
-        raise ValueError("--settings must be a JSON object")
-    return value
-
-
 def checked_settings(stored: dict[str, object], raw: str, *, replace: bool) -> dict[str, object]:
     """The settings to store: ``raw`` checked, then merged into ``stored`` (or replacing it).
 
@@ -61,7 +52,7 @@ def checked_settings(stored: dict[str, object], raw: str, *, replace: bool) -> d
     from rostra.domain.site_settings import check_settings, merge_settings
     from rostra.moderation.policy import Policy
 
-    changes = _json_object(raw)
+    changes = json_object_option(raw)
     check_settings(changes)
     merged = merge_settings({} if replace else stored, changes)
     moderation = merged.get("moderation")

@@ -63,12 +63,9 @@ def register(sub: Any) -> None:
 
 
 def _settings(raw: str | None) -> dict[str, object]:
-    if not raw:
-        return {}
-    value = json.loads(raw)
-    if not isinstance(value, dict):
-        raise ValueError("--settings must be a JSON object")
-    return value
+    from rostra.config import json_object_option
+
+    return json_object_option(raw) if raw else {}
 
 
 @contextlib.contextmanager

@@ -121,6 +121,12 @@ def check_url(url: str) -> URL:
     return parsed
 
 
+def driver_reason(exc: BaseException) -> str:
+    """The first line of what the database driver said (SQLAlchemy wraps it with the SQL)."""
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return reason[0] if reason else type(exc).__name__
+
+
 def where(url: URL) -> str:
     """The database a URL points to, for messages: never its password."""
     if url.get_backend_name() == "sqlite":

@@ -19,6 +19,7 @@ from rostra.storage.database import (
     DatabaseUnreachable,
     check_url,
     create_engines,
+    driver_reason,
     where,
 )
 
@@ -33,9 +34,8 @@ class SchemaNotCurrent(DatabaseError):
 
 def unreachable(engine: Engine, exc: BaseException) -> DatabaseUnreachable:
     """A one-line error for a database that does not answer (the driver's first line says why)."""
-    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    first = reason[0] if reason else type(exc).__name__
-    return DatabaseUnreachable(f"cannot use the database at {where(engine.url)}: {first}")
+    reason = driver_reason(exc)
+    return DatabaseUnreachable(f"cannot use the database at {where(engine.url)}: {reason}")
 
 
 def stored_revision(engine: Engine) -> str | None:
