@@ -97,6 +97,12 @@ def change(client: httpx.Client, csrf: str | None, site: str = "mine", **fields:
     return client.post(f"/moderation/{site}/thread", data=data)
 
 
+def assert_unchanged(server: LiveServer, before: tuple[str, str]) -> None:
+    """Nothing about the thread was written, and nothing was audited."""
+    assert stored(server) == before
+    assert thread_changes(server) == 0
+
+
 def test_an_admin_changes_title_and_address_and_the_thread_page_follows(
     server: LiveServer, newsroom: dict[str, Any], browser_like: httpx.Client
 ) -> None:
@@ -152,8 +158,7 @@ def test_an_address_that_is_not_http_or_https_is_refused_and_nothing_changes(
         assert 'name="title"' in answer.text  # the form again, to correct
     long_title = change(browser_like, csrf, title="x" * 501, url=MOVED)
     assert long_title.status_code == 422 and 'data-code="too-long"' in long_title.text
-    assert stored(server) == before
-    assert thread_changes(server) == 0
+    assert_unchanged(server, before)
 
 
 def test_forms_without_the_csrf_token_or_from_another_origin_change_nothing(
@@ -176,8 +181,7 @@ def test_forms_without_the_csrf_token_or_from_another_origin_change_nothing(
         headers={"Sec-Fetch-Site": "cross-site", "Origin": ""},
     )
     assert fetch.status_code == 403
-    assert stored(server) == before
-    assert thread_changes(server) == 0
+    assert_unchanged(server, before)
 
 
 def test_staff_of_another_site_and_moderators_change_nothing(
@@ -200,8 +204,7 @@ def test_staff_of_another_site_and_moderators_change_nothing(
     assert 'name="title"' not in shown.text and "Only an admin can change" in shown.text
     answer = change(browser_like, csrf, title="Moderated title", url=MOVED)
     assert answer.status_code == 403 and "not-thread-editor" in answer.text
-    assert stored(server) == before
-    assert thread_changes(server) == 0
+    assert_unchanged(server, before)
 
 
 def test_an_unknown_thread_or_site_is_a_readable_not_found_page(

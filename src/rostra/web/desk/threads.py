@@ -34,8 +34,7 @@ def thread_address(site: Site, external_id: str) -> str:
 
 @desk_page
 async def thread_page(request: Request, session: StaffSession) -> Response:
-    """The thread named by ``?thread=``, or, without one, the form that asks for its id (a
-    sign-in on the way here keeps only the path, so that is where it lands then)."""
+    """The thread named by ``?thread=``, or, without one, the form that asks for its id."""
     site = await _site(request, session)
     wanted = request.query_params.get("thread", "")
     if not wanted.strip():
