@@ -12,7 +12,7 @@ import shutil
 import socket
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ import uvicorn
 from sqlalchemy import create_engine, text
 
 from rostra.app import create_app
-from rostra.config import load_settings
+from rostra.config import Settings, load_settings
 from rostra.storage.database import create_engines
 from rostra.storage.migrate import upgrade
 from rostra.storage.repository import SqlStore
@@ -129,12 +129,21 @@ def settings_overrides() -> dict[str, Any]:
 
 
 @pytest.fixture
+def app_factory() -> Callable[[Settings], Any]:
+    """Override in a test module to serve another app (the demo's: rostra.demo.app)."""
+    return create_app
+
+
+@pytest.fixture
 def server(
-    db_url: str, store: SqlStore, settings_overrides: dict[str, Any]
+    db_url: str,
+    store: SqlStore,
+    settings_overrides: dict[str, Any],
+    app_factory: Callable[[Settings], Any],
 ) -> Iterator[LiveServer]:
     store.create_site("demo", "Demo", [HOST_ORIGIN], {})
     settings = load_settings(env={}, database_url=db_url, secret_key=SECRET, **settings_overrides)
-    app = create_app(settings)
+    app = app_factory(settings)
     srv, thread, url = serve_app(app)
     yield LiveServer(url=url, app=app, store=store)
     srv.should_exit = True

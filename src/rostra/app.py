@@ -1,15 +1,20 @@
-"""create_app(settings): wiring only. Nothing here does I/O at import time."""
+"""create_app(settings): wiring only. Nothing here does I/O at import time.
+
+``plugins`` are routes mounted after Rostra's own (the demo site is one: ``rostra demo`` mounts
+it, ``rostra serve`` never does).
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rostra.config import Settings, load_settings
@@ -59,7 +64,7 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(settings: Settings | None = None) -> ASGIApp:
+def create_app(settings: Settings | None = None, plugins: Sequence[BaseRoute] = ()) -> ASGIApp:
     settings = settings or load_settings()
     engines = create_engines(settings.database_url)
     store = SqlStore(engines)
@@ -89,7 +94,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
 
     app = Starlette(
         debug=False,
-        routes=ROUTES,
+        routes=[*ROUTES, *plugins],
         middleware=[Middleware(SecurityHeaders)],
         exception_handlers={
             RostraError: rostra_error_handler,

@@ -46,7 +46,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def cmd_serve(args: argparse.Namespace, factory: str = "rostra.app:create_app") -> int:
     import uvicorn
 
     settings = command_settings(args)
@@ -61,7 +61,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if getattr(args, "config", None):
         os.environ["ROSTRA_CONFIG"] = str(args.config)
     uvicorn.run(
-        "rostra.app:create_app",
+        factory,
         factory=True,
         host=settings.host,
         port=settings.port,
@@ -87,7 +87,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.seed_only:
         return 0
     args.migrate = False
-    return cmd_serve(args)
+    return cmd_serve(args, factory="rostra.demo.app:create_demo_app")
 
 
 def _global_options(parser: argparse.ArgumentParser, *, after_command: bool) -> None:

@@ -18,8 +18,11 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
+from starlette.types import ASGIApp
 
+from rostra.config import Settings
 from rostra.demo import content, illustration
+from rostra.demo.app import create_demo_app
 from rostra.demo.content import ARTICLE, COMMENTS, SITE_SLUG, THREAD_ID
 from rostra.demo.desk_seed import INCOMING, REPORTED
 from rostra.demo.seed import seed_demo
@@ -33,6 +36,13 @@ from rostra.storage.repository import SqlStore
 from rostra.storage.staff import SqlStaffStore
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import HOST_ORIGIN, SECRET, LiveServer
+
+
+@pytest.fixture
+def app_factory() -> Callable[[Settings], ASGIApp]:
+    """These tests are about the demo site: serve the app with its plug-in mounted."""
+    return create_demo_app
+
 
 # Comments a reader sees: the script's (its tombstone included) and the two civil comments that
 # arrived after it through the moderation checks (see rostra.demo.desk_seed).

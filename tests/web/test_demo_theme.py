@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Callable
 
+import pytest
+from starlette.types import ASGIApp
+
+from rostra.config import Settings
+from rostra.demo.app import create_demo_app
 from rostra.demo.content import THREAD_ID
 from rostra.demo.seed import seed_demo
 from tests.conftest import HOST_ORIGIN, LiveServer
+
+
+@pytest.fixture
+def app_factory() -> Callable[[Settings], ASGIApp]:
+    """These tests are about the demo site: serve the app with its plug-in mounted."""
+    return create_demo_app
 
 
 @pytest.mark.parametrize(

@@ -13,14 +13,14 @@ from rostra.web.api import preview as preview_api
 from rostra.web.api.openapi import openapi_document
 from rostra.web.desk import pages as desk
 from rostra.web.desk import threads as desk_threads
-from rostra.web.pages import demo, feeds, threads
+from rostra.web.pages import feeds, health, threads
 from rostra.web.preflight import preflight
 from rostra.web.static_files import static_app
 
 API = "/api/v1/sites/{site}"
 
 PUBLIC: list[BaseRoute] = [
-    Route("/healthz", demo.health, methods=["GET"]),
+    Route("/healthz", health.health, methods=["GET"]),
     Route("/api/v1/openapi.json", openapi_document, methods=["GET"]),
     Route(f"{API}/comments", api.list_comments, methods=["GET"]),
     Route(API + "/comments/{comment}", api.get_comment, methods=["GET"]),
@@ -30,8 +30,6 @@ PUBLIC: list[BaseRoute] = [
     Route("/t/{site}", threads.standalone_page, methods=["GET"]),
     Route("/feeds/{site}.atom", feeds.site_feed, methods=["GET"]),
     Route("/feeds/{site}/thread.atom", feeds.thread_feed, methods=["GET"]),
-    Route("/", demo.index, methods=["GET"]),
-    Route("/demo/{article}", demo.article, methods=["GET"]),
     Mount("/static", app=static_app(), name="static"),
 ]
 

@@ -1,4 +1,4 @@
-"""The demo site: an invented news article with Rostra embedded under it, and a health check.
+"""The demo site: an invented news article with Rostra embedded under it.
 
 The article page is built the way a newsroom would build it: its own masthead and story, then the
 one embed script tag, with the thread's server-rendered fragment already inside
@@ -8,13 +8,11 @@ script adopts that fragment instead of fetching it again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from babel.dates import format_date, format_time
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, Response
 
 from rostra.demo.content import (
     ARTICLE,
@@ -38,17 +36,6 @@ ARTICLES = {ARTICLE.slug: ARTICLE}
 # so its comments are light unless the reader picks otherwise.
 THEMES = (("light", N_("Light")), ("dark", N_("Dark")), ("auto", N_("Follow my system")))
 DEFAULT_THEME = "light"
-
-
-async def health(request: Request) -> Response:
-    """For load balancers and monitors: ``ok`` only when the database answers with the schema
-    this code needs (one small read, off the event loop); otherwise 503 and a short reason."""
-    check: Callable[[], str | None] | None = getattr(request.app.state, "health_check", None)
-    problem = await run_in_threadpool(check) if check is not None else None
-    headers = {"Cache-Control": "no-store"}
-    if problem is not None:
-        return PlainTextResponse(problem, status_code=503, headers=headers)
-    return PlainTextResponse("ok", headers=headers)
 
 
 def _thread_page(request: Request, site: Site) -> ThreadPage | None:
