@@ -14,23 +14,7 @@ from sqlalchemy import select
 
 from rostra.storage.tables import comments
 from tests.conftest import HOST_ORIGIN, LiveServer
-
-CIVIL = "Thank you for explaining how the new recycling collection days will work."
-TOXIC = "You are a worthless moron and everyone here laughs at you."
-VERY_TOXIC = "Shut up, you stupid idiot, nobody cares about your pathetic opinion."
-READER = "X-Rostra-Reader"
-
-
-def api(site: str = "demo") -> str:
-    return f"/api/v1/sites/{site}"
-
-
-def post(
-    http: httpx.Client, body: str, site: str = "demo", token: str | None = None, **extra: Any
-) -> httpx.Response:
-    headers = {READER: token} if token else {}
-    payload = {"thread": "t1", "body": body, **extra}
-    return http.post(f"{api(site)}/comments", json=payload, headers=headers)
+from tests.moderation.helpers import CIVIL, READER, TOXIC, VERY_TOXIC, api, post
 
 
 def stored(server: LiveServer) -> list[dict[str, Any]]:

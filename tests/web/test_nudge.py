@@ -22,15 +22,22 @@ from rostra.moderation.record import Action
 from rostra.moderation.state import MemoryState
 from rostra.storage.tables import comments, moderation_fingerprints, revisions, threads
 from tests.conftest import HOST_ORIGIN, LiveServer
-from tests.moderation.helpers import submission
+from tests.moderation.helpers import (
+    CIVIL,
+    READER,
+    TOXIC,
+    VERY_TOXIC,
+    api,
+    new_reader,
+    post,
+    submission,
+)
 
-READER = "X-Rostra-Reader"
 NUDGE = (
     "Your comment may break our community guidelines. Would you like to revise it? If you post "
     "it as it is, a moderator will read it before it appears."
 )
 HELD = "Thank you. Your comment will appear once a moderator has read it."
-CIVIL = "Thank you for explaining how the new recycling collection days will work."
 CIVIL_TOO = "Does anyone know whether the library opens on Sundays this winter?"
 
 # The toxicity model is retrained from time to time and may come to reject a text it held:
@@ -39,9 +46,9 @@ TONE: dict[str, Any] = {"toxicity": {"reject": None}}
 
 # Crude, direct insults at another reader: any sound toxicity model holds them.
 CANDIDATES = (
-    "You are a worthless moron and everyone here laughs at you.",
+    TOXIC,
     "You are a pathetic idiot and nobody wants to read your stupid comments.",
-    "Shut up, you stupid idiot, nobody cares about your pathetic opinion.",
+    VERY_TOXIC,
     "Only a brainless moron like you would write garbage like this, you loser.",
 )
 
@@ -73,23 +80,6 @@ def tone(server: LiveServer) -> LiveServer:
     """Site "demo" with the tests' toxicity settings (before any request, so none is cached)."""
     server.store.update_site("demo", None, {"moderation": TONE})
     return server
-
-
-def api(site: str = "demo") -> str:
-    return f"/api/v1/sites/{site}"
-
-
-def post(
-    http: httpx.Client, body: str, site: str = "demo", token: str | None = None, **extra: Any
-) -> httpx.Response:
-    headers = {READER: token} if token else {}
-    payload = {"thread": "t1", "body": body, **extra}
-    return http.post(f"{api(site)}/comments", json=payload, headers=headers)
-
-
-def new_reader(http: httpx.Client, site: str = "demo") -> str:
-    token: str = http.post(f"{api(site)}/readers").json()["token"]
-    return token
 
 
 def rows(server: LiveServer) -> dict[str, int]:
