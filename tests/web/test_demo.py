@@ -7,6 +7,7 @@ the server-rendered thread are checked in real Chromium.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -15,13 +16,14 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 from starlette.types import ASGIApp
 
 from rostra.config import Settings
-from rostra.demo import content, illustration
+from rostra.demo import content
 from rostra.demo.app import create_demo_app
 from rostra.demo.content import ARTICLE, COMMENTS, SITE_SLUG, THREAD_ID
 from rostra.demo.desk_seed import INCOMING, REPORTED
@@ -49,7 +51,8 @@ def app_factory() -> Callable[[Settings], ASGIApp]:
 SHOWN = len(COMMENTS) + len(INCOMING[3:])
 
 ORIGIN = "http://127.0.0.1:8000"
-STATIC_DEMO = Path(__file__).parents[2] / "src/rostra/web/static/demo"
+ROOT = Path(__file__).parents[2]
+STATIC_DEMO = ROOT / "src/rostra/demo/static"
 
 
 @pytest.fixture(autouse=True)
@@ -240,7 +243,7 @@ def test_article_page_embeds_the_thread_as_a_newsroom_would(
         art = client.get(ARTICLE.image)
         assert art.status_code == 200 and art.headers["content-type"] == "image/svg+xml"
         for asset in ("courier.css", "courier.js", "favicon.svg"):
-            assert client.get(f"/static/demo/{asset}").status_code == 200
+            assert client.get(f"{content.STATIC_URL}/{asset}").status_code == 200
 
         front = client.get("/")
         assert front.status_code == 200
@@ -285,9 +288,21 @@ def test_cli_seeds_without_serving(db_url: str, tmp_path: Path, store: SqlStore)
     assert site is not None and "http://127.0.0.1:8000" in site.allowed_origins
 
 
+def _drawing_code() -> ModuleType:
+    """scripts/draw_illustration.py, which drew the committed file (it is not in the package)."""
+    spec = importlib.util.spec_from_file_location(
+        "draw_illustration", ROOT / "scripts" / "draw_illustration.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_illustration_file_matches_its_drawing_code() -> None:
     committed = (STATIC_DEMO / "harbour-bridge.svg").read_text(encoding="utf-8")
-    assert committed == illustration.draw()
+    assert committed == _drawing_code().draw()
+    assert ARTICLE.image == f"{content.STATIC_URL}/harbour-bridge.svg"
     assert len(committed.encode()) < 200_000
     root = ET.fromstring(committed)
     assert root.tag == "{http://www.w3.org/2000/svg}svg"

@@ -1,10 +1,10 @@
 """Seed the demo site: the Harbour Courier, its swing-bridge article and the discussion under it.
 
-The discussion in ``content.py`` is replayed through the real service layer (``Discussion`` over
-``SqlStore``, reader tokens signed with the app's secret), so every rule a reader meets applies to
-the seed too: edits inside the window and before replies, votes never on one's own comment, a
-deleted comment kept as a tombstone while its replies live. Only the clock is scripted, so the
-comments spread naturally over the days since the article came out.
+The discussion in ``content/discussion.toml`` is replayed through the real service layer
+(``Discussion`` over ``SqlStore``, reader tokens signed with the app's secret), so every rule a
+reader meets applies to the seed too: edits inside the window and before replies, votes never on
+one's own comment, a deleted comment kept as a tombstone while its replies live. Only the clock is
+scripted, so the comments spread naturally over the days since the article came out.
 
 Seeding is idempotent: an existing demo site only gets ``origin`` added to its allowed origins,
 and an existing thread is left alone.

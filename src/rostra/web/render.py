@@ -20,9 +20,10 @@ from markupsafe import Markup
 from rostra.i18n import translations
 
 
-def make_environment() -> Environment:
+def make_environment(package: str = "rostra.web") -> Environment:
+    """The Jinja environment for the templates of ``package`` (a plug-in, the demo, has its own)."""
     env = Environment(
-        loader=PackageLoader("rostra.web", "templates"),
+        loader=PackageLoader(package, "templates"),
         autoescape=select_autoescape(["html"], default=True),
         trim_blocks=True,
         lstrip_blocks=True,

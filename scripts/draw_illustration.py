@@ -1,9 +1,10 @@
 """Draw the demo article's illustration: the Old Tollgate swing bridge across Kelmouth harbour.
 
 An original flat-style drawing, made of code so it can be read, changed and regenerated:
-``python -m rostra.demo.illustration > src/rostra/web/static/demo/harbour-bridge.svg``. The
-result is committed; nothing here runs when Rostra serves pages. A test keeps the committed file
-in step with this code. Randomness (window lights, ripples, house colours) uses a fixed seed, so
+``python scripts/draw_illustration.py > src/rostra/demo/static/harbour-bridge.svg``. The result
+is committed and shipped with the demo; this script is not part of the package, and nothing here
+runs when Rostra serves pages. A test (tests/web/test_demo.py) keeps the committed file in step
+with this code. Randomness (window lights, ripples, house colours) uses a fixed seed, so
 the output is the same on every run.
 """
 

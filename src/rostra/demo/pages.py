@@ -1,16 +1,21 @@
-"""The demo site: an invented news article with Rostra embedded under it.
+"""The demo site's pages: an invented news article with Rostra embedded under it.
 
 The article page is built the way a newsroom would build it: its own masthead and story, then the
 one embed script tag, with the thread's server-rendered fragment already inside
 ``#rostra-thread`` so readers without JavaScript (and search engines) get the comments too; the
 script adopts that fragment instead of fetching it again.
+
+The pages' templates are the demo's own (``rostra/demo/templates``), in an environment of their
+own; the thread inside them is rendered by Rostra's templates, as on any other host page.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from babel.dates import format_date, format_time
+from jinja2 import Environment
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -20,6 +25,7 @@ from rostra.demo.content import (
     IMAGE_WIDTH,
     SITE_NAME,
     SITE_SLUG,
+    STATIC_URL,
     THREAD_ID,
     first_minute,
 )
@@ -28,7 +34,7 @@ from rostra.domain.models import Site, SortOrder, ThreadPage
 from rostra.i18n import translations
 from rostra.web import context as web
 from rostra.web.pages.fragments import base_url, render_thread, thread_link
-from rostra.web.render import render
+from rostra.web.render import make_environment, render
 
 ARTICLES = {ARTICLE.slug: ARTICLE}
 
@@ -36,6 +42,20 @@ ARTICLES = {ARTICLE.slug: ARTICLE}
 # so its comments are light unless the reader picks otherwise.
 THEMES = (("light", N_("Light")), ("dark", N_("Dark")), ("auto", N_("Follow my system")))
 DEFAULT_THEME = "light"
+
+
+@cache
+def _templates() -> Environment:
+    """The demo's templates, loaded on the first page (not at import)."""
+    return make_environment("rostra.demo")
+
+
+def _site(request: Request) -> Site | None:
+    """The demo's site; None until ``rostra demo`` has seeded it."""
+    try:
+        return web.context(request).discussion.site(SITE_SLUG)
+    except NotFound:
+        return None
 
 
 def _thread_page(request: Request, site: Site) -> ThreadPage | None:
@@ -64,19 +84,19 @@ def _common(request: Request, lang: str) -> dict[str, object]:
     return {
         "site_name": SITE_NAME,
         "root": base_url(request),
+        "demo_static": STATIC_URL,
         "edition": format_date(now, "full", locale=lang),
     }
 
 
 async def index(request: Request) -> Response:
     """The Courier's front page: the top story, and what to try in the demo."""
-    ctx = web.context(request)
     lang = web.language(request)
-    site = ctx.store.get_site(SITE_SLUG)
+    site = _site(request)
     page = _thread_page(request, site) if site is not None else None
     body = render(
-        ctx.env,
-        "demo_index.html",
+        _templates(),
+        "index.html",
         lang,
         article=ARTICLE,
         comment_count=page.total_comments if page else 0,
@@ -88,13 +108,12 @@ async def index(request: Request) -> Response:
 
 async def article(request: Request) -> Response:
     """One article page with its discussion, or a readable 404 page for any other name."""
-    ctx = web.context(request)
     lang = web.language(request)
     story = ARTICLES.get(request.path_params["article"])
     if story is None:
-        body = render(ctx.env, "demo_not_found.html", lang, **_common(request, lang))
+        body = render(_templates(), "not_found.html", lang, **_common(request, lang))
         return HTMLResponse(body, status_code=404, headers=_headers(lang))
-    site = ctx.store.get_site(SITE_SLUG)
+    site = _site(request)
     page = _thread_page(request, site) if site is not None else None
     thread_html = render_thread(request, site, THREAD_ID, page, lang) if site else None
     published = _published(page)
@@ -113,8 +132,8 @@ async def article(request: Request) -> Response:
     if theme not in {value for value, _ in THEMES}:
         theme = DEFAULT_THEME  # a made-up value shows the default, as the embed would
     body = render(
-        ctx.env,
-        "demo_article.html",
+        _templates(),
+        "article.html",
         lang,
         article=story,
         published=published,
