@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from rostra.config import Settings, load_settings
 from rostra.domain.errors import RostraError
@@ -23,6 +23,7 @@ from rostra.moderation.moderator import PipelineModerator
 from rostra.moderation.sqlstate import SqlModerationState
 from rostra.services.desk import ModerationDesk
 from rostra.services.discussion import Discussion
+from rostra.services.reading import ThreadReading
 from rostra.services.reports import ReaderReports
 from rostra.services.staff import StaffAccounts
 from rostra.services.thread_meta import ThreadKeys
@@ -34,34 +35,14 @@ from rostra.storage.staff import SqlStaffStore
 from rostra.web.cached import FastReads
 from rostra.web.context import WebContext
 from rostra.web.edge import EdgeGuard
+from rostra.web.headers import SecurityHeaders
 from rostra.web.problems import (
     http_error_handler,
     rostra_error_handler,
     unexpected_error_handler,
 )
 from rostra.web.render import RenderCache, make_environment
-from rostra.web.routes import ROUTES
-
-
-class SecurityHeaders:
-    """Baseline response headers; and the request's language, for translated errors."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = message.setdefault("headers", [])
-                headers.append((b"x-content-type-options", b"nosniff"))
-                headers.append((b"referrer-policy", b"strict-origin-when-cross-origin"))
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+from rostra.web.routes import ROUTES, fast_read_paths
 
 
 def create_app(settings: Settings | None = None, plugins: Sequence[BaseRoute] = ()) -> ASGIApp:
@@ -76,8 +57,9 @@ def create_app(settings: Settings | None = None, plugins: Sequence[BaseRoute] = 
     discussion = Discussion(store, tokens, moderator=moderator, thread_keys=ThreadKeys(signer))
     ctx = WebContext(
         settings=settings,
-        store=store,
         discussion=discussion,
+        reading=ThreadReading(store),
+        tokens=tokens,
         env=make_environment(),
         cache=RenderCache(settings.render_cache_mb * 1_000_000, settings.render_cache_seconds),
         accounts=StaffAccounts(SqlStaffStore(engines), signer),
@@ -106,4 +88,4 @@ def create_app(settings: Settings | None = None, plugins: Sequence[BaseRoute] = 
     app.state.rostra = ctx
     app.state.health_check = HealthCheck(engines.read)  # what /healthz asks
     logging.getLogger("rostra").setLevel(logging.INFO)
-    return EdgeGuard(FastReads(app, ctx), settings)
+    return EdgeGuard(FastReads(app, ctx, fast_read_paths()), settings)

@@ -30,7 +30,7 @@ from schemathesis.specs.openapi.definitions import OPENAPI_31
 from starlette.routing import Route
 
 from rostra.web.api.openapi import build_document
-from rostra.web.context import READER_HEADER
+from rostra.web.requests import READER_HEADER
 from rostra.web.routes import ROUTES
 from tests.conftest import LiveServer
 

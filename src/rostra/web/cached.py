@@ -6,12 +6,16 @@ is still right, in every worker and on every machine. Browsers and proxies reval
 ETag and get 304 when nothing changed.
 
 ``FastReads`` answers cache hits before the framework runs: on a busy article, nearly every
-request is one, and skipping routing, request objects and middleware is most of the cost.
+request is one, and skipping routing, request objects and middleware is most of the cost. Which
+paths it answers comes from the route table (the routes declared with ``fast_read``). A hit stays
+on the event loop: it is this worker's memory, and on SQLite no query at all while nothing was
+written; rendering a miss runs off the loop.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -23,14 +27,12 @@ from rostra.domain.errors import InvalidInput
 from rostra.domain.models import Site
 from rostra.web import context as web
 from rostra.web.edge import BASE_KEY
+from rostra.web.headers import SECURITY_HEADERS, allowed_origin, frame_policy, raw
 from rostra.web.render import CachedRender
-from rostra.web.security import frame_policy
 from rostra.web.thread_reads import ThreadRead, parse_thread_read
 
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-}
+#: (kind, the path's pattern with a ``site`` group), as the route table declares them.
+FastReadPaths = Sequence[tuple[str, re.Pattern[str]]]
 
 
 def _key(kind: str, site: Site, read: ThreadRead, lang: str, base: str) -> tuple[Any, ...]:
@@ -47,14 +49,13 @@ def _headers(entry: CachedRender, lang: str, site: Site, origin: str | None) -> 
     }
     if entry.media_type.startswith("text/html"):
         headers["Content-Security-Policy"] = frame_policy(site)
-    if origin:
-        normal = origin.lower().rstrip("/")
-        if site.allows_origin(normal):
-            headers["Access-Control-Allow-Origin"] = normal
+    allowed = allowed_origin(site, origin)
+    if allowed is not None:
+        headers["Access-Control-Allow-Origin"] = allowed
     return headers
 
 
-def cached_thread_response(
+async def cached_thread_response(
     request: Request,
     site: Site,
     read: ThreadRead,
@@ -66,13 +67,14 @@ def cached_thread_response(
     (it is one reader's no-JavaScript reply form, and one per comment would crowd the cache)."""
     ctx = web.context(request)
     lang = web.language(request)
-    version = ctx.store.thread_version(site.id, read.thread)
+    version = ctx.reading.version(site, read.thread)
     version = -1 if version is None else version
     if read.reply is not None:
-        entry = ctx.cache.make(version, build(), media_type)
+        entry = ctx.cache.make(version, await web.off_loop(build), media_type)
     else:
         key = _key(kind, site, read, lang, request.scope[BASE_KEY])
-        entry = ctx.cache.get(key, version) or ctx.cache.put(key, version, build(), media_type)
+        fresh = ctx.cache.get(key, version)
+        entry = fresh or ctx.cache.put(key, version, await web.off_loop(build), media_type)
     headers = _headers(entry, lang, site, request.headers.get("origin"))
     if request.headers.get("if-none-match") == entry.etag:
         return Response(status_code=304, headers=headers)
@@ -86,9 +88,10 @@ class FastReads:
     # strings and languages over and over, and parsing them again was a third of a hit's cost.
     MAX_REMEMBERED_READS = 4096
 
-    def __init__(self, app: ASGIApp, ctx: web.WebContext) -> None:
+    def __init__(self, app: ASGIApp, ctx: web.WebContext, paths: FastReadPaths) -> None:
         self.app = app
         self.ctx = ctx
+        self.paths = paths
         self.hits = 0  # answered here, without the framework (tests and diagnostics read it)
         # (kind, query string, site id, Accept-Language, base) -> (site, read, language, key)
         self._reads: dict[tuple[Any, ...], tuple[Site, ThreadRead, str, tuple[Any, ...]]] = {}
@@ -106,14 +109,13 @@ class FastReads:
 
     def _lookup(self, scope: Scope) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
         path: str = scope["path"]
-        if path.startswith("/api/v1/sites/") and path.endswith("/comments"):
-            kind, slug = "json", path[14:-9]
-        elif path.startswith("/embed/") and path.endswith("/thread"):
-            kind, slug = "fragment", path[7:-7]
-        elif path.startswith("/t/"):
-            kind, slug = "page", path[3:]
-        else:
+        matched = next(
+            ((kind, m) for kind, pattern in self.paths if (m := pattern.match(path)) is not None),
+            None,
+        )
+        if matched is None:
             return None
+        kind, slug = matched[0], matched[1]["site"]
         site = web.fresh_site(self.ctx, slug)
         if site is None:
             return None
@@ -141,18 +143,16 @@ class FastReads:
         entry = self.ctx.cache.peek(key)
         if entry is None:
             return None
-        if self.ctx.store.thread_version(site.id, read.thread) != entry.version:
+        if self.ctx.reading.version(site, read.thread) != entry.version:
             return None
         if entry.raw_headers is None:
             fixed = _headers(entry, lang, site, None)
             fixed.update(SECURITY_HEADERS)
-            entry.raw_headers = _raw(fixed)
+            entry.raw_headers = raw(fixed)
         headers = list(entry.raw_headers)
-        origin = request_headers.get(b"origin")
-        if origin is not None:
-            normal = origin.decode("latin-1").lower().rstrip("/")
-            if site.allows_origin(normal):
-                headers.append((b"access-control-allow-origin", normal.encode("latin-1")))
+        allowed = allowed_origin(site, _text(request_headers.get(b"origin")))
+        if allowed is not None:
+            headers.append((b"access-control-allow-origin", allowed.encode("latin-1")))
         if _text(request_headers.get(b"if-none-match")) == entry.etag:
             return 304, headers, b""
         headers.append((b"content-type", entry.media_type.encode("latin-1")))
@@ -162,7 +162,3 @@ class FastReads:
 
 def _text(value: bytes | None) -> str | None:
     return value.decode("latin-1") if value is not None else None
-
-
-def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
-    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from rostra.config import Settings
+from rostra.web.headers import RAW_SECURITY_HEADERS
 
 BASE_KEY = "rostra.base_url"
 # Load balancers' health checks name the machine's address, not the site: /healthz answers any.
@@ -107,7 +108,7 @@ async def _refuse(send: Send) -> None:
             "headers": [
                 (b"content-type", b"text/plain; charset=utf-8"),
                 (b"content-length", str(len(body)).encode()),
-                (b"x-content-type-options", b"nosniff"),
+                *RAW_SECURITY_HEADERS,
             ],
         }
     )

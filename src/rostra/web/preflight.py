@@ -7,22 +7,16 @@ from starlette.responses import Response
 
 from rostra.domain.errors import RostraError
 from rostra.web import context as web
-from rostra.web.security import cors_headers
+from rostra.web.headers import PREFLIGHT_HEADERS, cors_headers
 
 
 async def preflight(request: Request) -> Response:
     try:
-        site = web.site(request)
+        site = await web.site(request)
     except RostraError:
         return Response(status_code=404)
     headers = cors_headers(request, site)
     if not headers:
         return Response(status_code=403)
-    headers.update(
-        {
-            "Access-Control-Allow-Methods": "GET, POST, PATCH, PUT, DELETE",
-            "Access-Control-Allow-Headers": "Content-Type, X-Rostra-Reader",
-            "Access-Control-Max-Age": "86400",
-        }
-    )
+    headers.update(PREFLIGHT_HEADERS)
     return Response(status_code=204, headers=headers)

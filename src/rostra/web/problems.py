@@ -11,8 +11,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from rostra.domain.errors import RostraError, TooManyRequests
+from rostra.domain.models import Site
 from rostra.i18n import translations
-from rostra.web.security import cors_headers
+from rostra.web.context import SITE_KEY
+from rostra.web.headers import cors_headers
 
 log = logging.getLogger("rostra.web")
 
@@ -67,17 +69,11 @@ def problem(
 
 
 def error_cors_headers(request: Request) -> dict[str, str]:
-    """CORS headers on an error, so an allowed host page (the embed) can read its detail."""
-    if "site" not in request.path_params or not request.headers.get("origin"):
-        return {}
-    # Imported here: the context module needs the app wiring, which needs this module.
-    from rostra.web import context as web
+    """CORS headers on an error, so an allowed host page (the embed) can read its detail.
 
-    try:
-        site = web.site(request)
-    except RostraError:
-        return {}
-    return cors_headers(request, site)
+    Only for a site this request already looked up (no I/O while answering an error)."""
+    site: Site | None = request.scope.get(SITE_KEY)
+    return cors_headers(request, site) if site is not None else {}
 
 
 def language_of(request: Request) -> str:

@@ -1,4 +1,4 @@
-"""Who is asking and from where: client addresses behind trusted proxies, origins, CORS."""
+"""Who is asking and from where: client addresses behind trusted proxies, origins."""
 
 from __future__ import annotations
 
@@ -115,21 +115,3 @@ def check_write_origin(request: Request, site: Site, public_url: str) -> None:
         code="origin-not-allowed",
         origin=origin[:200],
     )
-
-
-def cors_headers(request: Request, site: Site | None) -> dict[str, str]:
-    origin = request.headers.get("origin", "").lower().rstrip("/")
-    if not origin or site is None or not site.allows_origin(origin):
-        return {}
-    return {
-        "Access-Control-Allow-Origin": origin,
-        "Vary": "Origin",
-    }
-
-
-def frame_policy(site: Site) -> str:
-    """CSP for a site's HTML: only this server and the site's own pages may frame it.
-
-    Without it any page could frame a thread and overlay it (clickjacking a vote or a report).
-    """
-    return " ".join(("frame-ancestors 'self'", *site.allowed_origins))

@@ -17,6 +17,7 @@ from rostra.domain import rules
 from rostra.domain.errors import N_, InvalidInput, InvalidQuery
 from rostra.domain.models import Site, SortOrder
 from rostra.services.discussion import MAX_PAGE
+from rostra.web.requests import digits, required_query
 
 _TRUE = ("1", "true")
 _FALSE = ("", "0", "false")
@@ -48,19 +49,6 @@ def parse_thread_read(query: Mapping[str, str], site: Site) -> ThreadRead:
     )
 
 
-def required_query(query: Mapping[str, str], name: str) -> str:
-    """The query parameter ``name``, or :class:`InvalidQuery` when it is missing."""
-    value = query.get(name)
-    if value is None:
-        raise InvalidQuery(
-            N_("The query parameter %(name)s is required."),
-            field=name,
-            code="missing-parameter",
-            name=name,
-        )
-    return value
-
-
 def query_thread_id(raw: str) -> str:
     """A thread id given in the query, checked as everywhere, but refused as a bad query (400)."""
     try:
@@ -84,12 +72,12 @@ def _limit(all_param: str | None, raw: str | None, default: int) -> int | None:
         raise InvalidQuery(N_("Set all to 1 or leave it out."), field="all", code="invalid-all")
     limit = default
     if raw is not None:
-        # ASCII digits only: str.isdigit() also accepts "²", which int() then refuses.
-        if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
+        given = digits(raw, 6)
+        if given is None:
             raise InvalidQuery(
                 N_("The limit must be a whole number."), field="limit", code="invalid-limit"
             )
-        limit = int(raw)
+        limit = given
         if not 1 <= limit <= MAX_PAGE:
             raise InvalidQuery(
                 N_("A page holds between 1 and %(max)d comments."),

@@ -1,4 +1,8 @@
-"""JSON endpoints for threads, comments, votes, reports, counts and reader tokens."""
+"""JSON endpoints for threads, comments, votes, reports, counts and reader tokens.
+
+Their access rules (allowed origin, body limit, per-address limits) come from their route's
+group (rostra.web.api.routes); every service call that may wait on I/O runs off the loop.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +20,11 @@ from rostra.web import context as web
 from rostra.web.api import schemas as s
 from rostra.web.cached import cached_thread_response
 from rostra.web.desk.auth import session_secret
+from rostra.web.headers import cors_headers
 from rostra.web.pages.fragments import render_comment
-from rostra.web.security import check_write_origin, client_ip, cors_headers
-from rostra.web.thread_reads import parse_thread_read, query_thread_id, required_query
+from rostra.web.requests import read_json, reader_token, required_query
+from rostra.web.security import client_ip
+from rostra.web.thread_reads import parse_thread_read, query_thread_id
 
 JSON = "application/json"
 PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
@@ -99,7 +105,7 @@ def comment_id(request: Request) -> str:
 
 
 async def list_comments(request: Request) -> Response:
-    site = web.site(request)
+    site = await web.site(request)
     ctx = web.context(request)
     read = parse_thread_read(request.query_params, site)
 
@@ -107,22 +113,22 @@ async def list_comments(request: Request) -> Response:
         page = ctx.discussion.page(site, read.thread, read.sort, read.cursor, read.limit)
         return s.encoder.encode(page_out(page))
 
-    return cached_thread_response(request, site, read, "json", JSON, build)
+    return await cached_thread_response(request, site, read, "json", JSON, build)
 
 
 async def create_comment(request: Request) -> Response:
-    site = web.site(request)
+    site = await web.site(request)
     ctx = web.context(request)
-    check_write_origin(request, site, ctx.settings.public_url)
-    data = await web.read_json(request, s.NewCommentBody)
-    token = web.reader_token(request)
+    data = await read_json(request, s.NewCommentBody)
+    token = reader_token(request)
     issued: str | None = None
     if token is None:
         # A first-time guest: give the browser a token so it can edit and delete later.
-        issued = ctx.discussion.tokens.issue(site.id)
+        issued = ctx.tokens.issue(site.id)
         token = issued
-    author = ctx.discussion.author(site, token)
-    comment = ctx.discussion.post(
+    author = await web.off_loop(ctx.discussion.author, site, token)
+    comment = await web.off_loop(
+        ctx.discussion.post,
         site,
         PostRequest(
             thread_external_id=data.thread,
@@ -146,7 +152,7 @@ async def create_comment(request: Request) -> Response:
     reply_to = None
     if data.parent and comment.depth > site.settings.display_depth:
         # Past the display depth the reply shows flat, prefixed with the parent's "@name".
-        reply_to = ctx.discussion.comment(site, data.parent).author_name
+        reply_to = (await web.off_loop(ctx.discussion.comment, site, data.parent)).author_name
     html = render_comment(request, site, comment, lang, mine=True, reply_to_name=reply_to)
     payload = s.PostedOut(
         comment=comment_out(comment, with_body=True), html=html, reader_token=issued
@@ -172,29 +178,29 @@ def _held(
 
 
 async def get_comment(request: Request) -> Response:
-    site = web.site(request)
-    comment = web.context(request).discussion.comment(site, comment_id(request))
+    site = await web.site(request)
+    ctx = web.context(request)
+    comment = await web.off_loop(ctx.discussion.comment, site, comment_id(request))
     if comment.status.value != "published":
         # Held or rejected comments are not public: to a reader they do not exist.
         raise NotFound(N_("This comment does not exist."), code="comment-not-found")
     # The author gets the Markdown source back (to edit it); everyone else the rendering only.
-    token = web.reader_token(request)
+    token = reader_token(request)
     mine = False
     if token:
-        author = web.context(request).discussion.author(site, token)
+        author = await web.off_loop(ctx.discussion.author, site, token)
         mine = author.reader_key is not None and author.reader_key == comment.reader_key
     headers = {"Vary": "X-Rostra-Reader, Origin", "Cache-Control": "private, no-store"}
     return _json(request, comment_out(comment, with_body=mine), site=site, headers=headers)
 
 
 async def edit_comment(request: Request) -> Response:
-    site = web.site(request)
+    site = await web.site(request)
     ctx = web.context(request)
-    check_write_origin(request, site, ctx.settings.public_url)
-    data = await web.read_json(request, s.EditCommentBody)
-    author = ctx.discussion.require_author(site, web.reader_token(request))
-    comment = ctx.discussion.edit(
-        site, comment_id(request), data.body, author, confirmed=data.confirm
+    data = await read_json(request, s.EditCommentBody)
+    author = await web.off_loop(ctx.discussion.require_author, site, reader_token(request))
+    comment = await web.off_loop(
+        ctx.discussion.edit, site, comment_id(request), data.body, author, confirmed=data.confirm
     )
     if comment.status is not CommentStatus.PUBLISHED:
         return _held(request, site, comment, web.language(request))
@@ -205,21 +211,19 @@ async def edit_comment(request: Request) -> Response:
 
 
 async def delete_comment(request: Request) -> Response:
-    site = web.site(request)
+    site = await web.site(request)
     ctx = web.context(request)
-    check_write_origin(request, site, ctx.settings.public_url)
-    author = ctx.discussion.require_author(site, web.reader_token(request))
-    comment = ctx.discussion.delete(site, comment_id(request), author)
+    author = await web.off_loop(ctx.discussion.require_author, site, reader_token(request))
+    comment = await web.off_loop(ctx.discussion.delete, site, comment_id(request), author)
     return _json(request, comment_out(comment), site=site)
 
 
 async def vote(request: Request) -> Response:
-    site = web.site(request)
+    site = await web.site(request)
     ctx = web.context(request)
-    check_write_origin(request, site, ctx.settings.public_url)
-    data = await web.read_json(request, s.VoteBody)
-    voter = ctx.discussion.require_author(site, web.reader_token(request))
-    result = ctx.discussion.vote(site, comment_id(request), data.value, voter)
+    data = await read_json(request, s.VoteBody)
+    voter = await web.off_loop(ctx.discussion.require_author, site, reader_token(request))
+    result = await web.off_loop(ctx.discussion.vote, site, comment_id(request), data.value, voter)
     return _json(
         request,
         s.VoteOut(
@@ -235,12 +239,12 @@ async def vote(request: Request) -> Response:
 
 async def report(request: Request) -> Response:
     """A reader reports a comment. The answer never says how many reports it has."""
-    site = web.site(request)
+    site = await web.site(request)
     ctx = web.context(request)
-    check_write_origin(request, site, ctx.settings.public_url)
-    data = await web.read_json(request, s.ReportBody)
-    reporter = ctx.discussion.author(site, web.reader_token(request))
-    ctx.reports.report(
+    data = await read_json(request, s.ReportBody)
+    reporter = await web.off_loop(ctx.discussion.author, site, reader_token(request))
+    await web.off_loop(
+        ctx.reports.report,
         site,
         comment_id(request),
         data.reason.value,
@@ -251,26 +255,26 @@ async def report(request: Request) -> Response:
     return _json(request, s.ReportedOut(reported=True), status=201, site=site)
 
 
-def _may_read_history(request: Request, site: Site, comment: Comment) -> bool:
+async def _may_read_history(request: Request, site: Site, comment: Comment) -> bool:
     """Past versions hold what the author chose to take out: by default only they (by their
     reader token) and the site's staff (by their desk session) may read them."""
     if site.settings.public_revisions:
         return True
     ctx = web.context(request)
-    token = web.reader_token(request)
+    token = reader_token(request)
     if token:
-        author = ctx.discussion.author(site, token)
+        author = await web.off_loop(ctx.discussion.author, site, token)
         if author.reader_key is not None and author.reader_key == comment.reader_key:
             return True
-    staff = ctx.accounts.session(session_secret(request))
+    staff = await web.off_loop(ctx.accounts.session, session_secret(request))
     return staff is not None and staff.account.moderates(site.id)
 
 
 async def revisions(request: Request) -> Response:
-    site = web.site(request)
+    site = await web.site(request)
     ctx = web.context(request)
-    comment, revs = ctx.discussion.revisions(site, comment_id(request))
-    if not _may_read_history(request, site, comment):
+    comment, revs = await web.off_loop(ctx.discussion.revisions, site, comment_id(request))
+    if not await _may_read_history(request, site, comment):
         raise Forbidden(
             N_(
                 "The edit history of this comment is private: only its author and the site's "
@@ -296,9 +300,9 @@ async def revisions(request: Request) -> Response:
 
 
 async def counts(request: Request) -> Response:
-    site = web.site(request)
+    site = await web.site(request)
     if request.method == "POST":
-        data = await web.read_json(request, s.CountsBody)
+        data = await read_json(request, s.CountsBody)
         ids = data.threads
     else:
         given = request.query_params.getlist("thread")
@@ -308,13 +312,13 @@ async def counts(request: Request) -> Response:
     ctx = web.context(request)
     # Article lists ask for the same counts over and over: keep the answer while nothing in the
     # database changed (SQLite's data_version); with no such stamp, always ask the database.
-    stamp = ctx.store.data_stamp()
+    stamp = ctx.reading.change_stamp()
     key = (site.id, tuple(ids))
     cached = ctx.counts.get(key)
     if stamp is not None and cached is not None and cached[0] == stamp:
         body = cached[1]
     else:
-        result = ctx.discussion.counts(site, ids)
+        result = await web.off_loop(ctx.discussion.counts, site, ids)
         body = s.encoder.encode(s.CountsOut(counts=result))
         if stamp is not None:
             if len(ctx.counts) >= COUNTS_CACHE_ENTRIES:
@@ -327,19 +331,16 @@ COUNTS_CACHE_ENTRIES = 1000
 
 
 async def new_reader(request: Request) -> Response:
-    site = web.site(request)
+    site = await web.site(request)
     ctx = web.context(request)
-    check_write_origin(request, site, ctx.settings.public_url)
-    ctx.new_reader_limits.hit(client_ip(request, ctx.settings.proxy_networks))
-    token = ctx.discussion.tokens.issue(site.id)
+    token = ctx.tokens.issue(site.id)  # signing only: no I/O
     return _json(request, s.ReaderOut(token=token), status=201, site=site)
 
 
 async def reader_state(request: Request) -> Response:
-    site = web.site(request)
+    site = await web.site(request)
     ctx = web.context(request)
-    author = ctx.discussion.require_author(site, web.reader_token(request))
-    mine, my_votes = ctx.discussion.reader_state(
-        site, query_thread_id(required_query(request.query_params, "thread")), author
-    )
+    author = await web.off_loop(ctx.discussion.require_author, site, reader_token(request))
+    thread = query_thread_id(required_query(request.query_params, "thread"))
+    mine, my_votes = await web.off_loop(ctx.discussion.reader_state, site, thread, author)
     return _json(request, s.ReaderStateOut(comments=mine, votes=my_votes), site=site)

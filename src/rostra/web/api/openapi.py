@@ -19,6 +19,7 @@ from starlette.responses import Response
 from rostra.domain.rules import MAX_EXTERNAL_ID
 from rostra.services.discussion import MAX_PAGE
 from rostra.web.api import schemas as s
+from rostra.web.api.routes import API_ROUTES
 
 Json = dict[str, Any]
 
@@ -226,11 +227,10 @@ def _parameters() -> dict[str, Json]:
     }
 
 
-def _paths() -> Json:
+def _operations() -> list[Json]:
+    """Every operation of the API; where each is served comes from the route table."""
     site = _param("site")
     comment = _param("comment")
-    base = "/api/v1/sites/{site}"
-    one = base + "/comments/{comment}"
     location = {
         "headers": {
             "Location": {
@@ -240,191 +240,185 @@ def _paths() -> Json:
             }
         }
     }
-    return {
-        f"{base}/comments": {
-            "get": _operation(
-                "listComments",
-                "One page of a thread's root comments, each with its replies.",
-                tag="comments",
-                parameters=[
-                    site,
-                    _param("thread"),
-                    _param("sort"),
-                    _param("cursor"),
-                    _param("limit"),
-                    _param("all"),
-                ],
-                responses={**_ok("PageOut", "The page."), **_errors(*_READ)},
-            ),
-            "post": _operation(
-                "createComment",
-                "Post a comment or a reply; a first-time guest also gets a reader token.",
-                tag="comments",
-                parameters=[site],
-                body="NewCommentBody",
-                token="optional",
-                responses={
-                    **_ok("PostedOut", "The comment was posted.", 201, **location),
-                    **_ok("PostedOut", "The comment was saved and awaits review.", 202),
-                    **_comment_errors(*_BODY, *_TOKEN, *_WRITE_ORIGIN, 409),
-                },
-            ),
-        },
-        one: {
-            "get": _operation(
-                "getComment",
-                "One published comment.",
-                tag="comments",
+    return [
+        _operation(
+            "listComments",
+            "One page of a thread's root comments, each with its replies.",
+            tag="comments",
+            parameters=[
+                site,
+                _param("thread"),
+                _param("sort"),
+                _param("cursor"),
+                _param("limit"),
+                _param("all"),
+            ],
+            responses={**_ok("PageOut", "The page."), **_errors(*_READ)},
+        ),
+        _operation(
+            "createComment",
+            "Post a comment or a reply; a first-time guest also gets a reader token.",
+            tag="comments",
+            parameters=[site],
+            body="NewCommentBody",
+            token="optional",
+            responses={
+                **_ok("PostedOut", "The comment was posted.", 201, **location),
+                **_ok("PostedOut", "The comment was saved and awaits review.", 202),
+                **_comment_errors(*_BODY, *_TOKEN, *_WRITE_ORIGIN, 409),
+            },
+        ),
+        _operation(
+            "getComment",
+            "One published comment.",
+            tag="comments",
+            parameters=[site, comment],
+            responses={**_ok("CommentOut", "The comment."), **_errors()},
+        ),
+        _operation(
+            "editComment",
+            "Change one's own comment while the edit window is open.",
+            tag="comments",
+            parameters=[site, comment],
+            body="EditCommentBody",
+            token="required",
+            responses={
+                **_ok("PostedOut", "The edited comment."),
+                **_ok("PostedOut", "The edit was saved and awaits review.", 202),
+                **_comment_errors(*_BODY, *_TOKEN, *_WRITE_ORIGIN, 409),
+            },
+        ),
+        _operation(
+            "deleteComment",
+            "Delete one's own comment (a tombstone stays while replies hang below it).",
+            tag="comments",
+            parameters=[site, comment],
+            token="required",
+            responses={
+                **_ok("CommentOut", "The deleted comment."),
+                **_errors(*_TOKEN, *_WRITE_ORIGIN, 409),
+            },
+        ),
+        _operation(
+            "voteComment",
+            "Vote a comment up (1), down (-1), or take one's vote back (0).",
+            tag="votes",
+            parameters=[site, comment],
+            body="VoteBody",
+            token="required",
+            responses={
+                **_ok("VoteOut", "The comment's new tally and the reader's vote."),
+                **_errors(*_BODY, *_TOKEN, *_WRITE_ORIGIN, 409),
+            },
+        ),
+        {
+            **_operation(
+                "reportComment",
+                "Report a published comment to the moderators, once per reader.",
+                tag="reports",
                 parameters=[site, comment],
-                responses={**_ok("CommentOut", "The comment."), **_errors()},
-            ),
-            "patch": _operation(
-                "editComment",
-                "Change one's own comment while the edit window is open.",
-                tag="comments",
-                parameters=[site, comment],
-                body="EditCommentBody",
+                body="ReportBody",
                 token="required",
                 responses={
-                    **_ok("PostedOut", "The edited comment."),
-                    **_ok("PostedOut", "The edit was saved and awaits review.", 202),
-                    **_comment_errors(*_BODY, *_TOKEN, *_WRITE_ORIGIN, 409),
-                },
-            ),
-            "delete": _operation(
-                "deleteComment",
-                "Delete one's own comment (a tombstone stays while replies hang below it).",
-                tag="comments",
-                parameters=[site, comment],
-                token="required",
-                responses={
-                    **_ok("CommentOut", "The deleted comment."),
-                    **_errors(*_TOKEN, *_WRITE_ORIGIN, 409),
-                },
-            ),
-        },
-        one + "/vote": {
-            "put": _operation(
-                "voteComment",
-                "Vote a comment up (1), down (-1), or take one's vote back (0).",
-                tag="votes",
-                parameters=[site, comment],
-                body="VoteBody",
-                token="required",
-                responses={
-                    **_ok("VoteOut", "The comment's new tally and the reader's vote."),
+                    **_ok("ReportedOut", "The report was recorded.", 201),
                     **_errors(*_BODY, *_TOKEN, *_WRITE_ORIGIN, 409),
                 },
             ),
-        },
-        one + "/reports": {
-            "post": {
-                **_operation(
-                    "reportComment",
-                    "Report a published comment to the moderators, once per reader.",
-                    tag="reports",
-                    parameters=[site, comment],
-                    body="ReportBody",
-                    token="required",
-                    responses={
-                        **_ok("ReportedOut", "The report was recorded.", 201),
-                        **_errors(*_BODY, *_TOKEN, *_WRITE_ORIGIN, 409),
-                    },
-                ),
-                "description": (
-                    "When as many readers as the site's threshold have reported a comment, it "
-                    "enters the moderators' reported queue; it stays visible until a moderator "
-                    "decides. The answer is the same whatever the count, so it cannot be used "
-                    "to learn the threshold."
-                ),
-            },
-        },
-        one + "/revisions": {
-            "get": {
-                **_operation(
-                    "listRevisions",
-                    "Every version of a published comment, oldest first.",
-                    tag="comments",
-                    parameters=[site, comment],
-                    token="optional",
-                    responses={**_ok("RevisionsOut", "The revisions."), **_errors(401, 403)},
-                ),
-                "description": (
-                    "Unless the site makes edit histories public (its public_revisions setting), "
-                    "only the comment's author (by their reader token) and the site's moderators "
-                    "(by their session in the moderation pages) may read them; anyone else gets "
-                    "403 with code revisions-private."
-                ),
-            },
-        },
-        f"{base}/counts": {
-            "get": _operation(
-                "getCounts",
-                "Published comment counts of several threads.",
-                tag="threads",
-                parameters=[site, _param("threads")],
-                responses={**_ok("CountsOut", "Counts by thread id."), **_errors(*_READ)},
+            "description": (
+                "When as many readers as the site's threshold have reported a comment, it "
+                "enters the moderators' reported queue; it stays visible until a moderator "
+                "decides. The answer is the same whatever the count, so it cannot be used "
+                "to learn the threshold."
             ),
-            "post": _operation(
-                "postCounts",
-                "Published comment counts of many threads (ids in the body).",
-                tag="threads",
+        },
+        {
+            **_operation(
+                "listRevisions",
+                "Every version of a published comment, oldest first.",
+                tag="comments",
+                parameters=[site, comment],
+                token="optional",
+                responses={**_ok("RevisionsOut", "The revisions."), **_errors(401, 403)},
+            ),
+            "description": (
+                "Unless the site makes edit histories public (its public_revisions setting), "
+                "only the comment's author (by their reader token) and the site's moderators "
+                "(by their session in the moderation pages) may read them; anyone else gets "
+                "403 with code revisions-private."
+            ),
+        },
+        _operation(
+            "getCounts",
+            "Published comment counts of several threads.",
+            tag="threads",
+            parameters=[site, _param("threads")],
+            responses={**_ok("CountsOut", "Counts by thread id."), **_errors(*_READ)},
+        ),
+        _operation(
+            "postCounts",
+            "Published comment counts of many threads (ids in the body).",
+            tag="threads",
+            parameters=[site],
+            body="CountsBody",
+            responses={**_ok("CountsOut", "Counts by thread id."), **_errors(*_BODY)},
+        ),
+        {
+            **_operation(
+                "previewComment",
+                "Render a comment's Markdown as the thread would show it; nothing is stored.",
+                tag="comments",
                 parameters=[site],
-                body="CountsBody",
-                responses={**_ok("CountsOut", "Counts by thread id."), **_errors(*_BODY)},
-            ),
-        },
-        f"{base}/preview": {
-            "post": {
-                **_operation(
-                    "previewComment",
-                    "Render a comment's Markdown as the thread would show it; nothing is stored.",
-                    tag="comments",
-                    parameters=[site],
-                    body="PreviewBody",
-                    responses={
-                        **_ok("PreviewOut", "The sanitised HTML."),
-                        **_comment_errors(*_BODY, *_WRITE_ORIGIN),
-                    },
-                ),
-                "description": (
-                    "The same origin check, body limit, length rules and renderer as posting. "
-                    "Each client address may ask for a limited number of previews a minute."
-                ),
-            },
-        },
-        f"{base}/readers": {
-            "post": {
-                **_operation(
-                    "newReader",
-                    "A new reader token, for a browser that has none yet.",
-                    tag="readers",
-                    parameters=[site],
-                    responses={
-                        **_ok("ReaderOut", "The token.", 201),
-                        **_errors(*_WRITE_ORIGIN),
-                    },
-                ),
-                "description": (
-                    "Each client address may get a few new tokens a minute (keep the one you "
-                    "have), so a token cannot be made for every comment."
-                ),
-            },
-        },
-        f"{base}/me": {
-            "get": _operation(
-                "readerState",
-                "The reader's own comments and votes in a thread.",
-                tag="readers",
-                parameters=[site, _param("thread")],
-                token="required",
+                body="PreviewBody",
                 responses={
-                    **_ok("ReaderStateOut", "The reader's comments and votes."),
-                    **_errors(*_READ, *_TOKEN),
+                    **_ok("PreviewOut", "The sanitised HTML."),
+                    **_comment_errors(*_BODY, *_WRITE_ORIGIN),
                 },
             ),
+            "description": (
+                "The same origin check, body limit, length rules and renderer as posting. "
+                "Each client address may ask for a limited number of previews a minute."
+            ),
         },
-    }
+        {
+            **_operation(
+                "newReader",
+                "A new reader token, for a browser that has none yet.",
+                tag="readers",
+                parameters=[site],
+                responses={
+                    **_ok("ReaderOut", "The token.", 201),
+                    **_errors(*_WRITE_ORIGIN),
+                },
+            ),
+            "description": (
+                "Each client address may get a few new tokens a minute (keep the one you "
+                "have), so a token cannot be made for every comment."
+            ),
+        },
+        _operation(
+            "readerState",
+            "The reader's own comments and votes in a thread.",
+            tag="readers",
+            parameters=[site, _param("thread")],
+            token="required",
+            responses={
+                **_ok("ReaderStateOut", "The reader's comments and votes."),
+                **_errors(*_READ, *_TOKEN),
+            },
+        ),
+    ]
+
+
+def _paths() -> Json:
+    """Each API route of the table with its operation (the route's name is the operation id)."""
+    operations = {op["operationId"]: op for op in _operations()}
+    paths: Json = {}
+    for route in API_ROUTES:
+        assert route.name in operations, f"{route.path} has no documented operation"
+        for method in sorted(route.methods or ()):
+            if method != "HEAD":
+                paths.setdefault(route.path, {})[method.lower()] = operations[route.name]
+    return paths
 
 
 def _responses() -> dict[str, Json]:

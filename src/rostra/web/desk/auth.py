@@ -1,9 +1,10 @@
-"""Who is at the moderation desk: the staff session cookie, same-origin checks and CSRF.
+"""Who is at the moderation desk: the staff session cookie and the same-origin check.
 
 The session cookie is HttpOnly and SameSite=Strict, and Secure with the ``__Host-`` prefix
 whenever Rostra is served over https (production mode requires it), so no other site, sub-domain
 or script can read, set or send it. Every form that changes something must also come from our own
-origin (``Origin``/``Sec-Fetch-Site``) and carry the session's CSRF token.
+origin (``Origin``/``Sec-Fetch-Site``) and carry the session's CSRF token; the desk's route
+groups (rostra.web.desk.access) apply both to every form.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from rostra.services.staff import StaffSession
 from rostra.web import context as web
 from rostra.web.security import is_https, own_origin, request_origin
 
-MAX_FORM_FIELDS = 130
+#: Where the desk's group rules leave the form's fields and the staff session.
+FIELDS_KEY = "rostra.desk_fields"
+SESSION_KEY = "rostra.staff_session"
 
 
 class SignInRequired(Exception):
@@ -76,30 +79,10 @@ def check_same_origin(request: Request) -> None:
         )
 
 
-async def read_form(request: Request) -> dict[str, list[str]]:
-    """The form's fields (every value of each), within the request size limit."""
-    limit = web.context(request).settings.max_request_bytes
-    declared = request.headers.get("content-length", "0")
-    if declared.isdigit() and int(declared) > limit:
-        raise web.PayloadTooLarge(
-            N_("The request body is larger than %(limit)d bytes."), limit=limit
-        )
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media != "application/x-www-form-urlencoded":
-        raise web.UnsupportedMediaType(N_("Send the form as a web form."))
-    fields: dict[str, list[str]] = {}
-    async with request.form(max_files=0, max_fields=MAX_FORM_FIELDS, max_part_size=limit) as form:
-        for key, value in form.multi_items():
-            if isinstance(value, str):
-                fields.setdefault(key, []).append(value)
-    return fields
-
-
-async def checked_form(request: Request, session: StaffSession) -> dict[str, list[str]]:
-    """A state-changing form: same origin, then the CSRF token, then its fields."""
-    check_same_origin(request)
-    fields = await read_form(request)
-    web.context(request).accounts.check_csrf(session, first(fields, "csrf"))
+def form_fields(request: Request) -> dict[str, list[str]]:
+    """The fields of the form this request sent, read and checked by its group's rules
+    (rostra.web.desk.access): same origin, and, with a session, its CSRF token."""
+    fields: dict[str, list[str]] = request.scope[FIELDS_KEY]
     return fields
 
 

@@ -1,11 +1,12 @@
 """The moderation UI: server-rendered pages for sign-in, queues, one comment in context, bans and
 the audit log, and the forms that decide. Works without JavaScript; ``desk.js`` adds keyboard
-shortcuts. Errors become readable pages with the right status, never a stack trace.
+shortcuts. Each handler gets the staff session and its form's checked fields from its route's
+group (rostra.web.desk.access), which also turns errors into readable pages with the right
+status, never a stack trace.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -22,38 +23,24 @@ from rostra.domain.desk import (
     ReportReason,
     Role,
 )
-from rostra.domain.errors import N_, InvalidInput, RostraError, TooManyRequests, Unauthorized
+from rostra.domain.errors import N_, InvalidInput, RostraError, TooManyRequests
 from rostra.domain.models import Site
 from rostra.i18n import translations
 from rostra.services.desk import BAN_DAYS, QUEUES, DecisionRequest
 from rostra.services.staff import StaffSession
 from rostra.web import context as web
 from rostra.web.desk.auth import (
-    SignInRequired,
-    check_same_origin,
-    checked_form,
     clear_session_cookie,
     first,
-    read_form,
+    form_fields,
     session_secret,
     set_session_cookie,
-    staff_session,
 )
 from rostra.web.desk.wording import audit_facts, decision_text, json_object
+from rostra.web.headers import DESK_PAGE_HEADERS
 from rostra.web.render import render
+from rostra.web.requests import digits
 from rostra.web.security import client_ip
-
-Handler = Callable[[Request], Awaitable[Response]]
-
-# The moderation pages are private and must not be framed or cached by anyone.
-PAGE_HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    ),
-}
 
 DONE_MESSAGES = {
     "approve": (N_("%(num)d comment approved."), N_("%(num)d comments approved.")),
@@ -86,33 +73,7 @@ def page(
         path=request.url.path,
         **context,
     )
-    return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
-
-
-def desk_page(handler: Callable[[Request, StaffSession], Awaitable[Response]]) -> Handler:
-    """Wrap a handler: require a session, and turn expected errors into readable pages."""
-
-    async def wrapped(request: Request) -> Response:
-        try:
-            session = staff_session(request)
-        except SignInRequired:
-            if request.method == "GET":
-                # The query too: a thread page or a queue's later page is where they were.
-                query = request.url.query
-                target = request.url.path + (f"?{query}" if query else "")
-                return RedirectResponse(
-                    "/moderation/login?" + urlencode({"next": target}), status_code=303
-                )
-            return error_page(
-                request,
-                Unauthorized(N_("Your session has ended. Sign in again."), code="signed-out"),
-            )
-        try:
-            return await handler(request, session)
-        except RostraError as exc:
-            return error_page(request, exc, session)
-
-    return wrapped
+    return HTMLResponse(html, status_code=status, headers=DESK_PAGE_HEADERS)
 
 
 def error_page(
@@ -144,20 +105,19 @@ def _safe_next(value: str, default: str = "/moderation/") -> str:
 
 
 async def sign_in_form(request: Request) -> Response:
-    if web.context(request).accounts.session(session_secret(request)) is not None:
+    accounts = web.context(request).accounts
+    if await web.off_loop(accounts.session, session_secret(request)) is not None:
         return RedirectResponse("/moderation/", status_code=303)
     return page(request, "desk/login.html", next=_safe_next(request.query_params.get("next", "")))
 
 
 async def sign_in(request: Request) -> Response:
     ctx = web.context(request)
-    fields: dict[str, list[str]] = {}
-    username = ""
+    fields = form_fields(request)
+    username = first(fields, "username")[:200]
     try:
-        check_same_origin(request)
-        fields = await read_form(request)
-        username = first(fields, "username")[:200]
-        secret, _ = ctx.accounts.sign_in(
+        secret, _ = await web.off_loop(
+            ctx.accounts.sign_in,
             username,
             first(fields, "password"),
             client_ip(request, ctx.settings.proxy_networks) or None,
@@ -178,17 +138,15 @@ async def sign_in(request: Request) -> Response:
             return again
         return error_page(request, exc)
     response = RedirectResponse(
-        _safe_next(first(fields, "next")), status_code=303, headers=PAGE_HEADERS
+        _safe_next(first(fields, "next")), status_code=303, headers=DESK_PAGE_HEADERS
     )
     set_session_cookie(response, request, secret)
     return response
 
 
-@desk_page
 async def sign_out(request: Request, session: StaffSession) -> Response:
-    await checked_form(request, session)
-    web.context(request).accounts.sign_out(session_secret(request))
-    response = RedirectResponse("/moderation/login", status_code=303, headers=PAGE_HEADERS)
+    await web.off_loop(web.context(request).accounts.sign_out, session_secret(request))
+    response = RedirectResponse("/moderation/login", status_code=303, headers=DESK_PAGE_HEADERS)
     clear_session_cookie(response, request)
     return response
 
@@ -196,23 +154,25 @@ async def sign_out(request: Request, session: StaffSession) -> Response:
 # -- reading ---------------------------------------------------------------------------------
 
 
-@desk_page
 async def home(request: Request, session: StaffSession) -> Response:
-    sites = web.context(request).desk.sites(session.account)
+    sites = await web.off_loop(web.context(request).desk.sites, session.account)
     return page(request, "desk/home.html", session=session, sites=sites)
 
 
-def _site(request: Request, session: StaffSession) -> Site:
-    return web.context(request).desk.site(session.account, request.path_params["site"][:64])
+async def desk_site(request: Request, session: StaffSession) -> Site:
+    """The site in the path, when this staff member moderates it (else 404, or 403)."""
+    slug = request.path_params["site"][: web.MAX_SLUG]
+    return await web.off_loop(web.context(request).desk.site, session.account, slug)
 
 
 def _after(request: Request, name: str) -> int | None:
     value = request.query_params.get(name, "")
     if not value:
         return None
-    if not value.isascii() or not value.isdigit() or len(value) > 18:
+    number = digits(value)
+    if number is None:
         raise InvalidInput(N_("The page cursor is not valid."), code="invalid-cursor")
-    return int(value)
+    return number
 
 
 def _done(request: Request) -> str | None:
@@ -233,17 +193,18 @@ def _back(request: Request) -> str:
     return request.url.path + ("?" + urlencode(kept) if kept else "")
 
 
-@desk_page
 async def site_home(request: Request, session: StaffSession) -> Response:
-    site = _site(request, session)
+    site = await desk_site(request, session)
     return RedirectResponse(f"/moderation/{site.slug}/queue/pending", status_code=303)
 
 
-@desk_page
 async def queue(request: Request, session: StaffSession) -> Response:
-    site = _site(request, session)
-    listing = web.context(request).desk.queue(
-        site, request.path_params["queue"][:16], _after(request, "after")
+    site = await desk_site(request, session)
+    listing = await web.off_loop(
+        web.context(request).desk.queue,
+        site,
+        request.path_params["queue"][:16],
+        _after(request, "after"),
     )
     return page(
         request,
@@ -258,10 +219,11 @@ async def queue(request: Request, session: StaffSession) -> Response:
     )
 
 
-@desk_page
 async def case(request: Request, session: StaffSession) -> Response:
-    site = _site(request, session)
-    found = web.context(request).desk.case(site, request.path_params["comment"][:32])
+    site = await desk_site(request, session)
+    found = await web.off_loop(
+        web.context(request).desk.case, site, request.path_params["comment"][:32]
+    )
     return page(
         request,
         "desk/case.html",
@@ -276,24 +238,22 @@ async def case(request: Request, session: StaffSession) -> Response:
     )
 
 
-@desk_page
 async def bans(request: Request, session: StaffSession) -> Response:
-    site = _site(request, session)
+    site = await desk_site(request, session)
     return page(
         request,
         "desk/bans.html",
         session=session,
         site=site,
-        bans=web.context(request).desk.bans(site),
+        bans=await web.off_loop(web.context(request).desk.bans, site),
         now=datetime.now(UTC),
         done=_done(request),
     )
 
 
-@desk_page
 async def audit(request: Request, session: StaffSession) -> Response:
-    site = _site(request, session)
-    entries = web.context(request).desk.audit(site, _after(request, "before"))
+    site = await desk_site(request, session)
+    entries = await web.off_loop(web.context(request).desk.audit, site, _after(request, "before"))
     return page(
         request,
         "desk/audit.html",
@@ -317,10 +277,9 @@ def _audit_words(request: Request, entries: list[AuditEntry]) -> dict[str, Any]:
 # -- deciding --------------------------------------------------------------------------------
 
 
-@desk_page
 async def decide(request: Request, session: StaffSession) -> Response:
-    site = _site(request, session)
-    fields = await checked_form(request, session)
+    site = await desk_site(request, session)
+    fields = form_fields(request)
     # A button on one comment sends "action:id"; the bulk buttons send the action and the
     # checked ids.
     one = first(fields, "one")
@@ -340,11 +299,12 @@ async def decide(request: Request, session: StaffSession) -> Response:
     days_text = first(fields, "ban_days", "permanent")
     if days_text == "permanent":
         days = None
-    elif days_text.isascii() and days_text.isdigit() and len(days_text) <= 4:
-        days = int(days_text)
+    elif (number := digits(days_text, 4)) is not None:
+        days = number
     else:
         raise InvalidInput(N_("Choose a ban length."), code="invalid-ban")
-    changed = web.context(request).desk.decide(
+    changed = await web.off_loop(
+        web.context(request).desk.decide,
         session.account,
         site,
         DecisionRequest(action, ids, grounds, first(fields, "explanation"), days),
@@ -352,21 +312,26 @@ async def decide(request: Request, session: StaffSession) -> Response:
     target = _safe_next(first(fields, "next"), f"/moderation/{site.slug}/queue/pending")
     glue = "&" if "?" in target else "?"
     flash = urlencode({"done": action.value, "n": len(changed)})
-    return RedirectResponse(f"{target}{glue}{flash}", status_code=303, headers=PAGE_HEADERS)
+    return RedirectResponse(f"{target}{glue}{flash}", status_code=303, headers=DESK_PAGE_HEADERS)
 
 
-@desk_page
 async def lift_ban(request: Request, session: StaffSession) -> Response:
-    site = _site(request, session)
-    fields = await checked_form(request, session)
-    raw = request.path_params["ban"]
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+    site = await desk_site(request, session)
+    fields = form_fields(request)
+    ban_id = digits(request.path_params["ban"])
+    if ban_id is None:
         raise InvalidInput(N_("There is no such ban on this site."), code="ban-not-found")
-    web.context(request).desk.lift_ban(
-        session.account, site, int(raw), first(fields, "explanation")
+    await web.off_loop(
+        web.context(request).desk.lift_ban,
+        session.account,
+        site,
+        ban_id,
+        first(fields, "explanation"),
     )
     return RedirectResponse(
-        f"/moderation/{site.slug}/bans?done=lift_ban&n=1", status_code=303, headers=PAGE_HEADERS
+        f"/moderation/{site.slug}/bans?done=lift_ban&n=1",
+        status_code=303,
+        headers=DESK_PAGE_HEADERS,
     )
 
 
@@ -378,15 +343,15 @@ def _record(raw: str | None) -> dict[str, Any]:
 REPORT_REASONS = list(ReportReason)
 
 
-# -- staff accounts (admins) -----------------------------------------------------------------
+# -- staff accounts (admins; rostra.web.desk.access.ADMIN checks the role) -------------------
 
 
-def _staff_page(
+async def _staff_page(
     request: Request, session: StaffSession, status: int = 200, **context: Any
 ) -> Response:
     ctx = web.context(request)
-    accounts = ctx.accounts.accounts(session.account)
-    sites = ctx.desk.all_sites()
+    accounts = await web.off_loop(ctx.accounts.accounts, session.account)
+    sites = await web.off_loop(ctx.desk.all_sites)
     return page(
         request,
         "desk/staff.html",
@@ -400,14 +365,14 @@ def _staff_page(
     )
 
 
-@desk_page
 async def staff(request: Request, session: StaffSession) -> Response:
-    return _staff_page(request, session, request_saved=request.query_params.get("saved") == "1")
+    saved = request.query_params.get("saved") == "1"
+    return await _staff_page(request, session, request_saved=saved)
 
 
-def _site_ids(request: Request, fields: dict[str, list[str]]) -> list[int]:
+async def _site_ids(request: Request, fields: dict[str, list[str]]) -> list[int]:
     wanted = fields.get("sites", [])
-    known = {str(s.id): s.id for s in web.context(request).desk.all_sites()}
+    known = {str(s.id): s.id for s in await web.off_loop(web.context(request).desk.all_sites)}
     if any(w not in known for w in wanted):
         raise InvalidInput(N_("Choose sites from the list."), code="invalid-site")
     return [known[w] for w in wanted]
@@ -421,42 +386,41 @@ def _role(fields: dict[str, list[str]]) -> Role:
 
 
 def _account_id(request: Request) -> int:
-    raw = request.path_params["account"]
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+    number = digits(request.path_params["account"])
+    if number is None:
         raise InvalidInput(N_("There is no such staff account."), code="account-not-found")
-    return int(raw)
+    return number
 
 
-@desk_page
 async def staff_add(request: Request, session: StaffSession) -> Response:
-    fields = await checked_form(request, session)
+    fields = form_fields(request)
     accounts = web.context(request).accounts
-    accounts.require_admin(session.account)
-    made, password = accounts.add(
+    made, password = await web.off_loop(
+        accounts.add,
         session.account,
         first(fields, "username"),
         _role(fields),
-        _site_ids(request, fields),
+        await _site_ids(request, fields),
         first(fields, "display_name"),
     )
-    return _staff_page(request, session, new_password=(made.username, password))
+    return await _staff_page(request, session, new_password=(made.username, password))
 
 
-@desk_page
 async def staff_change(request: Request, session: StaffSession) -> Response:
-    fields = await checked_form(request, session)
+    fields = form_fields(request)
     accounts = web.context(request).accounts
-    accounts.require_admin(session.account)
     account_id = _account_id(request)
     if first(fields, "reset_password"):
-        password = accounts.reset_password(session.account, account_id)
-        changed = next(a for a in accounts.accounts(session.account) if a.id == account_id)
-        return _staff_page(request, session, new_password=(changed.username, password))
-    accounts.change(
+        password = await web.off_loop(accounts.reset_password, session.account, account_id)
+        listed = await web.off_loop(accounts.accounts, session.account)
+        changed = next(a for a in listed if a.id == account_id)
+        return await _staff_page(request, session, new_password=(changed.username, password))
+    await web.off_loop(
+        accounts.change,
         session.account,
         account_id,
         _role(fields),
-        _site_ids(request, fields),
+        await _site_ids(request, fields),
         first(fields, "disabled") == "1",
     )
-    return RedirectResponse("/moderation/staff?saved=1", status_code=303, headers=PAGE_HEADERS)
+    return RedirectResponse("/moderation/staff?saved=1", status_code=303, headers=DESK_PAGE_HEADERS)

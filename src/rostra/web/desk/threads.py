@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -23,8 +22,9 @@ from rostra.domain.models import Site, Thread
 from rostra.i18n import translations
 from rostra.services.staff import StaffSession
 from rostra.web import context as web
-from rostra.web.desk.auth import checked_form, first
-from rostra.web.desk.pages import PAGE_HEADERS, desk_page, page
+from rostra.web.desk.auth import first, form_fields
+from rostra.web.desk.pages import desk_site, page
+from rostra.web.headers import DESK_PAGE_HEADERS
 
 
 def thread_address(site: Site, external_id: str) -> str:
@@ -32,37 +32,35 @@ def thread_address(site: Site, external_id: str) -> str:
     return f"/moderation/{site.slug}/thread?" + urlencode({"thread": external_id})
 
 
-@desk_page
 async def thread_page(request: Request, session: StaffSession) -> Response:
     """The thread named by ``?thread=``, or, without one, the form that asks for its id."""
-    site = await _site(request, session)
+    site = await desk_site(request, session)
     wanted = request.query_params.get("thread", "")
     if not wanted.strip():
         return _page(request, session, site, None)
-    thread = await run_in_threadpool(web.context(request).discussion.thread, site, wanted)
+    thread = await web.off_loop(web.context(request).discussion.thread, site, wanted)
     saved = request.query_params.get("saved") == "1"
     gettext = translations(web.language(request)).gettext
     return _page(request, session, site, thread, done=gettext(N_("Saved.")) if saved else None)
 
 
-@desk_page
 async def change_thread(request: Request, session: StaffSession) -> Response:
-    site = await _site(request, session)
-    fields = await checked_form(request, session)
+    site = await desk_site(request, session)
+    fields = form_fields(request)
     discussion = web.context(request).discussion
     external_id = first(fields, "thread")
     # A field the form did not send keeps its value; an empty one clears it.
     title = first(fields, "title") if "title" in fields else None
     url = first(fields, "url") if "url" in fields else None
     try:
-        thread = await run_in_threadpool(
+        thread = await web.off_loop(
             lambda: discussion.update_thread(site, external_id, url, title, by=session.account)
         )
     except InvalidInput as exc:
         if exc.field == "thread":
             raise
         # Nothing was written: the form again, as it was typed, with the reason.
-        current = await run_in_threadpool(discussion.thread, site, external_id)
+        current = await web.off_loop(discussion.thread, site, external_id)
         gettext = translations(web.language(request)).gettext
         return _page(
             request,
@@ -78,13 +76,8 @@ async def change_thread(request: Request, session: StaffSession) -> Response:
     return RedirectResponse(
         thread_address(site, thread.external_id) + "&saved=1",
         status_code=303,
-        headers=PAGE_HEADERS,
+        headers=DESK_PAGE_HEADERS,
     )
-
-
-async def _site(request: Request, session: StaffSession) -> Site:
-    slug = request.path_params["site"][: web.MAX_SLUG]
-    return await run_in_threadpool(web.context(request).desk.site, session.account, slug)
 
 
 def _page(

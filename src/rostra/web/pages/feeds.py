@@ -15,17 +15,17 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from rostra.domain.errors import N_
 from rostra.domain.models import Comment, Site, Thread
 from rostra.i18n import translations
-from rostra.services import feeds
+from rostra.services.feeds import Feed
 from rostra.web import context as web
 from rostra.web.pages.fragments import base_url, thread_link
-from rostra.web.thread_reads import query_thread_id, required_query
+from rostra.web.requests import required_query
+from rostra.web.thread_reads import query_thread_id
 
 ATOM = "http://www.w3.org/2005/Atom"
 MEDIA = "application/atom+xml; charset=utf-8"
@@ -76,7 +76,7 @@ def _updated(comment: Comment) -> datetime:
     return comment.edited_at or comment.created_at
 
 
-def render_feed(feed: feeds.Feed, base: str) -> bytes:
+def render_feed(feed: Feed, base: str) -> bytes:
     site, thread = feed.site, feed.thread
     gettext = translations(site.settings.default_language).gettext
     if thread is None:
@@ -124,18 +124,16 @@ def _answer(request: Request, body: bytes) -> Response:
 
 
 async def site_feed(request: Request) -> Response:
-    site = web.site(request)
-    store, base = web.context(request).store, base_url(request)
+    site = await web.site(request)
+    reading, base = web.context(request).reading, base_url(request)
     # The database and the XML are work for a thread, not the event loop.
-    body = await run_in_threadpool(lambda: render_feed(feeds.site_feed(store, site), base))
+    body = await web.off_loop(lambda: render_feed(reading.site_feed(site), base))
     return _answer(request, body)
 
 
 async def thread_feed(request: Request) -> Response:
-    site = web.site(request)
+    site = await web.site(request)
     thread = query_thread_id(required_query(request.query_params, "thread"))
-    store, base = web.context(request).store, base_url(request)
-    body = await run_in_threadpool(
-        lambda: render_feed(feeds.thread_feed(store, site, thread), base)
-    )
+    reading, base = web.context(request).reading, base_url(request)
+    body = await web.off_loop(lambda: render_feed(reading.thread_feed(site, thread), base))
     return _answer(request, body)

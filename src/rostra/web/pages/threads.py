@@ -1,5 +1,9 @@
 """HTML endpoints: the embed fragment, the standalone thread page and its no-JavaScript forms
-(posting, voting, and reporting a comment to the moderators)."""
+(posting, voting, and reporting a comment to the moderators).
+
+The forms' access rules (allowed origin, body limit) come from their route's group
+(rostra.web.groups.READER); every service call that may wait on I/O runs off the loop.
+"""
 
 from __future__ import annotations
 
@@ -17,18 +21,12 @@ from rostra.services.reports import MAX_NOTE
 from rostra.web import context as web
 from rostra.web.api.comments import HELD_MESSAGE, PUBLIC_ID
 from rostra.web.cached import cached_thread_response
+from rostra.web.headers import site_page_headers
 from rostra.web.pages.feeds import thread_feed_path
 from rostra.web.pages.fragments import base_url, render_thread
 from rostra.web.render import render
-from rostra.web.security import (
-    check_write_origin,
-    client_ip,
-    frame_policy,
-    is_https,
-    origin_of,
-    own_origin,
-    request_origin,
-)
+from rostra.web.requests import read_form
+from rostra.web.security import client_ip, is_https, origin_of, own_origin, request_origin
 from rostra.web.thread_reads import ThreadRead, parse_thread_read
 
 HTML = "text/html; charset=utf-8"
@@ -45,7 +43,7 @@ def _page_or_none(request: Request, site: Site, read: ThreadRead) -> ThreadPage 
         raise
 
 
-def _cached_thread(request: Request, site: Site, kind: str) -> Response:
+async def _cached_thread(request: Request, site: Site, kind: str) -> Response:
     """Render (or reuse) the thread section or the whole standalone page."""
     ctx = web.context(request)
     read = parse_thread_read(request.query_params, site)
@@ -73,23 +71,23 @@ def _cached_thread(request: Request, site: Site, kind: str) -> Response:
             )
         return html.encode("utf-8")
 
-    return cached_thread_response(request, site, read, kind, HTML, build)
+    return await cached_thread_response(request, site, read, kind, HTML, build)
 
 
 async def embed_fragment(request: Request) -> Response:
-    return _cached_thread(request, web.site(request), "fragment")
+    return await _cached_thread(request, await web.site(request), "fragment")
 
 
 async def standalone_page(request: Request) -> Response:
-    site = web.site(request)
+    site = await web.site(request)
     try:
-        return _cached_thread(request, site, "page")
+        return await _cached_thread(request, site, "page")
     except InvalidQuery as exc:
         # A person reads this page: the thread (when its id is usable) with the reason on it.
         lang = web.language(request)
         thread = request.query_params.get("thread", "") if exc.field != "thread" else ""
         error = exc.translated(translations(lang).gettext)
-        return _form_page(request, site, thread, lang, exc.status, error=error)
+        return await _form_page(request, site, thread, lang, exc.status, error=error)
 
 
 def _back_to_thread(site: Site, thread: str, anchor: str, lang: str | None) -> str:
@@ -141,27 +139,27 @@ async def post_form(request: Request) -> Response:
     A comment that would be held for its tone comes back in the form with the civility nudge and
     a second button, "Post anyway" (``confirm=1``); the first button checks the text again.
     """
-    site = web.site(request)
+    site = await web.site(request)
     ctx = web.context(request)
-    check_write_origin(request, site, ctx.settings.public_url)
     lang = web.language(request)
     try:
-        form = await web.read_form(request)
+        form = await read_form(request)
     except RostraError as exc:
         message = exc.translated(translations(lang).gettext)
-        return _form_page(request, site, "", lang, exc.status, error=message)
+        return await _form_page(request, site, "", lang, exc.status, error=message)
     thread = form.get("thread", "")
     token = _token_from_cookie(request, site)
     new_token = None
     try:
         try:
-            author = ctx.discussion.author(site, token)
+            author = await web.off_loop(ctx.discussion.author, site, token)
         except RostraError:
             token = None
         if token is None:
-            new_token = ctx.discussion.tokens.issue(site.id)
-            author = ctx.discussion.author(site, new_token)
-        comment = ctx.discussion.post(
+            new_token = ctx.tokens.issue(site.id)
+            author = await web.off_loop(ctx.discussion.author, site, new_token)
+        comment = await web.off_loop(
+            ctx.discussion.post,
             site,
             PostRequest(
                 thread_external_id=thread,
@@ -180,14 +178,14 @@ async def post_form(request: Request) -> Response:
             raise
         message = exc.translated(translations(lang).gettext)
         nudge = isinstance(exc, CivilityNudge)
-        return _form_page(
+        return await _form_page(
             request, site, thread, lang, exc.status, error=message, form=form, nudge=nudge
         )
     if comment.status is not CommentStatus.PUBLISHED:
         notice = translations(lang).gettext(HELD_MESSAGE)
-        response = _form_page(request, site, thread, lang, 202, notice=notice)
+        response = await _form_page(request, site, thread, lang, 202, notice=notice)
     else:
-        thread_row = ctx.store.get_thread_by_id(comment.thread_id)
+        thread_row = await web.off_loop(ctx.reading.thread_of, comment)
         back = _after_form(request, site, thread_row, f"c-{comment.public_id}")
         response = RedirectResponse(back, status_code=303)
     if new_token:
@@ -195,7 +193,7 @@ async def post_form(request: Request) -> Response:
     return response
 
 
-def _form_page(
+async def _form_page(
     request: Request,
     site: Site,
     thread: str,
@@ -215,14 +213,14 @@ def _form_page(
     ctx = web.context(request)
     try:
         read = parse_thread_read({"thread": thread}, site)
-        page = _page_or_none(request, site, read)
+        page = await web.off_loop(_page_or_none, request, site, read)
     except RostraError:
         page = None  # the thread id itself was the problem; the error says so
     # "nudge" in the template's form data shows the button; only this flag may set it.
     shown = {k: v for k, v in (form or {}).items() if k != "nudge"}
     if nudge:
         shown["nudge"] = "1"
-    reply_to = _replying_to(request, site, page, shown.get("parent", ""))
+    reply_to = await web.off_loop(_replying_to, request, site, page, shown.get("parent", ""))
     html = render_thread(
         request,
         site,
@@ -256,34 +254,29 @@ def _replying_to(
     (``?reply=`` must never name, or reveal the author of, a held comment or another thread's)."""
     if not parent or page is None or page.thread is None or not PUBLIC_ID.fullmatch(parent):
         return None
-    found = web.context(request).store.get_comment(site.id, parent)
-    if found is None or found.thread_id != page.thread.id or found.is_deleted:
-        return None
-    return found if found.status is CommentStatus.PUBLISHED else None
+    found = web.context(request).reading.published(site, parent)
+    return found if found is not None and found.thread_id == page.thread.id else None
 
 
 async def vote_form(request: Request) -> Response:
     """The no-JavaScript vote buttons."""
-    site = web.site(request)
+    site = await web.site(request)
     ctx = web.context(request)
-    check_write_origin(request, site, ctx.settings.public_url)
-    form = await web.read_form(request)
+    form = await read_form(request)
     token = _token_from_cookie(request, site)
     response_token = None
     if token is None:
-        token = response_token = ctx.discussion.tokens.issue(site.id)
-    voter = ctx.discussion.author(site, token)
+        token = response_token = ctx.tokens.issue(site.id)
+    voter = await web.off_loop(ctx.discussion.author, site, token)
     value = form.get("value", "")
     comment_id = form.get("comment", "")
-    comment = ctx.discussion.comment(site, comment_id)
-    thread = ctx.store.get_thread_by_id(comment.thread_id)
-    if thread is None:
-        raise NotFound(N_("This thread does not exist."), code="thread-not-found")
-    _, votes = ctx.discussion.reader_state(site, thread.external_id, voter)
+    comment = await web.off_loop(ctx.discussion.comment, site, comment_id)
+    thread = await web.off_loop(ctx.reading.thread_of, comment)
+    _, votes = await web.off_loop(ctx.discussion.reader_state, site, thread.external_id, voter)
     number = int(value) if value in ("1", "-1") else 0
     if votes.get(comment_id) == number:
         number = 0  # pressing the same button again takes the vote back
-    ctx.discussion.vote(site, comment_id, number, voter)
+    await web.off_loop(ctx.discussion.vote, site, comment_id, number, voter)
     response = RedirectResponse(
         _after_form(request, site, thread, f"c-{comment_id}"), status_code=303
     )
@@ -298,13 +291,11 @@ REPORT_THANKS = N_("Thank you. The moderators will look at it.")
 
 def _reported(request: Request, site: Site, public_id: str) -> tuple[Comment, Thread]:
     """The published comment a no-JS report is about, and its thread; else 404."""
-    ctx = web.context(request)
-    comment = ctx.store.get_comment(site.id, public_id) if PUBLIC_ID.fullmatch(public_id) else None
-    if comment is not None and comment.status is CommentStatus.PUBLISHED and not comment.is_deleted:
-        thread = ctx.store.get_thread_by_id(comment.thread_id)
-        if thread is not None:
-            return comment, thread
-    raise NotFound(N_("This comment does not exist."), code="comment-not-found")
+    reading = web.context(request).reading
+    comment = reading.published(site, public_id) if PUBLIC_ID.fullmatch(public_id) else None
+    if comment is None:
+        raise NotFound(N_("This comment does not exist."), code="comment-not-found")
+    return comment, reading.thread_of(comment)
 
 
 async def report_page(request: Request) -> Response:
@@ -312,14 +303,14 @@ async def report_page(request: Request) -> Response:
 
     With ``sent=1`` (where a sent report leads) it is the thread again, thanking the reader.
     """
-    site = web.site(request)
+    site = await web.site(request)
     lang = web.language(request)
     params = request.query_params
     if params.get("sent") == "1":
         notice = translations(lang).gettext(REPORT_THANKS)
-        return _form_page(request, site, params.get("thread", ""), lang, 200, notice=notice)
+        return await _form_page(request, site, params.get("thread", ""), lang, 200, notice=notice)
     try:
-        found = _reported(request, site, params.get("comment", ""))
+        found = await web.off_loop(_reported, request, site, params.get("comment", ""))
         if params.get("thread") and params["thread"] != found[1].external_id:
             raise NotFound(N_("This comment does not exist."), code="comment-not-found")
     except RostraError as exc:
@@ -333,29 +324,30 @@ async def report_form(request: Request) -> Response:
     The reader is known by the same cookie as the no-JS comment form; a reader without one (or
     with one that no longer verifies) gets a new token, as a first comment would.
     """
-    site = web.site(request)
+    site = await web.site(request)
     ctx = web.context(request)
-    check_write_origin(request, site, ctx.settings.public_url)
     lang = web.language(request)
     found: tuple[Comment, Thread] | None = None
     try:
-        form = await web.read_form(request)
+        form = await read_form(request)
     except RostraError as exc:
         return _report_response(request, site, None, lang, exc)
     new_token = None
     try:
-        found = _reported(request, site, form.get("comment", ""))
+        found = await web.off_loop(_reported, request, site, form.get("comment", ""))
         token = _token_from_cookie(request, site)
         try:
-            reporter = ctx.discussion.author(site, token)
+            reporter = await web.off_loop(ctx.discussion.author, site, token)
         except RostraError:
             token = None
         if token is None:
-            new_token = ctx.discussion.tokens.issue(site.id)
-            reporter = ctx.discussion.author(site, new_token)
+            new_token = ctx.tokens.issue(site.id)
+            reporter = await web.off_loop(ctx.discussion.author, site, new_token)
         reason, note = form.get("reason", ""), form.get("note", "")
         address = client_ip(request, ctx.settings.proxy_networks)
-        ctx.reports.report(site, found[0].public_id, reason, note, reporter, address)
+        await web.off_loop(
+            ctx.reports.report, site, found[0].public_id, reason, note, reporter, address
+        )
     except RostraError as exc:
         if exc.code == "site-not-found":
             raise
@@ -413,5 +405,4 @@ def _report_response(
 
 def _html(body: str, status: int, site: Site) -> Response:
     """A page of the site's that is never cached, framed only by the site's own pages."""
-    headers = {"Content-Security-Policy": frame_policy(site), "Cache-Control": "no-store"}
-    return Response(body, status_code=status, media_type=HTML, headers=headers)
+    return Response(body, status_code=status, media_type=HTML, headers=site_page_headers(site))

@@ -1,0 +1,120 @@
+"""Route groups: who may call a route, and the rules every route of its group gets.
+
+A route is declared through its group (``READER.route(...)``), never bare, so a new handler
+cannot forget its checks. Every group sets the body limit that rostra.web.requests enforces. On
+top of that:
+
+- ``PUBLIC``: reads anyone may make (and the counts, which a page may ask for by POST).
+- ``READER``: what a reader's browser changes. A state-changing method must come from an origin
+  the site allows (rostra.web.security.check_write_origin, our CSRF defence); a route may name a
+  per-address limit (``limit="preview"``), counted once the origin is known to be allowed.
+- The moderation desk's groups (sign-in, moderators, admins) live in rostra.web.desk.access:
+  a staff session, the same origin and the session's CSRF token.
+
+The rules run before the handler, in the handler's own error handling, so a refusal reads as it
+always did (a problem document, or a readable page for the no-JavaScript forms).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from rostra.web import context as web
+from rostra.web.requests import BODY_LIMIT_KEY
+from rostra.web.security import check_write_origin, client_ip
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+Rule = Callable[[Request], Awaitable[None]]
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Set by ``Group.route`` for the fast-read wrapper (rostra.web.cached): the kind of cached read.
+FAST_READ_KINDS = ("json", "fragment", "page")
+
+
+async def body_limit(request: Request) -> None:
+    request.scope[BODY_LIMIT_KEY] = web.context(request).settings.max_request_bytes
+
+
+async def allowed_write_origin(request: Request) -> None:
+    if request.method in SAFE_METHODS:
+        return
+    site = await web.site(request)
+    check_write_origin(request, site, web.context(request).settings.public_url)
+
+
+def address_limit(name: str) -> Rule:
+    """A per-address limit from the web context (``preview`` -> ``ctx.preview_limits``)."""
+
+    async def rule(request: Request) -> None:
+        ctx = web.context(request)
+        limiter = getattr(ctx, f"{name}_limits")
+        limiter.hit(client_ip(request, ctx.settings.proxy_networks))
+
+    return rule
+
+
+@dataclass(frozen=True)
+class Group:
+    """An access group: its name (for the route table's listing) and its rules, in order."""
+
+    name: str
+    rules: tuple[Rule, ...] = ()
+    # Wraps the guarded handler (the desk turns errors into pages and passes the session on).
+    wrap: Callable[[Callable[..., Awaitable[Response]]], Endpoint] | None = None
+    routes: list[GroupRoute] = field(default_factory=list, compare=False)
+
+    def route(
+        self,
+        path: str,
+        endpoint: Callable[..., Awaitable[Response]],
+        methods: Sequence[str],
+        *,
+        name: str | None = None,
+        limit: str | None = None,
+        fast_read: str | None = None,
+    ) -> Route:
+        """``endpoint`` at ``path`` behind this group's rules (and ``limit``'s, when named).
+
+        ``name`` is the API operation's id (the OpenAPI document is built from it);
+        ``fast_read`` marks a cached thread read that rostra.web.cached may answer early.
+        """
+        assert fast_read is None or fast_read in FAST_READ_KINDS
+        rules = (body_limit, *self.rules, *((address_limit(limit),) if limit else ()))
+        guarded = _guarded(rules, endpoint)
+        if self.wrap is not None:
+            # Outside the rules: the desk's wrapper renders their refusals as pages, and hands
+            # the handler its staff session.
+            guarded = self.wrap(guarded)
+        route = Route(path, guarded, methods=list(methods), name=name)
+        self.routes.append(GroupRoute(route, self.name, limit, fast_read))
+        return route
+
+
+def _guarded(
+    rules: tuple[Rule, ...], endpoint: Callable[..., Awaitable[Response]]
+) -> Callable[..., Awaitable[Response]]:
+    async def call(request: Request, *args: object) -> Response:
+        for rule in rules:
+            await rule(request)
+        return await endpoint(request, *args)
+
+    return call
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRoute:
+    """One row of the route table: the route, its group and its options."""
+
+    route: Route
+    group: str
+    limit: str | None
+    fast_read: str | None
+
+
+PUBLIC = Group("public")
+READER = Group("reader", rules=(allowed_write_origin,))
