@@ -20,7 +20,6 @@ from starlette.types import ASGIApp
 from rostra.config import Settings, load_settings
 from rostra.domain.errors import RostraError
 from rostra.moderation.moderator import PipelineModerator
-from rostra.moderation.sqlstate import SqlModerationState
 from rostra.services.desk import ModerationDesk
 from rostra.services.discussion import Discussion
 from rostra.services.reading import ThreadReading
@@ -29,6 +28,7 @@ from rostra.services.staff import StaffAccounts
 from rostra.services.thread_meta import ThreadKeys
 from rostra.services.tokens import ReaderTokens, Signer
 from rostra.storage.database import create_engines
+from rostra.storage.moderation import SqlModerationState
 from rostra.storage.repository import SqlStore
 from rostra.storage.schema import HealthCheck
 from rostra.storage.staff import SqlStaffStore

@@ -20,11 +20,11 @@ from playwright.sync_api import ConsoleMessage, Locator, Page, expect
 from rostra.domain.desk import DeskAction, Role, StaffAccount
 from rostra.domain.models import Author, CommentStatus, Site
 from rostra.moderation.moderator import PipelineModerator
-from rostra.moderation.sqlstate import SqlModerationState
 from rostra.services.desk import DecisionRequest, ModerationDesk
 from rostra.services.discussion import Discussion, PostRequest
 from rostra.services.staff import StaffAccounts
 from rostra.services.tokens import ReaderTokens, Signer
+from rostra.storage.moderation import SqlModerationState
 from rostra.storage.staff import SqlStaffStore
 from tests.browser.test_accessibility import AXE, blocking
 from tests.conftest import SECRET, LiveServer

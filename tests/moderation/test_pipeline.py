@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from rostra.domain.models import Author, Comment, CommentStatus, Site, SiteSettings
+from rostra.domain.models import Author, CommentStatus, Site, SiteSettings
 from rostra.moderation.classifier import load_default_classifier
 from rostra.moderation.moderator import PipelineModerator
 from rostra.moderation.pipeline import Pipeline, build_pipeline
@@ -22,12 +22,8 @@ from rostra.moderation.record import (
     Verdict,
 )
 from rostra.moderation.state import MemoryState
-from rostra.services.discussion import Draft
-from tests.moderation.helpers import NOW, submission
-
-CIVIL = "Thank you for explaining how the new recycling collection days will work."
-TOXIC = "You are a worthless moron and everyone here laughs at you."
-VERY_TOXIC = "Shut up, you stupid idiot, nobody cares about your pathetic opinion."
+from rostra.services.moderation_port import Draft
+from tests.moderation.helpers import CIVIL, NOW, TOXIC, VERY_TOXIC, submission
 
 
 @pytest.fixture(scope="module")
@@ -247,28 +243,14 @@ def test_moderator_maps_verdicts_and_remembers(caplog: pytest.LogCaptureFixture)
     assert civil.record is not None and json.loads(civil.record)["verdict"] == "publish"
     assert civil.message is None
 
-    comment = Comment(
-        1,
-        "p1",
-        1,
-        None,
-        None,
-        0,
-        "Ann",
-        "reader-key",
-        None,
-        CIVIL,
-        "",
-        civil.status,
-        NOW,
-        None,
-        None,
-        None,
-        0,
-        0,
-        0,
-    )
-    moderator.stored(draft(s, CIVIL), civil, comment)
+    # The decision says what to keep; the comment's transaction keeps it (here, the state).
+    memory = civil.memory
+    assert memory is not None and memory.fingerprint is not None
+    assert (memory.site_id, memory.author_key, memory.at) == (s.id, "reader-key", NOW)
+    assert memory.outcome is CommentStatus.PUBLISHED
+    # Deciding itself remembered nothing: the same text is no repeat yet.
+    assert moderator.decide(draft(s, CIVIL)).status is CommentStatus.PUBLISHED
+    state.remember_moderation(memory, 1)
     again = moderator.decide(draft(s, CIVIL))
     assert again.status is CommentStatus.REJECTED and again.message
     assert moderator.decide(draft(s, TOXIC)).status is CommentStatus.PENDING

@@ -10,9 +10,9 @@ from rostra.domain.errors import TooManyRequests
 from rostra.domain.models import Author, Site, SiteSettings
 from rostra.moderation.moderator import PipelineModerator
 from rostra.moderation.phases.rate_limits import RateLimitConfig, RateLimits
-from rostra.moderation.record import Action, ModerationRecord, PolicyError
+from rostra.moderation.record import Action, ModerationRecord, PolicyError, Submission
 from rostra.moderation.state import MemoryState
-from rostra.services.discussion import Draft
+from rostra.services.moderation_port import Draft
 from tests.moderation.helpers import NOW, submission
 
 
@@ -77,7 +77,8 @@ def test_moderator_answers_too_many_requests_and_hashes_addresses() -> None:
     site = Site(
         1, "news", "News", (), SiteSettings(moderation={"rate_limits": {"reader_per_minute": 1}})
     )
-    moderator = PipelineModerator(MemoryState(), address_key=b"k" * 32, clock=lambda: NOW)
+    state = MemoryState()
+    moderator = PipelineModerator(state, address_key=b"k" * 32, clock=lambda: NOW)
     author = Author(reader_key="reader-key-1")
 
     def draft(ip: str | None) -> Draft:
@@ -92,11 +93,21 @@ def test_moderator_answers_too_many_requests_and_hashes_addresses() -> None:
             client_ip=ip,
         )
 
-    moderator.decide(draft("203.0.113.9"))
+    first = moderator.decide(draft("203.0.113.9"))
+    # Deciding only read the counters: the comment's transaction counts what the decision says.
+    assert first.memory is not None
+    counted = {(c.key.split(":")[0], c.window, c.limit) for c in first.memory.counts}
+    assert ("r", 60, 1) in counted and ("a", 60, 20) in counted
+    assert state.counts([(c.key, c.window) for c in first.memory.counts], NOW) == [0] * len(
+        first.memory.counts
+    )
+    state.remember_moderation(first.memory, 1)
     with pytest.raises(TooManyRequests) as info:
         moderator.decide(draft("203.0.113.9"))
     assert info.value.retry_after == 30
     assert info.value.code == "rate-limited"
+    # The refused attempt was counted at once (nothing else of it is stored).
+    assert state.counts([(c.key, c.window) for c in first.memory.counts], NOW)[0] == 2
 
     key = moderator.client_key("203.0.113.9")
     assert key is not None and len(key) == 32 and "203" not in key
@@ -160,3 +171,49 @@ def test_the_fair_share_is_a_percentage() -> None:
     with pytest.raises(PolicyError, match="thread_share_percent must be between 1 and 100"):
         RateLimitConfig.from_mapping({"thread_share_percent": 0})
     assert RateLimitConfig.from_mapping({"thread_share_percent": 100}).thread_share_percent == 100
+
+
+def deferred(phase: RateLimits, author: str, thread: str = "hot") -> tuple[Submission, object]:
+    """A submission as the moderator makes it behind the services: counted in its transaction."""
+    sub = submission("A perfectly ordinary comment.", author, thread=thread)
+    sub.deferred_counts = []
+    return sub, phase(sub, ModerationRecord())
+
+
+def keys(sub: Submission) -> list[tuple[str, int]]:
+    assert sub.deferred_counts is not None
+    return [(c.key, c.window) for c in sub.deferred_counts]
+
+
+def test_behind_the_services_only_a_refusal_counts_at_once() -> None:
+    state = MemoryState()
+    cfg = RateLimitConfig(reader_per_minute=2, thread_per_minute=3, thread_share_percent=100)
+    phase = RateLimits(cfg, state)
+    sub, verdict = deferred(phase, "r")
+    assert verdict is None
+    # The reader's minute and hour and its share of the thread, then the thread's own budget.
+    assert sub.deferred_counts is not None
+    assert [(c.stage, c.window, c.limit) for c in sub.deferred_counts] == [
+        (0, 60, 2),
+        (0, 3600, 60),
+        (0, 60, 3),
+        (1, 60, 3),
+    ]
+    assert state.counts(keys(sub), NOW) == [0, 0, 0, 0]  # nothing counted yet
+    for _ in range(2):  # two of the reader's comments were stored, each counted in its own
+        state.hit(keys(sub), NOW)
+    refused, verdict = deferred(phase, "r")
+    assert verdict is not None and verdict.action is Action.REJECT  # type: ignore[attr-defined]
+    assert refused.deferred_counts == []
+    # Counted at once, as before this change: the reader's stage, not the thread's.
+    assert state.counts(keys(sub), NOW) == [3, 3, 3, 2]
+
+    # Over the thread's own budget: the stage the comment passed counts with it.
+    passed, verdict = deferred(phase, "s")
+    assert verdict is None
+    state.hit(keys(passed), NOW)  # stored: the thread has had its three comments this minute
+    late, verdict = deferred(phase, "u")
+    assert verdict is not None and verdict.action is Action.REJECT  # type: ignore[attr-defined]
+    assert "this thread, per minute" in verdict.reason  # type: ignore[attr-defined]
+    assert late.deferred_counts == []
+    assert state.counts([("r:1:u/60", 60), keys(sub)[3]], NOW) == [1, 4]

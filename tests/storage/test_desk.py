@@ -21,13 +21,13 @@ from rostra.domain.errors import (
 )
 from rostra.domain.models import Author, CommentStatus, Site
 from rostra.moderation.moderator import PipelineModerator
-from rostra.moderation.sqlstate import SqlModerationState
 from rostra.services.desk import DecisionRequest, ModerationDesk
 from rostra.services.discussion import Discussion, PostRequest
 from rostra.services.reports import ReaderReports
 from rostra.services.staff import LoginLimits, StaffAccounts
 from rostra.services.tokens import ReaderTokens, Signer
 from rostra.storage.migrate import current, downgrade, upgrade
+from rostra.storage.moderation import SqlModerationState
 from rostra.storage.repository import SqlStore
 from rostra.storage.staff import SqlStaffStore
 from rostra.storage.tables import audit_log, staff_accounts, staff_sessions

@@ -38,7 +38,7 @@ def newsroom(server: LiveServer) -> dict[str, Any]:
     accounts.create("boss", PASSWORD, Role.ADMIN)
     tokens = ReaderTokens(Signer(SECRET))
     from rostra.moderation.moderator import PipelineModerator
-    from rostra.moderation.sqlstate import SqlModerationState
+    from rostra.storage.moderation import SqlModerationState
 
     moderator = PipelineModerator(SqlModerationState(store.engines), address_key=b"k" * 32)
     discussion = Discussion(store, tokens, moderator=moderator)

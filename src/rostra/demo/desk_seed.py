@@ -17,11 +17,11 @@ from rostra.demo.content import ARTICLE, THREAD_ID
 from rostra.domain.desk import Role
 from rostra.domain.models import Author, Site
 from rostra.moderation.moderator import PipelineModerator
-from rostra.moderation.sqlstate import SqlModerationState
 from rostra.services.discussion import CommentRejected, Discussion, PostRequest
 from rostra.services.reports import ReaderReports
 from rostra.services.staff import StaffAccounts
 from rostra.services.tokens import ReaderTokens, Signer
+from rostra.storage.moderation import SqlModerationState
 from rostra.storage.repository import SqlStore
 from rostra.storage.staff import SqlStaffStore
 

@@ -5,7 +5,8 @@
   the optional signed external phase;
 * ``policy`` -- a site's ``moderation`` settings, pre-moderation and the final verdict;
 * ``pipeline`` -- runs the phases in order;
-* ``state`` / ``sqlstate`` -- counters, fingerprints and history, in memory or in the database;
+* ``state`` -- counters, fingerprints and history: the port the phases read, and its in-memory
+  version (the database's is ``rostra.storage.moderation``);
 * ``moderator`` -- the pipeline behind the services' ``Moderator`` seam;
 * ``cli`` / ``evaluation`` -- ``rostra moderate`` and ``rostra moderation eval``;
 * ``normalize`` and ``classifier/`` -- evasion-resistant normalisation and the toxicity model.

@@ -5,7 +5,10 @@ settings change). ``decide`` runs it and maps the verdict onto a comment status 
 published, hold -> pending, reject -> rejected, over a rate limit -> "too many requests" and
 nothing stored); a hold that the toxicity classifier alone asked for is marked ``nudge``, so the
 author can be asked to revise first (see :meth:`rostra.moderation.policy.Policy.nudges`).
-``stored`` remembers the comment's fingerprint once it is committed. Settings that cannot be read
+``decide`` only reads the shared state: the decision's ``memory`` (the comment's fingerprint, the
+rate-limit counters it counts under) is written by the services in the comment's own
+transaction, so nothing is remembered of a comment that was not stored. Only an attempt refused
+for its rate limits is counted at once, by the rate-limits phase. Settings that cannot be read
 hold every comment for review (and say why in the log and the record), so a typo in a word list
 never publishes what it was meant to stop, nor loses a comment.
 """
@@ -16,20 +19,19 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from rostra.domain.clock import utc_now
 from rostra.domain.errors import N_, TooManyRequests
-from rostra.domain.models import Comment, CommentStatus, Site
+from rostra.domain.models import CommentStatus, Site
 from rostra.moderation.phases import duplicates
 from rostra.moderation.phases.language import default_identifier
 from rostra.moderation.phases.toxicity import load_classifier
 from rostra.moderation.pipeline import Pipeline, build_pipeline
 from rostra.moderation.policy import Policy
 from rostra.moderation.record import Action, ModerationRecord, PolicyError, Submission, Verdict
-from rostra.moderation.state import Fingerprint, ModerationState
-from rostra.services.discussion import Decision, Draft
+from rostra.moderation.state import ModerationState
+from rostra.services.moderation_port import Decision, Draft, ModerationMemory
 from rostra.services.tokens import address_hash
 
 log = logging.getLogger("rostra.moderation")
@@ -41,19 +43,8 @@ STATUS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class _Memo:
-    """Carried from ``decide`` to ``stored``: what to remember about the comment."""
-
-    site_id: int
-    author: str | None
-    action: Action
-    at: datetime
-    fingerprint: Fingerprint | None
-
-
 class PipelineModerator:
-    """A ``Moderator`` (see ``rostra.services.discussion``) running each site's pipeline."""
+    """A ``Moderator`` (see ``rostra.services.moderation_port``) running each site's pipeline."""
 
     def __init__(
         self,
@@ -112,6 +103,7 @@ class PipelineModerator:
             comment_id=draft.comment_id,
             default_language=draft.site.settings.default_language,
             anonymous=draft.new_reader,
+            deferred_counts=[],
         )
 
     def client_key(self, address: str | None) -> str | None:
@@ -139,38 +131,26 @@ class PipelineModerator:
         self, record: ModerationRecord, submission: Submission, pipeline: Pipeline | None
     ) -> Decision:
         fingerprint = None
-        # Remembering a fingerprint is a write of its own: only when a duplicates phase will
-        # read it (a site with moderation off posts at full speed), or when the settings are
-        # broken (then the comment is held and kept for when they are fixed).
+        # Remembering a fingerprint is a write: only when a duplicates phase will read it (a
+        # site with moderation off posts at full speed), or when the settings are broken (then
+        # the comment is held and kept for when they are fixed).
         if pipeline is None or (pipeline.policy.enabled and pipeline.policy.duplicates.enabled):
             fingerprint = duplicates.fingerprint_of(submission)
-        memo = _Memo(
-            submission.site_id, submission.author_key, record.verdict, submission.now, fingerprint
+        status = STATUS[record.verdict]
+        memory = ModerationMemory(
+            site_id=submission.site_id,
+            author_key=submission.author_key,
+            at=submission.now,
+            outcome=status,
+            fingerprint=fingerprint,
+            counts=tuple(submission.deferred_counts or ()),
         )
         return Decision(
-            status=STATUS[record.verdict],
+            status=status,
             language=record.language,
             record=record.to_json(),
             message=record.message if record.verdict is Action.REJECT else None,
             nudge=pipeline is not None and pipeline.policy.nudges(record),
             reason=f"{record.phase}: {record.reason}" if record.phase else record.reason,
-            memo=memo,
+            memory=memory,
         )
-
-    def stored(self, draft: Draft, decision: Decision, comment: Comment) -> None:
-        memo = decision.memo
-        if not isinstance(memo, _Memo):
-            return
-        try:
-            if memo.fingerprint is not None:
-                self.state.remember(
-                    memo.site_id, memo.author, memo.fingerprint, comment.id, memo.at
-                )
-            if memo.author is not None:
-                self.state.note_outcome(memo.site_id, memo.author, memo.action, memo.at)
-        except Exception as exc:  # noqa: BLE001 - the comment is committed; do not fail the request
-            log.error(
-                "could not remember comment %s for moderation: %s",
-                comment.public_id,
-                type(exc).__name__,
-            )

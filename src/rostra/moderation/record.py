@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import Protocol
 
 from rostra.moderation.normalize import normalize, skeleton
+from rostra.services.moderation_port import RateCount
 
 #: Phases read at most this much of a body: enough for every signal, bounded cost on huge input.
 MAX_SCAN_CHARS = 20_000
@@ -81,6 +82,7 @@ class Submission:
         comment_id: int | None = None,
         default_language: str = "en",
         anonymous: bool = False,
+        deferred_counts: list[RateCount] | None = None,
     ) -> None:
         self.site_id = site_id
         self.site_slug = site_slug
@@ -97,6 +99,10 @@ class Submission:
         self.anonymous = anonymous
         # Values one phase computes and another reuses (e.g. the text's fingerprint).
         self.cache: dict[str, object] = {}
+        # ``None``: the rate limits count a comment at once (a batch run). A list: they only read
+        # the counters and add here what a comment they let through counts under, for its own
+        # transaction to count (see rostra.moderation.moderator); a refused one counts at once.
+        self.deferred_counts = deferred_counts
 
     @cached_property
     def scanned(self) -> str:

@@ -1,9 +1,12 @@
 """What the phases remember between comments, behind one small protocol.
 
 Rate-limit counters, fingerprints of recent texts (for repeats and near-duplicates) and each
-author's recent history. :class:`MemoryState` keeps them in this process (the batch command, unit
-tests); :class:`rostra.moderation.sqlstate.SqlModerationState` keeps them in the database, so every
-worker process and machine shares them.
+author's recent history. :class:`ModerationState` is what the phases read (and how an attempt
+refused for its rate limits is counted); what moderation keeps about a stored comment travels in
+its decision (:class:`rostra.services.moderation_port.ModerationMemory`) and is written in the
+comment's own transaction. :class:`MemoryState` keeps all of it in this process (the batch
+command, unit tests); ``rostra.storage.moderation.SqlModerationState`` keeps it in the database,
+so every worker process and machine shares it.
 """
 
 from __future__ import annotations
@@ -15,18 +18,25 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from rostra.domain.models import CommentStatus
 from rostra.moderation.record import Action
+from rostra.services.moderation_port import Fingerprint, ModerationMemory
 
+__all__ = [
+    "AuthorHistory",
+    "Fingerprint",
+    "MemoryState",
+    "ModerationState",
+    "StoredFingerprint",
+]
 
-@dataclass(frozen=True, slots=True)
-class Fingerprint:
-    """A text's exact hash, MinHash signature and LSH band keys (see ``phases.duplicates``)."""
-
-    exact: str
-    signature: tuple[int, ...]
-    bands: tuple[str, ...]
-    #: How many distinct 4-grams the text has (to estimate containment).
-    size: int = 0
+#: How a stored comment's status reads as an outcome of moderation.
+OUTCOMES = {
+    CommentStatus.PUBLISHED: Action.PUBLISH,
+    CommentStatus.PENDING: Action.HOLD,
+    CommentStatus.REJECTED: Action.REJECT,
+    CommentStatus.SPAM: Action.REJECT,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +60,11 @@ class AuthorHistory:
 
 class ModerationState(Protocol):
     """The memory the moderation phases share across requests."""
+
+    def counts(self, keys: Sequence[tuple[str, int]], now: datetime) -> list[int]:
+        """Each ``(key, window seconds)``'s count so far in its current fixed window, in the
+        order of ``keys``, counting nothing."""
+        ...
 
     def hit(self, keys: Sequence[tuple[str, int]], now: datetime) -> list[int]:
         """Count one event under each ``(key, window seconds)`` in its current fixed window.
@@ -80,20 +95,7 @@ class ModerationState(Protocol):
         """The author's own fingerprints since ``since``, newest first."""
         ...
 
-    def remember(
-        self,
-        site_id: int,
-        reader_key: str | None,
-        fingerprint: Fingerprint,
-        comment_id: int | None,
-        at: datetime,
-    ) -> None: ...
-
     def history(self, site_id: int, author_key: str, since: datetime) -> AuthorHistory: ...
-
-    def note_outcome(self, site_id: int, author_key: str, action: Action, at: datetime) -> None:
-        """Tell the state how a comment ended (stores that derive it elsewhere may ignore it)."""
-        ...
 
 
 @dataclass
@@ -119,6 +121,11 @@ class MemoryState:
     _outcomes: dict[tuple[int, str], list[_Outcome]] = field(
         default_factory=lambda: defaultdict(list), repr=False
     )
+
+    def counts(self, keys: Sequence[tuple[str, int]], now: datetime) -> list[int]:
+        stamp = int(now.timestamp())
+        with self._lock:
+            return [self._counters.get((key, stamp - stamp % window), 0) for key, window in keys]
 
     def hit(self, keys: Sequence[tuple[str, int]], now: datetime) -> list[int]:
         stamp = int(now.timestamp())
@@ -188,6 +195,20 @@ class MemoryState:
                 self._by_key[(site_id, key)].append(index)
             if reader_key is not None:
                 self._by_author[(site_id, reader_key)].append(index)
+
+    def remember_moderation(self, memory: ModerationMemory, comment_id: int | None) -> None:
+        """Keep what a decision wants kept about a stored comment, as a store's write
+        transaction does: its counters, its fingerprint and its outcome."""
+        if memory.counts:
+            self.hit([(c.key, c.window) for c in memory.counts], memory.at)
+        if memory.fingerprint is not None:
+            self.remember(
+                memory.site_id, memory.author_key, memory.fingerprint, comment_id, memory.at
+            )
+        if memory.author_key is not None:
+            self.note_outcome(
+                memory.site_id, memory.author_key, OUTCOMES[memory.outcome], memory.at
+            )
 
     def history(self, site_id: int, author_key: str, since: datetime) -> AuthorHistory:
         with self._lock:

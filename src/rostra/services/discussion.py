@@ -1,29 +1,20 @@
 """The discussion use cases: post, reply, edit, delete, vote and read a thread.
 
 Each writing use case validates first, then does all of its changes in one storage transaction, so
-bad input never leaves anything half-written.
+bad input never leaves anything half-written. Posting and editing, with moderation, are in
+:mod:`rostra.services.posting`.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Protocol
 
 from rostra.domain import rules
 from rostra.domain.clock import utc_now
 from rostra.domain.desk import DeskAction, NewAuditEntry, StaffAccount
-from rostra.domain.errors import (
-    N_,
-    Conflict,
-    Forbidden,
-    InvalidInput,
-    NotFound,
-    RostraError,
-    Unauthorized,
-)
+from rostra.domain.errors import N_, Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from rostra.domain.models import (
     Author,
     Comment,
@@ -36,129 +27,27 @@ from rostra.domain.models import (
     VoteResult,
 )
 from rostra.services.desk import refuse_banned
-from rostra.services.formatting import render_markdown
-from rostra.services.ports import NewComment, RootCursor, Store, WriteTransaction
-from rostra.services.thread_meta import ThreadKeys, believed_metadata
-from rostra.services.tokens import ReaderTokens, new_public_id
+from rostra.services.moderation_port import Moderator, PublishEverything
+from rostra.services.ports import RootCursor, Store
+from rostra.services.posting import (
+    CivilityNudge,
+    CommentRejected,
+    Posting,
+    PostRequest,
+    published_count,
+)
+from rostra.services.thread_meta import ThreadKeys
+from rostra.services.tokens import ReaderTokens
+
+# What the web layer and the commands import from here, with the use cases.
+__all__ = ["MAX_PAGE", "CivilityNudge", "CommentRejected", "Discussion", "PostRequest"]
 
 MAX_PAGE = 100
-MAX_NONCE = 64
 
 
-@dataclass(frozen=True, slots=True)
-class Draft:
-    """A comment about to be saved, as the moderation seam sees it."""
-
-    site: Site
-    body: str
-    author_name: str
-    author: Author
-    is_reply: bool
-    is_edit: bool
-    thread_external_id: str = ""
-    # The client's address as the web layer derived it (trusted proxies only); moderation hashes
-    # it for rate limits and never stores it.
-    client_ip: str | None = None
-    # The comment being edited (``None`` for a new one).
-    comment_id: int | None = None
-    # The writer sent no reader token (one was issued for this comment): rate limits count such
-    # writes per address, as the reader's own key proves nothing yet.
-    new_reader: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """What moderation decided, and what it wants stored with the comment."""
-
-    status: CommentStatus
-    language: str | None = None
-    # The moderation record as JSON (verdict, phase, reason, scores); never the comment's text.
-    record: str | None = None
-    # A gettext message id telling the author why a comment was rejected.
-    message: str | None = None
-    # A hold the author may avoid by rewording (the toxicity classifier alone asked for it): they
-    # are told before anything is saved, unless they already saw that and confirmed.
-    nudge: bool = False
-    # For the audit log when the comment is held or rejected: which check decided, and why, in
-    # plain words for moderators (never the comment's text).
-    reason: str | None = None
-    # Whatever the moderator wants back in ``stored`` (opaque to the services).
-    memo: object = field(default=None, compare=False)
-
-
-class Moderator(Protocol):
-    """Decides the status of a new or edited comment. Moderation plugs in here.
-
-    ``decide`` runs before the comment's transaction (it may take a while, or refuse the comment
-    outright by raising, e.g. ``TooManyRequests``); ``stored`` runs after the comment committed,
-    whatever its status, so the moderator can remember it (fingerprints, history).
-    """
-
-    def decide(self, draft: Draft) -> Decision: ...
-
-    def stored(self, draft: Draft, decision: Decision, comment: Comment) -> None: ...
-
-
-class PublishEverything:
-    """The moderator used until a site configures moderation: every comment is published."""
-
-    def decide(self, draft: Draft) -> Decision:
-        return Decision(CommentStatus.PUBLISHED)
-
-    def stored(self, draft: Draft, decision: Decision, comment: Comment) -> None:
-        return None
-
-
-class CommentRejected(RostraError):
-    """Moderation rejected the comment. It is kept (as rejected) for the moderators' queue."""
-
-    status = 422
-    code = "rejected"
-
-
-CIVILITY_NUDGE = N_(
-    "Your comment may break our community guidelines. Would you like to revise it? If you post "
-    "it as it is, a moderator will read it before it appears."
-)
-
-
-class CivilityNudge(RostraError):
-    """The comment would be held for its tone: nothing was saved, so the author may revise it.
-
-    Sending it again with ``confirmed`` stores it, held for a moderator (Coral's approach).
-    """
-
-    status = 422
-    code = "civility-nudge"
-
-    def __init__(self) -> None:
-        super().__init__(CIVILITY_NUDGE)
-
-
-@dataclass(frozen=True, slots=True)
-class PostRequest:
-    """A reader's new comment or reply."""
-
-    thread_external_id: str
-    body: str
-    author_name: str | None = None
-    email: str | None = None
-    parent_public_id: str | None = None
-    url: str = ""
-    title: str = ""
-    client_nonce: str | None = None
-    # The client's address, derived by the web layer behind trusted proxies only.
-    client_ip: str | None = None
-    # The author saw the civility nudge for this text and posts it anyway (held for review).
-    confirmed: bool = False
-    # The CMS's signature of (thread, url, title); see rostra.services.thread_meta.
-    thread_signature: str | None = None
-    # No reader token came with the request: the web layer issued one for this comment.
-    new_reader: bool = False
-
-
-class Discussion:
-    """The use cases of the comment thread, for one store."""
+class Discussion(Posting):
+    """The use cases of the comment thread, for one store (``post`` and ``edit``: see
+    :class:`rostra.services.posting.Posting`)."""
 
     def __init__(
         self,
@@ -196,103 +85,6 @@ class Discussion:
         return self.author(site, token)
 
     # -- writing --------------------------------------------------------------------------
-    def post(self, site: Site, request: PostRequest, author: Author) -> Comment:
-        settings = site.settings
-        external_id = rules.check_external_id(request.thread_external_id)
-        body = rules.validate_body(request.body, settings)
-        name = rules.validate_name(request.author_name, settings)
-        if not settings.allow_guests and author.account_id is None:
-            raise Forbidden(
-                N_("This site only accepts comments from signed-in readers."), code="guests-off"
-            )
-        meta = believed_metadata(
-            self.thread_keys,
-            site,
-            external_id,
-            rules.check_url(request.url),
-            rules.check_title(request.title),
-            request.thread_signature,
-        )
-        nonce = request.client_nonce
-        if nonce is not None and not (0 < len(nonce) <= MAX_NONCE and nonce.isprintable()):
-            raise InvalidInput(
-                N_("The request nonce is malformed."), field="nonce", code="invalid-nonce"
-            )
-        email_hash = self.tokens.email_hash(request.email) if request.email else None
-        now = self.clock()
-        refuse_banned(self.store, site, author, email_hash, now)
-        html = render_markdown(body)
-        draft = Draft(
-            site,
-            body,
-            name,
-            author,
-            request.parent_public_id is not None,
-            False,
-            thread_external_id=external_id,
-            client_ip=request.client_ip,
-            new_reader=request.new_reader,
-        )
-        decision = self.moderator.decide(draft)
-        status = decision.status
-        with self.store.write() as tx:
-            thread = tx.get_or_create_thread(
-                site.id, external_id, meta.url, meta.title, now, settings.auto_create_threads
-            )
-            if thread is None:
-                raise NotFound(N_("This thread does not exist."), code="thread-not-found")
-            if thread.closed:
-                raise Forbidden(N_("This thread is closed for comments."), code="thread-closed")
-            parent = None
-            if request.parent_public_id is not None:
-                parent = tx.get_comment(site.id, request.parent_public_id)
-                if parent is None or parent.thread_id != thread.id:
-                    raise NotFound(
-                        N_("The comment you reply to does not exist."), code="parent-not-found"
-                    )
-                if parent.is_deleted:
-                    raise Conflict(
-                        N_("The comment you reply to was deleted."), code="parent-deleted"
-                    )
-                if parent.status is not CommentStatus.PUBLISHED:
-                    raise Conflict(
-                        N_("The comment you reply to is not published."),
-                        code="parent-not-published",
-                    )
-            if nonce is not None and tx.nonce_used(thread.id, nonce):
-                raise Conflict(N_("This comment was already posted."), code="replayed")
-            if decision.nudge and not request.confirmed:
-                # Raised once every other check passed, so "post anyway" cannot fail on them;
-                # the transaction rolls back (a thread it created too) and ``stored`` never runs.
-                raise CivilityNudge()
-            comment = tx.insert_comment(
-                NewComment(
-                    public_id=new_public_id(),
-                    thread_id=thread.id,
-                    parent=parent,
-                    author_name=name,
-                    reader_key=author.reader_key,
-                    account_id=author.account_id,
-                    email_hash=email_hash,
-                    body=body,
-                    html=html,
-                    status=status,
-                    created_at=now,
-                    client_nonce=nonce,
-                    language=decision.language,
-                    moderation=decision.record,
-                )
-            )
-            published = status is CommentStatus.PUBLISHED
-            if published and meta.signed and (meta.url, meta.title) != (thread.url, thread.title):
-                tx.update_thread(thread.id, meta.url, meta.title)
-            tx.touch_thread(thread.id, 1 if published else 0)
-            _audit_automated(tx, site, comment, None, decision, now)
-        self.moderator.stored(draft, decision, comment)
-        if status is CommentStatus.REJECTED:
-            raise _rejected(decision)
-        return comment
-
     def update_thread(
         self,
         site: Site,
@@ -336,53 +128,6 @@ class Discussion:
             raise NotFound(N_("This thread does not exist."), code="thread-not-found")
         return thread
 
-    def edit(
-        self, site: Site, public_id: str, body: str, author: Author, *, confirmed: bool = False
-    ) -> Comment:
-        """Change one's own comment; ``confirmed``: the author saw the civility nudge."""
-        text = rules.validate_body(body, site.settings)
-        html = render_markdown(text)
-        now = self.clock()
-        # Moderation runs before the write transaction (it may take a while, and must not hold
-        # the writer lock), so the same checks run once here and again inside the transaction.
-        current = self._comment(self.store.get_comment(site.id, public_id))
-        rules.check_can_edit(current, author, site.settings, now)
-        if text == current.body:
-            return current
-        refuse_banned(self.store, site, author, None, now)
-        draft = Draft(
-            site,
-            text,
-            current.author_name,
-            author,
-            current.parent_id is not None,
-            True,
-            comment_id=current.id,
-        )
-        decision = self.moderator.decide(draft)
-        status = decision.status
-        with self.store.write() as tx:
-            comment = self._comment(tx.get_comment(site.id, public_id))
-            rules.check_can_edit(comment, author, site.settings, now)
-            if text == comment.body:
-                return comment
-            if decision.nudge and not confirmed:
-                raise CivilityNudge()
-            updated = tx.update_body(comment, text, html, comment.author_name, now)
-            delta = _published(status) - _published(comment.status)
-            if status is not comment.status:
-                updated = tx.set_status(updated, status)
-            if decision.record is not None:
-                # The text changed, so what moderation found about the old one no longer holds.
-                tx.set_moderation(comment.id, decision.language, decision.record)
-                updated = replace(updated, language=decision.language)
-            tx.touch_thread(comment.thread_id, delta)
-            _audit_automated(tx, site, updated, comment.status.value, decision, now)
-        self.moderator.stored(draft, decision, updated)
-        if status is CommentStatus.REJECTED:
-            raise _rejected(decision)
-        return updated
-
     def delete(self, site: Site, public_id: str, author: Author) -> Comment:
         now = self.clock()
         with self.store.write() as tx:
@@ -391,7 +136,7 @@ class Discussion:
             if comment.is_deleted:
                 raise Conflict(N_("This comment was already deleted."), code="already-deleted")
             deleted = tx.mark_deleted(comment, now)
-            tx.touch_thread(comment.thread_id, -_published(comment.status))
+            tx.touch_thread(comment.thread_id, -published_count(comment.status))
         return deleted
 
     def vote(self, site: Site, public_id: str, value: int, voter: Author) -> VoteResult:
@@ -485,12 +230,6 @@ class Discussion:
         return comment
 
     # -- helpers --------------------------------------------------------------------------
-    @staticmethod
-    def _comment(comment: Comment | None) -> Comment:
-        if comment is None:
-            raise NotFound(N_("This comment does not exist."), code="comment-not-found")
-        return comment
-
     def _cursor(self, site: Site, thread_id: int, cursor: str) -> RootCursor:
         public_id = rules.decode_cursor(cursor)
         last = self.store.get_comment(site.id, public_id) if public_id else None
@@ -499,36 +238,6 @@ class Discussion:
                 N_("The page cursor is not valid."), field="cursor", code="invalid-cursor"
             )
         return RootCursor(created_at=last.created_at, score=last.score, id=last.id)
-
-
-def _audit_automated(
-    tx: WriteTransaction,
-    site: Site,
-    comment: Comment,
-    previous: str | None,
-    decision: Decision,
-    now: datetime,
-) -> None:
-    """Write down a hold or rejection the moderation checks decided on their own."""
-    status = decision.status
-    if status not in (CommentStatus.PENDING, CommentStatus.REJECTED) or status.value == previous:
-        return
-    action = DeskAction.AUTO_HOLD if status is CommentStatus.PENDING else DeskAction.AUTO_REJECT
-    tx.add_audit(
-        NewAuditEntry(
-            site_id=site.id,
-            action=action,
-            actor_id=None,
-            actor_name="rostra",
-            created_at=now,
-            comment_id=comment.id,
-            comment_public_id=comment.public_id,
-            from_status=previous,
-            to_status=status.value,
-            explanation=decision.reason or "",
-            detail=decision.record or "{}",
-        )
-    )
 
 
 def _thread_audit(
@@ -548,14 +257,6 @@ def _thread_audit(
         created_at=now,
         detail=json.dumps(detail, sort_keys=True),
     )
-
-
-def _rejected(decision: Decision) -> CommentRejected:
-    return CommentRejected(decision.message or N_("This site does not accept this comment."))
-
-
-def _published(status: CommentStatus) -> int:
-    return 1 if status is CommentStatus.PUBLISHED else 0
 
 
 def _shown(roots: Sequence[Comment], replies: Sequence[Comment]) -> set[int]:

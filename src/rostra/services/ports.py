@@ -23,6 +23,7 @@ from rostra.domain.desk import (
     StaffAccount,
 )
 from rostra.domain.models import Comment, CommentStatus, Revision, Site, SortOrder, Thread
+from rostra.services.moderation_port import ModerationMemory
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +118,20 @@ class WriteTransaction(Protocol):
     def touch_thread(self, thread_id: int, count_delta: int) -> None: ...
 
     def update_thread(self, thread_id: int, url: str, title: str) -> None: ...
+
+    # -- what moderation remembers -----------------------------------------------------------
+    def count_hits(self, keys: Sequence[tuple[str, int]], now: datetime) -> list[int]:
+        """Count one event under each ``(key, window seconds)`` in its current fixed window.
+
+        Returns each window's count including this event, in the order of ``keys``.
+        """
+        ...
+
+    def remember_moderation(self, memory: ModerationMemory, comment_id: int | None) -> None:
+        """Keep what moderation wants to know about the comment later (its fingerprint, and
+        its outcome where the store does not read that from the comment itself). Rate-limit
+        counters are the caller's, through ``count_hits``."""
+        ...
 
     # -- the moderators' desk ----------------------------------------------------------------
     def add_report(

@@ -32,7 +32,8 @@ MAX_NOTE = 500
 
 
 class Counters(Protocol):
-    """Fixed-window counters (the moderation state's rate-limit counters implement this)."""
+    """Fixed-window counters: moderation's rate-limit counters in storage implement this
+    (``rostra.storage.moderation.SqlModerationState``), each call one short transaction."""
 
     def hit(self, keys: Sequence[tuple[str, int]], now: datetime) -> list[int]: ...
 

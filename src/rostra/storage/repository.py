@@ -24,6 +24,7 @@ from rostra.domain.models import (
 from rostra.services.ports import NewComment, RootCursor
 from rostra.storage.database import Engines
 from rostra.storage.desk import DeskReads, DeskWrites
+from rostra.storage.moderation import ModerationWrites
 from rostra.storage.rows import COMMENT_COLUMNS as _COMMENT_COLUMNS
 from rostra.storage.rows import comment_from_row as _comment
 from rostra.storage.rows import has_nul as _has_nul
@@ -300,7 +301,7 @@ class SqlStore(DeskReads):
         return iter([_site(r) for r in rows])
 
 
-class SqlWriteTransaction(DeskWrites):
+class SqlWriteTransaction(DeskWrites, ModerationWrites):
     """The ``WriteTransaction`` port: every call runs inside one database transaction."""
 
     def __init__(self, conn: Connection) -> None:

@@ -125,7 +125,7 @@ votes = Table(
 comments.append_column(Column("moderation", Text, nullable=True))
 
 # Rate-limit counters: one row per key (reader, client address hash or thread, per site) and
-# fixed window; old windows are pruned by the moderation state.
+# fixed window; old windows are pruned by the writers (rostra.storage.moderation).
 moderation_counters = Table(
     "moderation_counters",
     metadata,

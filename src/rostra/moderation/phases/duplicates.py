@@ -130,7 +130,7 @@ class DuplicateConfig:
         c.check_keys(data, where, set(cls.__dataclass_fields__))
         return cls(
             enabled=c.flag(data, "enabled", where, True),
-            # At most the fingerprints' retention (rostra.moderation.sqlstate.RETENTION).
+            # At most the fingerprints' retention (rostra.storage.moderation.RETENTION).
             window_hours=c.number(data, "window_hours", where, 48.0, 0.01, 24 * 14),
             similarity=c.number(data, "similarity", where, 0.5, 0.3, 1.0),
             min_chars_reader=c.integer(data, "min_chars_reader", where, 10, 1, 10_000),

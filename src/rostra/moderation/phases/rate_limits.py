@@ -14,6 +14,10 @@ Three rules keep one client from locking a thread for everyone else:
   reader, otherwise the anonymous bucket) may use at most ``thread_share_percent`` of it.
 - Only comments that passed their own source's limits are counted against the thread, so a
   client hammering away after its refusal uses up nothing that belongs to others.
+
+Behind the services (``Submission.deferred_counts``), a comment the limits let through is counted
+in its own transaction, with the comment (which checks the counters again there); a refused one is
+counted at once, as nothing else of it is stored.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from rostra.domain.errors import N_
 from rostra.moderation.phases import _config as c
 from rostra.moderation.record import Action, ModerationRecord, Submission, Verdict
 from rostra.moderation.state import ModerationState
+from rostra.services.moderation_port import RateCount
 
 MINUTE = 60
 HOUR = 3600
@@ -100,12 +105,12 @@ class RateLimits:
                 share = max(1, cfg.thread_per_minute * cfg.thread_share_percent // 100)
                 what = "one source in this thread, per minute"
                 checks.append((f"{thread_key}:{source}", MINUTE, share, what))
-        verdict = self._count(checks, submission, record)
+        verdict = self._count(checks, submission, record, 0)
         if verdict is not None or not thread_key:
             return verdict
         # Then the thread's own budget, only for a comment its source was allowed to send.
         thread = [(thread_key, MINUTE, cfg.thread_per_minute, "this thread, per minute")]
-        return self._count(thread, submission, record)
+        return self._count(thread, submission, record, 1)
 
     @staticmethod
     def _source(submission: Submission) -> str:
@@ -121,13 +126,30 @@ class RateLimits:
         checks: list[tuple[str, int, int, str]],
         submission: Submission,
         record: ModerationRecord,
+        stage: int,
     ) -> Verdict | None:
         checks = [x for x in checks if x[2] > 0]
         if not checks:
             return None
         # The window length is part of the key: a minute and an hour may start at the same second.
         keys = [(f"{key}/{window}", window) for key, window, _, _ in checks]
-        counts = self.state.hit(keys, submission.now)
+        deferred = submission.deferred_counts
+        if deferred is None:
+            counts = self.state.hit(keys, submission.now)
+        else:
+            # Read only: the comment's transaction counts a comment let through (and checks again).
+            counts = [n + 1 for n in self.state.counts(keys, submission.now)]
+            limits = [limit for _, _, limit, _ in checks]
+            if all(n <= limit for n, limit in zip(counts, limits, strict=True)):
+                deferred.extend(
+                    RateCount(key, window, limit, stage)
+                    for (key, window), limit in zip(keys, limits, strict=True)
+                )
+                return None
+            # Refused: nothing else of it is stored, so it counts now, with the stage it passed.
+            passed = [(c.key, c.window) for c in deferred]
+            counts = self.state.hit([*passed, *keys], submission.now)[len(passed) :]
+            deferred.clear()
         stamp = int(submission.now.timestamp())
         for (_, window, limit, what), count in zip(checks, counts, strict=True):
             if count > limit:

@@ -1,9 +1,13 @@
-"""The moderation state in the database (SQLite or PostgreSQL), shared by every worker process.
+"""Moderation's memory in the database (SQLite or PostgreSQL), shared by every worker process.
 
-Rate-limit counters are upserted in one short transaction per comment; fingerprints (an exact hash,
-a MinHash signature and its band keys) are written after the comment committed. An author's
-history is read from the comments themselves, so a moderator's later decision counts at once.
-Rows older than the longest window are pruned now and then by the writers themselves.
+:class:`SqlModerationState` is the read side, the port ``rostra.moderation.state.ModerationState``
+that the phases ask: rate-limit counters, fingerprints of recent texts (an exact hash, a MinHash
+signature and its band keys) and each author's history, which is read from the comments
+themselves, so a moderator's later decision counts at once. :class:`ModerationWrites` is mixed into
+the write transaction (``rostra.storage.repository``): a comment's counters and fingerprint are
+written in the comment's own transaction. Only an attempt refused for its rate limits, of which
+nothing else is stored, is counted on its own (``SqlModerationState.hit``); reports count the
+same way. Rows older than the longest window are pruned now and then by the writers themselves.
 
 Statements are built once and only their parameters change per call: building SQLAlchemy
 expressions per comment cost more than running them on SQLite.
@@ -15,16 +19,17 @@ import base64
 import struct
 import threading
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Connection, Row, bindparam, case, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from rostra.domain.models import CommentStatus
-from rostra.moderation.record import Action
 from rostra.moderation.state import AuthorHistory, Fingerprint, StoredFingerprint
+from rostra.services.moderation_port import ModerationMemory
 from rostra.storage.database import Engines
+from rostra.storage.rows import utc
 from rostra.storage.tables import (
     comments,
     moderation_bands,
@@ -48,10 +53,6 @@ def decode_signature(text: str) -> tuple[int, ...]:
     return struct.unpack(f"<{len(raw) // 4}I", raw)
 
 
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def _upsert(dialect_insert: Any) -> Any:
     t = moderation_counters
     return (
@@ -64,13 +65,15 @@ def _upsert(dialect_insert: Any) -> Any:
     )
 
 
+_C = moderation_counters
 _F = moderation_fingerprints
 _B = moderation_bands
-_UPSERT_SQLITE = _upsert(sqlite.insert)
-_UPSERT_POSTGRESQL = _upsert(postgresql.insert)
-_PRUNE_COUNTERS = delete(moderation_counters).where(
-    moderation_counters.c.window_start < bindparam("b_before")
+_UPSERT = {"sqlite": _upsert(sqlite.insert), "postgresql": _upsert(postgresql.insert)}
+_COUNTS = select(_C.c.key, _C.c.window_start, _C.c.count).where(
+    _C.c.key.in_(bindparam("b_keys", expanding=True)),
+    _C.c.window_start.in_(bindparam("b_starts", expanding=True)),
 )
+_PRUNE_COUNTERS = delete(_C).where(_C.c.window_start < bindparam("b_before"))
 _PRUNE_FINGERPRINTS = delete(_F).where(_F.c.created_at < bindparam("b_before"))
 _NOT_THIS_COMMENT = or_(_F.c.comment_id.is_(None), _F.c.comment_id != bindparam("b_exclude"))
 _SIMILAR = (
@@ -139,32 +142,107 @@ def _stored(row: Row[Any]) -> StoredFingerprint:
         ),
         reader_key=row.reader_key,
         comment_id=row.comment_id,
-        created_at=_utc(row.created_at),
+        created_at=utc(row.created_at) or row.created_at,
     )
+
+
+class _Pruning:
+    """Counts this process's moderation writes: every ``PRUNE_EVERY``-th one also prunes."""
+
+    def __init__(self) -> None:
+        self._writes = 0
+        self._lock = threading.Lock()
+
+    def due(self) -> bool:
+        with self._lock:
+            self._writes += 1
+            return self._writes % PRUNE_EVERY == 0
+
+
+_PRUNING = _Pruning()
+
+
+def _hit(conn: Connection, keys: Sequence[tuple[str, int]], now: datetime) -> list[int]:
+    stamp = int(now.timestamp())
+    upsert = _UPSERT[conn.dialect.name]
+    out: list[int] = []
+    for key, window in keys:
+        params = {"b_key": key, "b_start": stamp - stamp % window}
+        out.append(int(conn.execute(upsert, params).scalar_one()))
+    if _PRUNING.due():
+        # Counters are only ever read in their own window; a day is plenty.
+        conn.execute(_PRUNE_COUNTERS, {"b_before": stamp - 86_400})
+    return out
+
+
+def _prune_fingerprints(conn: Connection, before: datetime) -> None:
+    # Their band rows go with them (ON DELETE CASCADE, indexed by the band table's key).
+    conn.execute(_PRUNE_FINGERPRINTS, {"b_before": before})
+
+
+class ModerationWrites:
+    """What moderation remembers about a comment, in the comment's transaction (a mixin of
+    ``SqlWriteTransaction``; see ``rostra.services.ports.WriteTransaction``)."""
+
+    conn: Connection
+
+    def count_hits(self, keys: Sequence[tuple[str, int]], now: datetime) -> list[int]:
+        return _hit(self.conn, keys, now)
+
+    def remember_moderation(self, memory: ModerationMemory, comment_id: int | None) -> None:
+        # The outcome needs no row: an author's history is read from the comments themselves.
+        fingerprint = memory.fingerprint
+        if fingerprint is None:
+            return
+        result = self.conn.execute(
+            _INSERT_FINGERPRINT,
+            {
+                "site_id": memory.site_id,
+                "comment_id": comment_id,
+                "reader_key": memory.author_key,
+                "exact": fingerprint.exact,
+                "signature": encode_signature(fingerprint.signature),
+                "size": fingerprint.size,
+                "created_at": memory.at,
+            },
+        )
+        fid = int(result.inserted_primary_key[0])  # type: ignore[index]
+        self.conn.execute(
+            _INSERT_BAND,
+            [
+                {
+                    "fingerprint_id": fid,
+                    "band": band,
+                    "site_id": memory.site_id,
+                    "created_at": memory.at,
+                }
+                for band in dict.fromkeys(fingerprint.bands)
+            ],
+        )
+        if _PRUNING.due():
+            _prune_fingerprints(self.conn, memory.at - RETENTION)
 
 
 class SqlModerationState:
     """:class:`rostra.moderation.state.ModerationState` over the Rostra database."""
 
-    def __init__(self, engines: Engines, retention: timedelta = RETENTION) -> None:
+    def __init__(self, engines: Engines) -> None:
         self.engines = engines
-        self.retention = retention
-        self._writes = 0
-        self._lock = threading.Lock()
-        self._upsert = _UPSERT_SQLITE if engines.is_sqlite else _UPSERT_POSTGRESQL
 
     # -- rate limits ------------------------------------------------------------------------
-    def hit(self, keys: Sequence[tuple[str, int]], now: datetime) -> list[int]:
+    def counts(self, keys: Sequence[tuple[str, int]], now: datetime) -> list[int]:
+        if not keys:
+            return []
         stamp = int(now.timestamp())
-        out: list[int] = []
+        slots = [(key, stamp - stamp % window) for key, window in keys]
+        params = {"b_keys": [k for k, _ in slots], "b_starts": sorted({s for _, s in slots})}
+        with self.engines.read.connect() as conn:
+            found = {(key, start): int(n) for key, start, n in conn.execute(_COUNTS, params)}
+        return [found.get(slot, 0) for slot in slots]
+
+    def hit(self, keys: Sequence[tuple[str, int]], now: datetime) -> list[int]:
         with self.engines.writing(), self.engines.write.begin() as conn:
-            for key, window in keys:
-                params = {"b_key": key, "b_start": stamp - stamp % window}
-                out.append(int(conn.execute(self._upsert, params).scalar_one()))
-            if self._due():
-                # Counters are only ever read in their own window; a day is plenty.
-                conn.execute(_PRUNE_COUNTERS, {"b_before": stamp - 86_400})
-        return out
+            return _hit(conn, keys, now)
 
     # -- fingerprints -----------------------------------------------------------------------
     def similar(
@@ -208,51 +286,10 @@ class SqlModerationState:
         with self.engines.read.connect() as conn:
             return [_stored(row) for row in conn.execute(query, params)]
 
-    def remember(
-        self,
-        site_id: int,
-        reader_key: str | None,
-        fingerprint: Fingerprint,
-        comment_id: int | None,
-        at: datetime,
-    ) -> None:
-        with self.engines.writing(), self.engines.write.begin() as conn:
-            result = conn.execute(
-                _INSERT_FINGERPRINT,
-                {
-                    "site_id": site_id,
-                    "comment_id": comment_id,
-                    "reader_key": reader_key,
-                    "exact": fingerprint.exact,
-                    "signature": encode_signature(fingerprint.signature),
-                    "size": fingerprint.size,
-                    "created_at": at,
-                },
-            )
-            fid = int(result.inserted_primary_key[0])  # type: ignore[index]
-            conn.execute(
-                _INSERT_BAND,
-                [
-                    {"fingerprint_id": fid, "band": band, "site_id": site_id, "created_at": at}
-                    for band in dict.fromkeys(fingerprint.bands)
-                ],
-            )
-            if self._due():
-                self._prune(conn, at - self.retention)
-
     def prune(self, before: datetime) -> None:
         """Forget fingerprints older than ``before`` (writers also do this every so often)."""
         with self.engines.writing(), self.engines.write.begin() as conn:
-            self._prune(conn, before)
-
-    def _prune(self, conn: Connection, before: datetime) -> None:
-        # Their band rows go with them (ON DELETE CASCADE, indexed by the band table's key).
-        conn.execute(_PRUNE_FINGERPRINTS, {"b_before": before})
-
-    def _due(self) -> bool:
-        with self._lock:
-            self._writes += 1
-            return self._writes % PRUNE_EVERY == 0
+            _prune_fingerprints(conn, before)
 
     # -- history ----------------------------------------------------------------------------
     def history(self, site_id: int, author_key: str, since: datetime) -> AuthorHistory:
@@ -263,7 +300,3 @@ class SqlModerationState:
             row = conn.execute(query, {"b_site": site_id, "b_who": who, "b_since": since}).one()
         published, held, rejected = row
         return AuthorHistory(int(published), int(held), int(rejected))
-
-    def note_outcome(self, site_id: int, author_key: str, action: Action, at: datetime) -> None:
-        # The comments table already says how each comment ended.
-        return None

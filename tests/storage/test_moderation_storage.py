@@ -1,8 +1,9 @@
-"""The database-backed moderation state and the 0002 migration, on SQLite and PostgreSQL."""
+"""Moderation's memory in storage (rostra.storage.moderation) and the 0002 migration, on SQLite and
+PostgreSQL: counters, fingerprints written in a write transaction, history from the comments."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -11,10 +12,12 @@ from sqlalchemy import func, inspect, select
 from rostra.domain.models import CommentStatus
 from rostra.moderation.moderator import PipelineModerator
 from rostra.moderation.phases.duplicates import fingerprint_of
-from rostra.moderation.sqlstate import SqlModerationState, decode_signature, encode_signature
+from rostra.moderation.state import Fingerprint
 from rostra.services.discussion import CommentRejected, Discussion, PostRequest
+from rostra.services.moderation_port import ModerationMemory
 from rostra.services.tokens import ReaderTokens, Signer
 from rostra.storage.migrate import current, downgrade, upgrade
+from rostra.storage.moderation import SqlModerationState, decode_signature, encode_signature
 from rostra.storage.repository import SqlStore
 from rostra.storage.tables import comments, metadata, moderation_bands, moderation_fingerprints
 from tests.conftest import SECRET
@@ -26,12 +29,28 @@ HEAD = "0003"
 TEXT = "The ferry timetable change leaves island pupils without a way home after sports practice."
 
 
+def remember(
+    store: SqlStore, site_id: int, author: str | None, fp: Fingerprint, at: datetime
+) -> None:
+    """Keep a fingerprint as a comment's transaction does (here for no comment)."""
+    memory = ModerationMemory(site_id, author, at, CommentStatus.PUBLISHED, fingerprint=fp)
+    with store.write() as tx:
+        tx.remember_moderation(memory, None)
+
+
 def test_counters_count_per_key_and_window(store: SqlStore) -> None:
     state = SqlModerationState(store.engines)
+    assert state.counts([("a/60", 60), ("b/60", 60)], NOW) == [0, 0]
     assert state.hit([("a/60", 60), ("b/60", 60)], NOW) == [1, 1]
     assert state.hit([("a/60", 60), ("a/3600", 3600)], NOW) == [2, 1]
     assert state.hit([("a/60", 60)], NOW + timedelta(seconds=5)) == [3]
     assert state.hit([("a/60", 60)], NOW + timedelta(minutes=1)) == [1]
+    # Reading counts nothing; a transaction counts in the same windows.
+    assert state.counts([("a/60", 60), ("a/3600", 3600), ("c/60", 60)], NOW) == [3, 1, 0]
+    with store.write() as tx:
+        assert tx.count_hits([("a/3600", 3600), ("c/60", 60)], NOW) == [2, 1]
+    assert state.counts([("a/3600", 3600), ("c/60", 60)], NOW + timedelta(minutes=1)) == [2, 0]
+    assert state.counts([], NOW) == []
 
 
 def test_fingerprints_round_trip(store: SqlStore) -> None:
@@ -40,7 +59,7 @@ def test_fingerprints_round_trip(store: SqlStore) -> None:
     fp = fingerprint_of(submission(TEXT))
     assert fp is not None
     assert decode_signature(encode_signature(fp.signature)) == fp.signature
-    state.remember(site.id, "reader-a", fp, None, NOW)
+    remember(store, site.id, "reader-a", fp, NOW)
 
     since = NOW - timedelta(hours=1)
     found = state.similar(site.id, fp, since)
@@ -131,8 +150,8 @@ def test_old_fingerprints_are_pruned_with_their_bands(store: SqlStore) -> None:
     old = fingerprint_of(submission(TEXT))
     new = fingerprint_of(submission("A different comment about the library opening hours."))
     assert old is not None and new is not None
-    state.remember(site.id, "a", old, None, NOW - timedelta(days=20))
-    state.remember(site.id, "a", new, None, NOW)
+    remember(store, site.id, "a", old, NOW - timedelta(days=20))
+    remember(store, site.id, "a", new, NOW)
     state.prune(NOW - timedelta(days=14))
     with store.engines.read.connect() as conn:
         prints = conn.execute(select(moderation_fingerprints.c.exact)).scalars().all()
