@@ -12,6 +12,7 @@ from typing import Any, Literal
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from rostra.demo.app import create_demo_app
 from rostra.demo.content import THREAD_ID
 from rostra.demo.seed import seed_demo
 from tests.browser._helpers import allow_host, fragment_html, host_page, seed
@@ -152,6 +153,7 @@ def test_the_no_javascript_fragment_takes_the_theme_and_properties_too(
         context.close()
 
 
+@pytest.mark.parametrize("app_factory", [create_demo_app])
 def test_the_demo_paper_shows_the_theme_api(server: LiveServer, db_url: str, page: Page) -> None:
     seed_demo(db_url, server.url)
     page.emulate_media(color_scheme="dark")

@@ -92,8 +92,8 @@ def _common(request: Request, lang: str) -> dict[str, object]:
 async def index(request: Request) -> Response:
     """The Courier's front page: the top story, and what to try in the demo."""
     lang = web.language(request)
-    site = _site(request)
-    page = _thread_page(request, site) if site is not None else None
+    site = await web.off_loop(_site, request)
+    page = await web.off_loop(_thread_page, request, site) if site is not None else None
     body = render(
         _templates(),
         "index.html",
@@ -113,8 +113,8 @@ async def article(request: Request) -> Response:
     if story is None:
         body = render(_templates(), "not_found.html", lang, **_common(request, lang))
         return HTMLResponse(body, status_code=404, headers=_headers(lang))
-    site = _site(request)
-    page = _thread_page(request, site) if site is not None else None
+    site = await web.off_loop(_site, request)
+    page = await web.off_loop(_thread_page, request, site) if site is not None else None
     thread_html = render_thread(request, site, THREAD_ID, page, lang) if site else None
     published = _published(page)
     gettext = translations(lang).gettext
