@@ -48,7 +48,6 @@ class Settings:
     render_cache_seconds: int = 60
     site_cache_seconds: int = 5
     access_log: bool = False
-    redis_url: str = ""
 
     @property
     def host_names(self) -> frozenset[str]:
