@@ -9,8 +9,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from rostra.domain.errors import N_, NotFound
-
 
 def register(sub: Any) -> None:
     thread = sub.add_parser("thread", help="an article's title and URL; the CMS signing key")
@@ -51,10 +49,7 @@ def cmd_thread(args: argparse.Namespace) -> int:
                 raise SystemExit("rostra thread update: give --title, --url or both")
             found = discussion.update_thread(site, args.thread, args.url, args.title)
         else:
-            thread = discussion.store.get_thread(site.id, args.thread)
-            if thread is None:
-                raise NotFound(N_("This thread does not exist."), code="thread-not-found")
-            found = thread
+            found = discussion.thread(site, args.thread)
         print(f"thread\t{found.external_id}\ntitle\t{found.title}\nurl\t{found.url}")
         print(f"comments\t{found.comment_count}")
     finally:
