@@ -10,6 +10,7 @@ UTF-8 with U+FFFD: a comment must be stored as its author wrote it, or refused.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TypeVar
 from urllib.parse import parse_qsl
@@ -22,6 +23,9 @@ from rostra.domain.errors import N_, InvalidInput, InvalidQuery, RostraError
 T = TypeVar("T")
 
 READER_HEADER = "x-rostra-reader"
+#: The shape of a comment's public id: anything else names no comment (and keeps values the
+#: database refuses, a NUL on PostgreSQL, away from it).
+PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 #: Set by the route's group (rostra.web.groups): how many body bytes its routes accept.
 BODY_LIMIT_KEY = "rostra.body_limit"
 #: A reader form (the no-JavaScript comment, vote and report forms) has a handful of fields.

@@ -6,7 +6,6 @@ group (rostra.web.api.routes); every service call that may wait on I/O runs off 
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from starlette.requests import Request
@@ -21,13 +20,12 @@ from rostra.web.api import schemas as s
 from rostra.web.cached import cached_thread_response
 from rostra.web.desk.auth import session_secret
 from rostra.web.headers import cors_headers
-from rostra.web.pages.fragments import render_comment
-from rostra.web.requests import read_json, reader_token, required_query
+from rostra.web.pages.fragments import HELD_MESSAGE, render_comment
+from rostra.web.requests import PUBLIC_ID, read_json, reader_token, required_query
 from rostra.web.security import client_ip
 from rostra.web.thread_reads import parse_thread_read, query_thread_id
 
 JSON = "application/json"
-PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -159,9 +157,6 @@ async def create_comment(request: Request) -> Response:
     )
     headers = {"Location": f"/api/v1/sites/{site.slug}/comments/{comment.public_id}"}
     return _json(request, payload, status=201, site=site, headers=headers)
-
-
-HELD_MESSAGE = N_("Thank you. Your comment will appear once a moderator has read it.")
 
 
 def _held(

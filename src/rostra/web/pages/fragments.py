@@ -12,6 +12,9 @@ from rostra.web import context as web
 from rostra.web.render import render
 from rostra.web.security import public_base
 
+#: What the author of a held comment is told, in the thread page and in the API's answer.
+HELD_MESSAGE = N_("Thank you. Your comment will appear once a moderator has read it.")
+
 SORTS = (
     (SortOrder.NEWEST, N_("Newest")),
     (SortOrder.OLDEST, N_("Oldest")),

@@ -19,13 +19,12 @@ from rostra.i18n import translations
 from rostra.services.discussion import CivilityNudge, PostRequest
 from rostra.services.reports import MAX_NOTE
 from rostra.web import context as web
-from rostra.web.api.comments import HELD_MESSAGE, PUBLIC_ID
 from rostra.web.cached import cached_thread_response
 from rostra.web.headers import site_page_headers
 from rostra.web.pages.feeds import thread_feed_path
-from rostra.web.pages.fragments import base_url, render_thread
+from rostra.web.pages.fragments import HELD_MESSAGE, base_url, render_thread
 from rostra.web.render import render
-from rostra.web.requests import read_form
+from rostra.web.requests import PUBLIC_ID, read_form
 from rostra.web.security import client_ip, is_https, origin_of, own_origin, request_origin
 from rostra.web.thread_reads import ThreadRead, parse_thread_read
 
