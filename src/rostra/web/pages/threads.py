@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from rostra.domain.desk import REPORT_REASON_LABELS
 from rostra.domain.errors import N_, InvalidInput, InvalidQuery, NotFound, RostraError
-from rostra.domain.models import Comment, CommentStatus, Site, Thread, ThreadPage
+from rostra.domain.models import Author, Comment, CommentStatus, Site, Thread, ThreadPage
 from rostra.i18n import translations
 from rostra.services.discussion import CivilityNudge, PostRequest
 from rostra.services.reports import MAX_NOTE
@@ -120,6 +120,21 @@ def _token_from_cookie(request: Request, site: Site) -> str | None:
     return request.cookies.get(f"{READER_COOKIE}_{site.id}")
 
 
+async def _cookie_reader(request: Request, site: Site) -> tuple[Author, str | None]:
+    """The reader the no-JS forms' cookie names, and the token to set when a new one was
+    issued: a reader without a cookie (or with one that no longer verifies) gets a new token,
+    as a first comment through the API would."""
+    discussion = web.context(request).discussion
+    token = _token_from_cookie(request, site)
+    if token is not None:
+        try:
+            return await web.off_loop(discussion.author, site, token), None
+        except RostraError:
+            pass
+    issued = web.context(request).tokens.issue(site.id)
+    return await web.off_loop(discussion.author, site, issued), issued
+
+
 def _set_token(response: Response, request: Request, site: Site, token: str) -> None:
     response.set_cookie(
         f"{READER_COOKIE}_{site.id}",
@@ -147,16 +162,9 @@ async def post_form(request: Request) -> Response:
         message = exc.translated(translations(lang).gettext)
         return await _form_page(request, site, "", lang, exc.status, error=message)
     thread = form.get("thread", "")
-    token = _token_from_cookie(request, site)
     new_token = None
     try:
-        try:
-            author = await web.off_loop(ctx.discussion.author, site, token)
-        except RostraError:
-            token = None
-        if token is None:
-            new_token = ctx.tokens.issue(site.id)
-            author = await web.off_loop(ctx.discussion.author, site, new_token)
+        author, new_token = await _cookie_reader(request, site)
         comment = await web.off_loop(
             ctx.discussion.post,
             site,
@@ -334,14 +342,7 @@ async def report_form(request: Request) -> Response:
     new_token = None
     try:
         found = await web.off_loop(_reported, request, site, form.get("comment", ""))
-        token = _token_from_cookie(request, site)
-        try:
-            reporter = await web.off_loop(ctx.discussion.author, site, token)
-        except RostraError:
-            token = None
-        if token is None:
-            new_token = ctx.tokens.issue(site.id)
-            reporter = await web.off_loop(ctx.discussion.author, site, new_token)
+        reporter, new_token = await _cookie_reader(request, site)
         reason, note = form.get("reason", ""), form.get("note", "")
         address = client_ip(request, ctx.settings.proxy_networks)
         await web.off_loop(
