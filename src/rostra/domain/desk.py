@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from rostra.domain.errors import N_
 from rostra.domain.models import Comment, CommentStatus, Thread
@@ -137,27 +138,18 @@ class Ban:
         return self.lifted_at is None and (self.expires_at is None or self.expires_at > now)
 
 
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    """One decision and its statement of reasons. ``actor_id`` is ``None`` for automated ones."""
-
-    id: int
-    site_id: int
-    action: DeskAction
-    actor_id: int | None
-    actor_name: str
-    created_at: datetime
-    comment_public_id: str | None = None
-    from_status: str | None = None
-    to_status: str | None = None
-    grounds: str | None = None
-    explanation: str = ""
-    # Facts behind the decision (scores, deciding phase, ban length): a JSON object.
-    detail: str = "{}"
+#: The name automated decisions are logged under (no staff account made them).
+AUTOMATED_ACTOR = "rostra"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class NewAuditEntry:
+    """One decision and its statement of reasons, as it is written to the audit log.
+
+    ``actor_id`` is ``None`` for automated ones. Build it with :meth:`by_staff` or
+    :meth:`automated`, which say who decided.
+    """
+
     site_id: int
     action: DeskAction
     actor_id: int | None
@@ -169,7 +161,43 @@ class NewAuditEntry:
     to_status: str | None = None
     grounds: str | None = None
     explanation: str = ""
+    # Facts behind the decision (scores, deciding phase, ban length): a JSON object.
     detail: str = "{}"
+
+    @classmethod
+    def by_staff(
+        cls, staff: StaffAccount, site_id: int, action: DeskAction, at: datetime, **facts: Any
+    ) -> NewAuditEntry:
+        """A staff member's decision; ``facts`` are the optional fields by name."""
+        return cls(
+            site_id=site_id,
+            action=action,
+            actor_id=staff.id,
+            actor_name=staff.display_name,
+            created_at=at,
+            **facts,
+        )
+
+    @classmethod
+    def automated(
+        cls, site_id: int, action: DeskAction, at: datetime, **facts: Any
+    ) -> NewAuditEntry:
+        """Rostra's own decision (moderation's, on a new or edited comment)."""
+        return cls(
+            site_id=site_id,
+            action=action,
+            actor_id=None,
+            actor_name=AUTOMATED_ACTOR,
+            created_at=at,
+            **facts,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditEntry(NewAuditEntry):
+    """A decision as the audit log keeps it: with its number in the log."""
+
+    id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,8 +213,10 @@ class DeskComment:
 
 
 @dataclass(frozen=True, slots=True)
-class AuthorHistory:
-    """What the site knows of a comment's author: how their comments fared, and bans."""
+class AuthorRecord:
+    """What the desk shows of a comment's author: how their comments fared, and bans.
+
+    (Not moderation's ``AuthorHistory``, the outcome counts its history phase reads.)"""
 
     by_status: dict[str, int]
     recent: list[DeskComment]

@@ -17,7 +17,7 @@ from rostra.domain.clock import utc_now
 from rostra.domain.desk import (
     ACTION_STATUS,
     AuditEntry,
-    AuthorHistory,
+    AuthorRecord,
     Ban,
     DeskAction,
     DeskComment,
@@ -94,7 +94,7 @@ class CommentCase:
     item: DeskComment
     parent: Comment | None
     replies: list[Comment]
-    history: AuthorHistory
+    history: AuthorRecord
     reports: list[tuple[str, str, datetime, bool]]
     audit: list[AuditEntry]
 
@@ -270,12 +270,11 @@ class ModerationDesk:
         if status is previous and not resolved and not bans:
             return None
         tx.add_audit(
-            NewAuditEntry(
-                site_id=site.id,
-                action=request.action,
-                actor_id=staff.id,
-                actor_name=staff.display_name,
-                created_at=now,
+            NewAuditEntry.by_staff(
+                staff,
+                site.id,
+                request.action,
+                now,
                 comment_id=comment.id,
                 comment_public_id=comment.public_id,
                 from_status=previous.value,
@@ -329,12 +328,11 @@ class ModerationDesk:
             if ban is None:
                 raise NotFound(N_("There is no such ban on this site."), code="ban-not-found")
             tx.add_audit(
-                NewAuditEntry(
-                    site_id=site.id,
-                    action=DeskAction.LIFT_BAN,
-                    actor_id=staff.id,
-                    actor_name=staff.display_name,
-                    created_at=now,
+                NewAuditEntry.by_staff(
+                    staff,
+                    site.id,
+                    DeskAction.LIFT_BAN,
+                    now,
                     grounds=Grounds.GUIDELINES_MET.value,
                     explanation=text,
                     detail=json.dumps({"ban": ban.id, "kind": ban.kind.value}),

@@ -249,13 +249,8 @@ def _thread_audit(
         detail["title"] = {"from": thread.title, "to": title}
     if url != thread.url:
         detail["url"] = {"from": thread.url, "to": url}
-    return NewAuditEntry(
-        site_id=site.id,
-        action=DeskAction.EDIT_THREAD,
-        actor_id=staff.id,
-        actor_name=staff.display_name,
-        created_at=now,
-        detail=json.dumps(detail, sort_keys=True),
+    return NewAuditEntry.by_staff(
+        staff, site.id, DeskAction.EDIT_THREAD, now, detail=json.dumps(detail, sort_keys=True)
     )
 
 

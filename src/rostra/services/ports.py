@@ -15,7 +15,7 @@ from typing import Protocol
 
 from rostra.domain.desk import (
     AuditEntry,
-    AuthorHistory,
+    AuthorRecord,
     Ban,
     BanKind,
     DeskComment,
@@ -208,7 +208,7 @@ class DeskStore(Store, Protocol):
         account_id: int | None,
         email_hash: str | None,
         limit: int,
-    ) -> AuthorHistory: ...
+    ) -> AuthorRecord: ...
 
     def reports_of(self, comment_id: int) -> list[tuple[str, str, datetime, bool]]:
         """(reason, note, when, resolved) of every report on a comment, newest first."""

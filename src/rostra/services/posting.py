@@ -322,12 +322,10 @@ def _audit_automated(
         return
     action = DeskAction.AUTO_HOLD if status is CommentStatus.PENDING else DeskAction.AUTO_REJECT
     tx.add_audit(
-        NewAuditEntry(
-            site_id=site.id,
-            action=action,
-            actor_id=None,
-            actor_name="rostra",
-            created_at=now,
+        NewAuditEntry.automated(
+            site.id,
+            action,
+            now,
             comment_id=comment.id,
             comment_public_id=comment.public_id,
             from_status=previous,

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from rostra.domain.desk import (
     AuditEntry,
-    AuthorHistory,
+    AuthorRecord,
     Ban,
     BanKind,
     DeskAction,
@@ -228,7 +228,7 @@ class DeskReads:
         account_id: int | None,
         email_hash: str | None,
         limit: int,
-    ) -> AuthorHistory:
+    ) -> AuthorRecord:
         c = comments.c
         who = []
         if reader_key:
@@ -239,7 +239,7 @@ class DeskReads:
             who.append(c.email_hash == email_hash)
         keys = ban_keys(reader_key, account_id, email_hash)
         if not who:
-            return AuthorHistory(by_status={}, recent=[], bans=[])
+            return AuthorRecord(by_status={}, recent=[], bans=[])
         on_site = and_(threads.c.site_id == site_id, or_(*who))
         with self._read() as conn:
             counted = conn.execute(
@@ -260,7 +260,7 @@ class DeskReads:
                 )
                 .order_by(b.id.desc())
             ).fetchall()
-        return AuthorHistory(
+        return AuthorRecord(
             by_status={status: int(n) for status, n in counted},
             recent=[_deskcomment_from_row(r) for r in rows],
             bans=[_ban(r) for r in ban_rows],
