@@ -32,7 +32,7 @@ from rostra.storage.rows import site_from_row as _site
 from rostra.storage.rows import thread_from_row as _thread
 from rostra.storage.rows import utc as _utc
 from rostra.storage.tables import comments, revisions, sites, threads, votes
-from rostra.storage.versions import QueryVersionProbe, SqliteVersionProbe, version_probe
+from rostra.storage.thread_versions import QueryVersionProbe, SqliteVersionProbe, version_probe
 
 # Statements on the hot paths are built once; per call only parameters change. Building
 # SQLAlchemy expressions per call cost more than running them on SQLite.
