@@ -100,6 +100,16 @@ class Posting:
     clock: Callable[[], datetime]
     thread_keys: ThreadKeys | None
 
+    @contextmanager
+    def _moderated_write(self, draft: Draft) -> Iterator[tuple[WriteTransaction, Decision]]:
+        """Moderation's decision on ``draft``, then the one write transaction that stores the
+        comment with it, its rate-limit counters counted in it first (see ``_Counts``)."""
+        decision = self.moderator.decide(draft)
+        counts = _Counts(decision.memory)
+        with counts.counted_anyway(self.store), self.store.write() as tx:
+            counts.count(tx)
+            yield tx, decision
+
     def post(self, site: Site, request: PostRequest, author: Author) -> Comment:
         settings = site.settings
         external_id = rules.check_external_id(request.thread_external_id)
@@ -137,11 +147,8 @@ class Posting:
             client_ip=request.client_ip,
             new_reader=request.new_reader,
         )
-        decision = self.moderator.decide(draft)
-        status = decision.status
-        counts = _Counts(decision.memory)
-        with counts.counted_anyway(self.store), self.store.write() as tx:
-            counts.count(tx)
+        with self._moderated_write(draft) as (tx, decision):
+            status = decision.status
             thread = tx.get_or_create_thread(
                 site.id, external_id, meta.url, meta.title, now, settings.auto_create_threads
             )
@@ -223,11 +230,8 @@ class Posting:
             True,
             comment_id=current.id,
         )
-        decision = self.moderator.decide(draft)
-        status = decision.status
-        counts = _Counts(decision.memory)
-        with counts.counted_anyway(self.store), self.store.write() as tx:
-            counts.count(tx)
+        with self._moderated_write(draft) as (tx, decision):
+            status = decision.status
             comment = self._comment(tx.get_comment(site.id, public_id))
             rules.check_can_edit(comment, author, site.settings, now)
             if text == comment.body:
