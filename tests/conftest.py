@@ -1,5 +1,5 @@
-"""Shared fixtures: a fresh database per test (SQLite file and real PostgreSQL), a real server
-on a kernel-assigned port, and helpers to talk to it over HTTP.
+"""Shared fixtures: a fresh database per test (SQLite file and real PostgreSQL), the app served
+(by uvicorn on a kernel-assigned port, or in this process: see ``server``), and clients for it.
 
 Every test that takes ``db_url`` (directly or through ``server``) runs once on SQLite and once on
 PostgreSQL. Set ``ROSTRA_TEST_DATABASES=sqlite`` to skip PostgreSQL locally.
@@ -13,6 +13,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from rostra.storage.database import create_engines
 from rostra.storage.migrate import upgrade
 from rostra.storage.repository import SqlStore
 from rostra.storage.tables import metadata
+from tests.in_process import InProcess
 
 PG_ADMIN_URL = os.environ.get("ROSTRA_TEST_PG", "postgresql+psycopg://root@127.0.0.1:5432/test")
 DATABASES = [
@@ -35,6 +37,16 @@ DATABASES = [
 ]
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 HOST_ORIGIN = "http://127.0.0.1:9"  # an allowed origin no server listens on
+# The address of an app served in process: a name the edge answers to in development, no port.
+IN_PROCESS_URL = "http://127.0.0.1"
+IN_PROCESS = "in_process"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{IN_PROCESS}: serve the app in this process, not over a socket (see the server fixture)",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -46,20 +58,28 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def pg_database() -> Iterator[str]:
-    name = f"rostra_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+@contextmanager
+def new_pg_database(prefix: str) -> Iterator[str]:
+    """An empty PostgreSQL database of its own (``prefix`` and a random tail), dropped after."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    engines = create_engines(url)
-    upgrade(engines.write)
-    engines.dispose()
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    with new_pg_database(f"rostra_test_{os.getpid()}") as url:
+        engines = create_engines(url)
+        upgrade(engines.write)
+        engines.dispose()
+        yield url
 
 
 @pytest.fixture(params=DATABASES)
@@ -86,14 +106,21 @@ def store(db_url: str) -> Iterator[SqlStore]:
 
 @dataclass
 class LiveServer:
-    """A Rostra app served by uvicorn on 127.0.0.1 and a kernel-assigned port."""
+    """A Rostra app being served: by uvicorn on 127.0.0.1 and a kernel-assigned port, or, with a
+    ``transport``, in this process (``tests/in_process.py``) at ``IN_PROCESS_URL``.
+
+    ``app`` is the app object itself (``app.app`` is its fast path, ``app.app.ctx`` what it
+    shares); ``store`` reads and writes the same database.
+    """
 
     url: str
     app: Any
     store: SqlStore
+    transport: httpx.BaseTransport | None = None
 
     def client(self, **kwargs: Any) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=10, **kwargs)
+        """A new client of this server; the same arguments as ``httpx.Client``."""
+        return httpx.Client(base_url=self.url, timeout=10, transport=self.transport, **kwargs)
 
 
 def serve_app(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
@@ -136,14 +163,40 @@ def app_factory() -> Callable[[Settings], Any]:
 
 @pytest.fixture
 def server(
+    request: pytest.FixtureRequest,
     db_url: str,
     store: SqlStore,
     settings_overrides: dict[str, Any],
     app_factory: Callable[[Settings], Any],
 ) -> Iterator[LiveServer]:
+    """The app (``app_factory``'s, with ``settings_overrides``) and a site "demo" that lets
+    ``HOST_ORIGIN`` embed it.
+
+    Served in this process (``tests/in_process.py``) for tests marked
+    ``@pytest.mark.in_process`` (a whole module: ``pytestmark = pytest.mark.in_process``):
+    requests go straight to the app, from 127.0.0.1, at ``IN_PROCESS_URL``; an error in the app
+    fails the test. That is for what the app itself answers: the API, pages, feeds, the desk,
+    the edge's Host check, limits per client address, caches. Most of tests/web is marked.
+
+    Unmarked, uvicorn serves it on 127.0.0.1 and a kernel-assigned port, as ``rostra serve``
+    runs it. Real HTTP is for:
+    - a real browser (tests/browser), or a client that is not httpx (the OpenAPI fuzz test's,
+      which also keeps under uvicorn's limit on a request head);
+    - what uvicorn decides before Rostra does: ``X-Forwarded-*`` headers (uvicorn believes them
+      from 127.0.0.1 unless told not to, as ``rostra serve`` tells it; the trusted-proxy tests in
+      tests/web/test_edge_security.py and tests/web/test_new_reader_limit.py check the pair);
+    - bytes on a socket: slow or cut-off bodies, raw HTTP, connections held open;
+    - more than one process, or a process killed mid-request;
+    - and every test not marked, which runs as it always did (tests/moderation, tests/storage,
+      and the web modules their owners have not marked).
+    """
     store.create_site("demo", "Demo", [HOST_ORIGIN], {})
     settings = load_settings(env={}, database_url=db_url, secret_key=SECRET, **settings_overrides)
     app = app_factory(settings)
+    if request.node.get_closest_marker(IN_PROCESS):
+        with InProcess(app) as served:
+            yield LiveServer(IN_PROCESS_URL, app, store, transport=served.transport)
+        return
     srv, thread, url = serve_app(app)
     yield LiveServer(url=url, app=app, store=store)
     srv.should_exit = True
@@ -152,5 +205,6 @@ def server(
 
 @pytest.fixture
 def http(server: LiveServer) -> Iterator[httpx.Client]:
+    """A client of ``server`` that sends what the embed on ``HOST_ORIGIN``'s pages sends."""
     with server.client(headers={"Origin": HOST_ORIGIN}) as client:
         yield client
