@@ -4,6 +4,7 @@ in the moderator's language, and no entry reads as a Python or JSON value."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -92,9 +93,14 @@ def test_the_checks_record_and_unknown_facts_read_as_plain_text() -> None:
 
 
 def test_a_broken_detail_shows_no_facts() -> None:
-    broken = AuditEntry(1, 1, DeskAction.APPROVE, 7, "Mo", datetime(2026, 3, 1, tzinfo=UTC))
-    assert audit_facts(broken, EN.gettext, EN.ngettext) == []
-    not_json = AuditEntry(
-        1, 1, DeskAction.APPROVE, 7, "Mo", datetime(2026, 3, 1, tzinfo=UTC), detail="[oops"
+    broken = AuditEntry(
+        id=1,
+        site_id=1,
+        action=DeskAction.APPROVE,
+        actor_id=7,
+        actor_name="Mo",
+        created_at=datetime(2026, 3, 1, tzinfo=UTC),
     )
+    assert audit_facts(broken, EN.gettext, EN.ngettext) == []
+    not_json = replace(broken, detail="[oops")
     assert audit_facts(not_json, EN.gettext, EN.ngettext) == []
