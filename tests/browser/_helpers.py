@@ -1,5 +1,6 @@
 """Helpers for the embed's browser tests: a host page with the one script tag, seeding comments
-over the real HTTP API, and reading state from inside the embed's shadow root."""
+over the real HTTP API (with tests/helpers.py), and reading state from inside the embed's shadow
+root."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ import httpx
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
+from tests import helpers
 from tests.browser.conftest import HostSite
 from tests.conftest import HOST_ORIGIN, LiveServer
+from tests.helpers import as_reader, posted
 
-API = "/api/v1/sites/demo"
+API = helpers.API
 THREAD = "article-1"
 
 
@@ -71,10 +74,7 @@ def open_embed(page: Page, host_site: HostSite, server: LiveServer, **kwargs: An
 def new_reader(server: LiveServer) -> str:
     """A fresh reader token, from ``POST /readers``."""
     with server.client() as client:
-        r = client.post(f"{API}/readers")
-    assert r.status_code == 201, r.text
-    token: str = r.json()["token"]
-    return token
+        return helpers.new_reader(client)
 
 
 def seed(
@@ -92,28 +92,19 @@ def seed(
     the embed does): writes without any token share one tight bucket, too small for seeding.
     """
     token = token or new_reader(server)
-    headers = {"X-Rostra-Reader": token}
-    payload: dict[str, Any] = {"thread": thread, "body": body}
-    if author:
-        payload["author"] = author
-    if parent:
-        payload["parent"] = parent
+    fields: dict[str, Any] = {"author": author, "parent": parent}
     with server.client() as client:
-        r = client.post(f"{API}/comments", json=payload, headers=headers)
-    assert r.status_code == 201, r.text
-    data = r.json()
-    return data["comment"]["id"], data.get("reader_token") or token
+        return posted(
+            client, body, thread=thread, token=token, **{k: v for k, v in fields.items() if v}
+        )
 
 
 def api_vote(server: LiveServer, comment: str, value: int, token: str | None = None) -> str:
     """Vote as a (new, unless ``token`` is given) reader; returns that reader's token."""
     with server.client() as client:
-        if token is None:
-            token = client.post(f"{API}/readers").json()["token"]
+        token = token or helpers.new_reader(client)
         r = client.put(
-            f"{API}/comments/{comment}/vote",
-            json={"value": value},
-            headers={"X-Rostra-Reader": token},
+            f"{API}/comments/{comment}/vote", json={"value": value}, headers=as_reader(token)
         )
     assert r.status_code == 200, r.text
     return token

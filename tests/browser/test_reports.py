@@ -7,9 +7,7 @@ import re
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import select
 
-from rostra.storage.tables import comments, reports
 from tests.browser._helpers import (
     API,
     active_in_shadow,
@@ -22,6 +20,7 @@ from tests.browser._helpers import (
 from tests.browser.conftest import HostSite
 from tests.browser.test_accessibility import Scheme, blocking, checked_in_shadow, run_axe
 from tests.conftest import LiveServer
+from tests.helpers import as_reader, new_reader, stored_reports
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("embedded", "no_page_errors")]
 
@@ -35,17 +34,6 @@ REASONS = [
     "Off topic",
     "Something else",
 ]
-
-
-def stored(server: LiveServer) -> list[tuple[str, str, str]]:
-    """(comment public id, reason, note) of every stored report, oldest first."""
-    with server.store.engines.read.connect() as conn:
-        rows = conn.execute(
-            select(comments.c.public_id, reports.c.reason, reports.c.note)
-            .join(comments, comments.c.id == reports.c.comment_id)
-            .order_by(reports.c.id)
-        ).fetchall()
-    return [(r.public_id, r.reason, r.note) for r in rows]
 
 
 def tab_to(page: Page, cls: str, presses: int = 40) -> None:
@@ -100,7 +88,9 @@ def test_keyboard_reader_reports_a_comment_from_the_embed(
     expect(form).to_have_count(0)
     expect(comment(page, theirs).locator(".rostra-report")).to_be_hidden()
     wait_for_focus(page, cls="rostra-thanks")
-    assert stored(server) == [(theirs, "spam", "Advertising, posted on every article.")]
+    assert stored_reports(server.store) == [
+        (theirs, "spam", "Advertising, posted on every article.")
+    ]
 
     # After a reload the server remembers: a second report is refused, in the server's words.
     page.reload()
@@ -116,7 +106,7 @@ def test_keyboard_reader_reports_a_comment_from_the_embed(
     form.locator(".rostra-cancel").click()
     expect(form).to_have_count(0)
     wait_for_focus(page, cls="rostra-report")
-    assert len(stored(server)) == 1
+    assert len(stored_reports(server.store)) == 1
 
 
 def test_a_first_time_reader_gets_a_token_to_report_with(
@@ -129,7 +119,7 @@ def test_a_first_time_reader_gets_a_token_to_report_with(
     form.locator("input[value=off_topic]").check()
     form.locator(".rostra-submit").click()
     expect(comment(page, theirs).locator(".rostra-thanks")).to_have_text(THANKS)
-    assert stored(server) == [(theirs, "off_topic", "")]
+    assert stored_reports(server.store) == [(theirs, "off_topic", "")]
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -139,11 +129,9 @@ def test_the_open_report_form_has_no_serious_violations(
     theirs, _ = seed(server, "The bridge looks **great** again.", author="Ada")
     other, _ = seed(server, "Agreed.", author="Lin")
     with server.client() as client:
-        reader = client.post(f"{API}/readers").json()["token"]
+        reader = new_reader(client)
         r = client.post(
-            f"{API}/comments/{other}/reports",
-            json={"reason": "spam"},
-            headers={"X-Rostra-Reader": reader},
+            f"{API}/comments/{other}/reports", json={"reason": "spam"}, headers=as_reader(reader)
         )
         assert r.status_code == 201, r.text
     remember_token(page, server, reader)
@@ -181,7 +169,7 @@ def test_without_javascript_a_reader_reports_on_a_page_of_its_own(
         page.get_by_role("button", name="Send report").click()
         page.wait_for_url(re.compile(r".*sent=1#rostra-form$"))
         expect(page.locator(".rostra-notice")).to_have_text(THANKS)
-        assert stored(server) == [(theirs, "threat", "A threat.")]
+        assert stored_reports(server.store) == [(theirs, "threat", "A threat.")]
     finally:
         context.close()
 

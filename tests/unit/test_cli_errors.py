@@ -4,29 +4,24 @@ never a traceback; ``serve`` refuses an outdated schema. And the options operato
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 import rostra
 from rostra.cli import main
-from tests.conftest import DATABASES, PG_ADMIN_URL
+from tests.conftest import DATABASES, new_pg_database
+from tests.helpers import closed_port, schema_at
 
 ROSTRA = [sys.executable, "-m", "rostra"]
 DB_COMMANDS = [["site", "list"], ["staff", "list"], ["thread", "show", "news", "t1"], ["serve"]]
 
 
-@pytest.fixture(autouse=True)
-def _no_operator_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("ROSTRA_CONFIG", "ROSTRA_DATABASE_URL", "ROSTRA_PRODUCTION"):
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("no_operator_environment")
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -43,14 +38,6 @@ def one_line_error(capsys: pytest.CaptureFixture[str], code: int) -> str:
     assert len(lines) == 1, err
     assert lines[0].startswith("rostra: error: ")
     return lines[0]
-
-
-def closed_port() -> int:
-    """A port the kernel just handed out and nothing listens on any more."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 @pytest.mark.parametrize("command", DB_COMMANDS + [["migrate"]])
@@ -98,16 +85,8 @@ def empty_database(kind: str, tmp_path: Path) -> Iterator[str]:
         path.touch()
         yield f"sqlite:///{path}"
         return
-    name = f"rostra_empty_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with new_pg_database("rostra_empty") as url:
+        yield url
 
 
 @pytest.mark.parametrize("kind", DATABASES)
@@ -124,20 +103,6 @@ def test_an_unmigrated_database_says_run_migrate(
             main(["--database-url", url, *command])
             out, err = capsys.readouterr()
             assert "rostra migrate" not in err
-
-
-@contextmanager
-def schema_at(url: str, revision: str) -> Iterator[None]:
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
-    with engine.begin() as conn:
-        before = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        conn.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
-    try:
-        yield
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": before})
-        engine.dispose()
 
 
 @pytest.mark.parametrize("command", DB_COMMANDS)

@@ -11,11 +11,7 @@ from rostra.cli import main
 from rostra.domain.models import SiteSettings
 from rostra.storage.repository import SqlStore
 
-
-@pytest.fixture(autouse=True)
-def _no_operator_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("ROSTRA_CONFIG", "ROSTRA_DATABASE_URL", "ROSTRA_PRODUCTION"):
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("no_operator_environment")
 
 
 def site(db_url: str, *args: str) -> int:

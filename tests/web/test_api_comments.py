@@ -1,21 +1,15 @@
-"""Posting, replying, editing, deleting and reading over real HTTP, on both databases."""
+"""Posting, replying, editing, deleting and reading through the API, on both databases."""
 
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.conftest import HOST_ORIGIN, LiveServer
+from tests.helpers import API, as_reader
+from tests.helpers import post_comment as post
 
-API = "/api/v1/sites/demo"
-
-
-def post(
-    http: httpx.Client, body: str, token: str | None = None, **extra: object
-) -> httpx.Response:
-    headers = {"X-Rostra-Reader": token} if token else {}
-    return http.post(
-        f"{API}/comments", json={"thread": "t1", "body": body, **extra}, headers=headers
-    )
+pytestmark = pytest.mark.in_process
 
 
 def test_guest_posts_and_reads_back(http: httpx.Client) -> None:
@@ -46,22 +40,18 @@ def test_reply_nests_under_parent(http: httpx.Client) -> None:
 def test_edit_within_window_keeps_revisions(http: httpx.Client) -> None:
     first = post(http, "first text").json()
     token, cid = first["reader_token"], first["comment"]["id"]
-    r = http.patch(
-        f"{API}/comments/{cid}", json={"body": "second text"}, headers={"X-Rostra-Reader": token}
-    )
+    r = http.patch(f"{API}/comments/{cid}", json={"body": "second text"}, headers=as_reader(token))
     assert r.status_code == 200, r.text
     assert r.json()["comment"]["edited_by"] == "Anonymous"
     # The history is the author's (and the moderators'): see tests/web/test_revisions_privacy.py.
-    revs = http.get(f"{API}/comments/{cid}/revisions", headers={"X-Rostra-Reader": token})
+    revs = http.get(f"{API}/comments/{cid}/revisions", headers=as_reader(token))
     assert [x["body"] for x in revs.json()["revisions"]] == ["first text", "second text"]
 
 
 def test_edit_by_someone_else_is_forbidden(http: httpx.Client) -> None:
     cid = post(http, "mine").json()["comment"]["id"]
     other = post(http, "theirs").json()["reader_token"]
-    r = http.patch(
-        f"{API}/comments/{cid}", json={"body": "hijack"}, headers={"X-Rostra-Reader": other}
-    )
+    r = http.patch(f"{API}/comments/{cid}", json={"body": "hijack"}, headers=as_reader(other))
     assert r.status_code == 403
     assert r.headers["content-type"] == "application/problem+json"
     assert r.json()["code"] == "not-author"
@@ -73,7 +63,7 @@ def test_delete_leaves_tombstone_while_replies_exist(http: httpx.Client) -> None
     first = post(http, "parent").json()
     token, cid = first["reader_token"], first["comment"]["id"]
     post(http, "child", parent=cid)
-    r = http.delete(f"{API}/comments/{cid}", headers={"X-Rostra-Reader": token})
+    r = http.delete(f"{API}/comments/{cid}", headers=as_reader(token))
     assert r.status_code == 200, r.text
     page = http.get(f"{API}/comments", params={"thread": "t1"}).json()
     tomb = page["comments"][0]
@@ -86,7 +76,7 @@ def test_deleted_comment_without_replies_disappears(http: httpx.Client) -> None:
     first = post(http, "alone").json()
     http.delete(
         f"{API}/comments/{first['comment']['id']}",
-        headers={"X-Rostra-Reader": first["reader_token"]},
+        headers=as_reader(first["reader_token"]),
     )
     page = http.get(f"{API}/comments", params={"thread": "t1"}).json()
     assert page["comments"] == []
@@ -142,7 +132,7 @@ def test_cached_reads_follow_writes(server: LiveServer, http: httpx.Client) -> N
     http.put(
         f"{API}/comments/{first['comment']['id']}/vote",
         json={"value": 1},
-        headers={"X-Rostra-Reader": post(http, "third").json()["reader_token"]},
+        headers=as_reader(post(http, "third").json()["reader_token"]),
     )
     for path in (f"{API}/comments?thread=t1", "/embed/demo/thread?thread=t1", "/t/demo?thread=t1"):
         text = http.get(path).text

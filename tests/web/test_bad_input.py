@@ -1,4 +1,4 @@
-"""Bad input over real HTTP: each gets a precise 4xx problem document, and nothing is written.
+"""Bad input: each gets a precise 4xx problem document, and nothing is written.
 
 Every case checks the status, the media type and the ``code`` of the RFC 9457 answer, that no
 stack trace leaks, and (for writes) that the database holds exactly what it held before: the same
@@ -18,24 +18,14 @@ from sqlalchemy import func, select
 
 from rostra.storage.tables import comments, revisions, threads, votes
 from tests.conftest import HOST_ORIGIN, LiveServer
+from tests.helpers import API, READER, posted, problem
+from tests.helpers import post_comment as post
 
-API = "/api/v1/sites/demo"
-READER = "X-Rostra-Reader"
+# In process: the chunked body below is the app's to limit, not uvicorn's.
+pytestmark = pytest.mark.in_process
 
 
 # -- helpers --------------------------------------------------------------------------------
-def problem(r: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"] == "application/problem+json", r.headers
-    assert "Traceback" not in r.text and 'File "' not in r.text
-    body: dict[str, Any] = r.json()
-    assert body["status"] == status
-    assert body["code"] == code, body
-    assert body["type"].endswith("/" + code)
-    assert body["detail"]
-    return body
-
-
 def snapshot(server: LiveServer) -> dict[str, Any]:
     """Everything a write could touch: row counts, thread versions and counts, comment bodies."""
     with server.store.engines.read.connect() as conn:
@@ -74,23 +64,6 @@ class Unchanged:
     def __exit__(self, exc_type: object, *_: object) -> None:
         if exc_type is None:
             assert snapshot(self.server) == self.before
-
-
-def post(
-    http: httpx.Client, body: str = "hello", thread: str = "t1", **extra: Any
-) -> httpx.Response:
-    headers = {READER: extra.pop("token")} if "token" in extra else {}
-    return http.post(
-        f"{API}/comments", json={"thread": thread, "body": body, **extra}, headers=headers
-    )
-
-
-def posted(http: httpx.Client, body: str = "hello", **extra: Any) -> tuple[str, str]:
-    """Post a comment; return its id and the author's reader token."""
-    r = post(http, body, **extra)
-    assert r.status_code == 201, r.text
-    data = r.json()
-    return data["comment"]["id"], data["reader_token"] or extra.get("token", "")
 
 
 def raw_post(http: httpx.Client, content: bytes, content_type: str = "application/json") -> Any:

@@ -1,6 +1,6 @@
-"""A thread's title and article address at the moderators' desk, over real HTTP (SQLite and
-PostgreSQL): admins change them, and readers' pages follow; moderators see them; bad addresses,
-forged forms and other sites' staff change nothing; every change is in the audit log.
+"""A thread's title and article address at the moderators' desk (SQLite and PostgreSQL): admins
+change them, and readers' pages follow; moderators see them; bad addresses, forged forms and
+other sites' staff change nothing; every change is in the audit log.
 
 Issue 7, item 3: after its first comment, only staff (desk, CLI) or the CMS's signature may
 change a thread's title and URL.
@@ -15,21 +15,17 @@ from typing import Any
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from rostra.domain.desk import DeskAction, Role
-from rostra.domain.models import Author
 from rostra.services.discussion import Discussion, PostRequest
-from rostra.services.staff import StaffAccounts
 from rostra.services.tokens import ReaderTokens, Signer
-from rostra.storage.staff import SqlStaffStore
 from rostra.storage.tables import audit_log
 from tests.conftest import HOST_ORIGIN, SECRET, LiveServer
+from tests.helpers import PASSWORD, QUIET, desk_client, reader_author, sign_in, staff_accounts
 
-PASSWORD = "a long and careful passphrase"
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-QUIET = {"moderation": {"toxicity": {"enabled": False}}}
+pytestmark = pytest.mark.in_process
+
 ARTICLE = f"{HOST_ORIGIN}/2026/12/bridge"
 MOVED = "https://news.example/2026/12/bridge-repairs"
 # A CMS's own id: slashes, dots, a query and a fragment, all of which the desk must carry.
@@ -42,7 +38,7 @@ def newsroom(server: LiveServer) -> dict[str, Any]:
     store = server.store
     mine = store.create_site("mine", "Mine", [HOST_ORIGIN], QUIET)
     theirs = store.create_site("theirs", "Theirs", [HOST_ORIGIN], QUIET)
-    accounts = StaffAccounts(SqlStaffStore(store.engines), Signer(SECRET), hasher=FAST_HASHER)
+    accounts = staff_accounts(store)
     accounts.create("boss", PASSWORD, Role.ADMIN, [], "Chief Editor")
     accounts.create("mod", PASSWORD, Role.MODERATOR, [mine.id], "Moderator Mo")
     accounts.create("other", PASSWORD, Role.MODERATOR, [theirs.id], "Other Moderator")
@@ -50,9 +46,8 @@ def newsroom(server: LiveServer) -> dict[str, Any]:
     discussion = Discussion(store, tokens)
 
     def post(site: Any, thread: str, body: str) -> str:
-        author = Author(reader_key=tokens.verify(tokens.issue(site.id), site.id).reader_key)
         request = PostRequest(thread, body, url=ARTICLE, title="Bridge repairs start in May")
-        return discussion.post(site, request, author).public_id
+        return discussion.post(site, request, reader_author(tokens, site.id)).public_id
 
     return {
         "mine": mine,
@@ -64,16 +59,8 @@ def newsroom(server: LiveServer) -> dict[str, Any]:
 @pytest.fixture
 def browser_like(server: LiveServer) -> Iterator[httpx.Client]:
     """A client that sends what a browser sends from our own pages: the Origin header."""
-    with server.client(headers={"Origin": server.url}, follow_redirects=False) as client:
+    with desk_client(server) as client:
         yield client
-
-
-def sign_in(client: httpx.Client, username: str = "boss") -> str:
-    answer = client.post("/moderation/login", data={"username": username, "password": PASSWORD})
-    assert answer.status_code == 303, answer.text
-    found = re.search(r'name="csrf" value="([0-9a-f]+)"', client.get("/moderation/").text)
-    assert found
-    return found.group(1)
 
 
 def stored(server: LiveServer, site: str = "mine", thread: str = THREAD) -> tuple[str, str]:
@@ -106,7 +93,7 @@ def assert_unchanged(server: LiveServer, before: tuple[str, str]) -> None:
 def test_an_admin_changes_title_and_address_and_the_thread_page_follows(
     server: LiveServer, newsroom: dict[str, Any], browser_like: httpx.Client
 ) -> None:
-    csrf = sign_in(browser_like)
+    csrf = sign_in(browser_like, "boss")
     case = browser_like.get(f"/moderation/mine/comments/{newsroom['comment']}")
     link = re.search(r'href="(/moderation/mine/thread\?thread=[^"]+)"', case.text)
     assert link and "Edit the thread&#39;s title and address" in case.text
@@ -140,7 +127,7 @@ def test_an_admin_changes_title_and_address_and_the_thread_page_follows(
 def test_an_address_that_is_not_http_or_https_is_refused_and_nothing_changes(
     server: LiveServer, newsroom: dict[str, Any], browser_like: httpx.Client
 ) -> None:
-    csrf = sign_in(browser_like)
+    csrf = sign_in(browser_like, "boss")
     before = stored(server)
     for bad in [
         "javascript:alert(document.cookie)",
@@ -164,7 +151,7 @@ def test_an_address_that_is_not_http_or_https_is_refused_and_nothing_changes(
 def test_forms_without_the_csrf_token_or_from_another_origin_change_nothing(
     server: LiveServer, newsroom: dict[str, Any], browser_like: httpx.Client
 ) -> None:
-    csrf = sign_in(browser_like)
+    csrf = sign_in(browser_like, "boss")
     before = stored(server)
     for forged in [None, "", "0" * 64, csrf[:-1] + ("0" if csrf[-1] != "0" else "1")]:
         answer = change(browser_like, forged, title="Forged", url=MOVED)
@@ -210,7 +197,7 @@ def test_staff_of_another_site_and_moderators_change_nothing(
 def test_an_unknown_thread_or_site_is_a_readable_not_found_page(
     server: LiveServer, newsroom: dict[str, Any], browser_like: httpx.Client
 ) -> None:
-    csrf = sign_in(browser_like)
+    csrf = sign_in(browser_like, "boss")
     missing = browser_like.get("/moderation/mine/thread", params={"thread": "no-such-article"})
     assert missing.status_code == 404
     assert "thread-not-found" in missing.text and "This thread does not exist." in missing.text
@@ -232,7 +219,7 @@ def test_an_unknown_thread_or_site_is_a_readable_not_found_page(
 def test_html_in_a_title_is_shown_as_text(
     server: LiveServer, newsroom: dict[str, Any], browser_like: httpx.Client
 ) -> None:
-    csrf = sign_in(browser_like)
+    csrf = sign_in(browser_like, "boss")
     title = '<script>alert(1)</script><img src=x onerror="alert(2)"> & more'
     answer = change(browser_like, csrf, title=title, url=MOVED)
     assert answer.status_code == 303
@@ -261,6 +248,7 @@ def test_the_desk_home_finds_a_thread_by_its_id(
     # Without an id (a sign-in on the way keeps only the path) the page asks for one.
     ask = browser_like.get(forms[0])
     assert ask.status_code == 200 and 'name="thread"' in ask.text
-    signed_out = httpx.get(f"{server.url}/moderation/mine/thread", follow_redirects=False)
+    with server.client() as stranger:
+        signed_out = stranger.get("/moderation/mine/thread")
     assert signed_out.status_code == 303
     assert signed_out.headers["location"].startswith("/moderation/login?next=")

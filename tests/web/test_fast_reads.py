@@ -9,8 +9,10 @@ import httpx
 import pytest
 
 from tests.conftest import HOST_ORIGIN, LiveServer
+from tests.helpers import API, post_comment
 
-API = "/api/v1/sites/demo"
+pytestmark = pytest.mark.in_process
+
 READS = (f"{API}/comments?thread=t1", "/embed/demo/thread?thread=t1", "/t/demo?thread=t1")
 
 
@@ -21,7 +23,7 @@ def settings_overrides() -> dict[str, Any]:
 
 
 def post(http: httpx.Client, body: str) -> dict[str, Any]:
-    r = http.post(f"{API}/comments", json={"thread": "t1", "body": body})
+    r = post_comment(http, body)
     assert r.status_code == 201, r.text
     result: dict[str, Any] = r.json()
     return result

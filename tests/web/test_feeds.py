@@ -1,4 +1,4 @@
-"""Atom feeds of the latest published comments, per site and per thread, over real HTTP.
+"""Atom feeds of the latest published comments, per site and per thread.
 
 Each feed is parsed with the standard library's XML parser (so it is well-formed XML 1.0 even
 with markup, CDATA terminators and control characters in what readers and importers wrote), and
@@ -16,14 +16,16 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from rostra.domain.models import Author, CommentStatus, Site
+from rostra.domain.models import CommentStatus, Site
 from rostra.services.discussion import Discussion, PostRequest
 from rostra.services.tokens import ReaderTokens, Signer
 from rostra.storage.tables import comments, threads
 from tests.conftest import HOST_ORIGIN, SECRET, LiveServer
+from tests.helpers import QUIET, reader_author
+
+pytestmark = pytest.mark.in_process
 
 A = "{http://www.w3.org/2005/Atom}"
-QUIET: dict[str, Any] = {"moderation": {"toxicity": {"enabled": False}}}
 ARTICLE = HOST_ORIGIN + "/2026/budget-vote"
 
 
@@ -37,8 +39,7 @@ class Newsroom:
         self.discussion = Discussion(server.store, self.tokens)
 
     def post(self, thread: str, body: str, name: str = "Ada", **extra: Any) -> str:
-        reader = self.tokens.verify(self.tokens.issue(self.site.id), self.site.id)
-        author = Author(reader_key=reader.reader_key)
+        author = reader_author(self.tokens, self.site.id)
         request = PostRequest(thread_external_id=thread, body=body, author_name=name, **extra)
         return self.discussion.post(self.site, request, author).public_id
 

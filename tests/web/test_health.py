@@ -3,25 +3,16 @@
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import httpx
-from sqlalchemy import create_engine, text
+import pytest
 
 from rostra.app import create_app
 from rostra.config import load_settings
-from tests.conftest import SECRET, LiveServer, serve_app
+from tests.conftest import IN_PROCESS_URL, SECRET, LiveServer
+from tests.helpers import closed_port, schema_at
+from tests.in_process import InProcess
 
-
-def set_revision(db_url: str, revision: str) -> str:
-    engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
-    with engine.begin() as conn:
-        before = str(conn.execute(text("SELECT version_num FROM alembic_version")).scalar())
-        conn.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
-    engine.dispose()
-    return before
+pytestmark = pytest.mark.in_process
 
 
 def test_health_follows_the_schema(server: LiveServer, db_url: str) -> None:
@@ -29,37 +20,20 @@ def test_health_follows_the_schema(server: LiveServer, db_url: str) -> None:
         ok = client.get("/healthz")
         assert (ok.status_code, ok.text) == (200, "ok")
         assert ok.headers["cache-control"] == "no-store"
-        before = set_revision(db_url, "0002")
-        try:
+        with schema_at(db_url, "0002"):
             stale = client.get("/healthz")
             assert stale.status_code == 503
             assert stale.headers["content-type"].startswith("text/plain")
             assert stale.text == "database schema not current: run rostra migrate"
-        finally:
-            set_revision(db_url, before)
         assert client.get("/healthz").status_code == 200
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
-@contextmanager
-def _serve(url: str) -> Iterator[str]:
-    settings = load_settings(env={}, database_url=url, secret_key=SECRET)
-    srv, thread, base = serve_app(create_app(settings))
-    try:
-        yield base
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
-
-
 def test_health_says_when_the_database_is_unreachable() -> None:
-    url = f"postgresql://nobody:hunter2@127.0.0.1:{_closed_port()}/rostra"
-    with _serve(url) as base:
-        answer = httpx.get(f"{base}/healthz", timeout=10)
-        assert (answer.status_code, answer.text) == (503, "database unreachable")
+    url = f"postgresql://nobody:hunter2@127.0.0.1:{closed_port()}/rostra"
+    settings = load_settings(env={}, database_url=url, secret_key=SECRET)
+    with (
+        InProcess(create_app(settings)) as served,
+        httpx.Client(base_url=IN_PROCESS_URL, transport=served.transport) as client,
+    ):
+        answer = client.get("/healthz")
+    assert (answer.status_code, answer.text) == (503, "database unreachable")

@@ -1,6 +1,7 @@
 """New reader tokens are limited per client address, so a script cannot give every comment a
 fresh token (and so a fresh per-reader bucket); readers behind other addresses are not held back.
-Behind a trusted proxy, on SQLite and PostgreSQL."""
+Behind a trusted proxy, on SQLite and PostgreSQL; over real HTTP, as ``rostra serve`` runs
+uvicorn, since which ``X-Forwarded-For`` counts is decided there too."""
 
 from __future__ import annotations
 

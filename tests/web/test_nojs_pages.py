@@ -10,15 +10,10 @@ import pytest
 
 from tests.conftest import HOST_ORIGIN, LiveServer
 
-QUIET = {"moderation": {"toxicity": {"enabled": False}}}
+pytestmark = pytest.mark.in_process
+
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 ARTICLE = f"{HOST_ORIGIN}/2026/12/the-bridge"
-
-
-@pytest.fixture
-def quiet(server: LiveServer) -> LiveServer:
-    server.store.update_site("demo", None, QUIET)
-    return server
 
 
 def count(server: LiveServer) -> int:

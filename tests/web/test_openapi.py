@@ -33,11 +33,12 @@ from rostra.web.api.openapi import build_document
 from rostra.web.requests import READER_HEADER
 from rostra.web.routes import ROUTES
 from tests.conftest import LiveServer
+from tests.helpers import API, as_reader, posted
 
 DOC = "/api/v1/openapi.json"
-API = "/api/v1/sites/demo"
 
 
+@pytest.mark.in_process
 def test_document_is_valid_openapi_3_1(http: httpx.Client) -> None:
     r = http.get(DOC)
     assert r.status_code == 200
@@ -94,27 +95,13 @@ class Seeded:
 def seed(server: LiveServer) -> Seeded:
     # No Origin header: a server-side caller, just as Schemathesis will be.
     with server.client() as c:
-        first = c.post(f"{API}/comments", json={"thread": "t1", "body": "Seeded *root*"})
-        assert first.status_code == 201, first.text
-        author = first.json()["reader_token"]
-        root = first.json()["comment"]["id"]
-        reply = c.post(f"{API}/comments", json={"thread": "t1", "body": "A reply", "parent": root})
-        assert reply.status_code == 201, reply.text
-        other = reply.json()["reader_token"]
-        second = c.post(
-            f"{API}/comments",
-            json={"thread": "t1", "body": "Second root"},
-            headers={"X-Rostra-Reader": author},
-        )
-        assert second.status_code == 201, second.text
-        gone = c.post(f"{API}/comments", json={"thread": "t1", "body": "soon gone"})
-        gone_id = gone.json()["comment"]["id"]
-        deleted = c.delete(
-            f"{API}/comments/{gone_id}", headers={"X-Rostra-Reader": gone.json()["reader_token"]}
-        )
+        root, author = posted(c, "Seeded *root*")
+        reply, other = posted(c, "A reply", parent=root)
+        second, _ = posted(c, "Second root", token=author)
+        gone, gone_token = posted(c, "soon gone")
+        deleted = c.delete(f"{API}/comments/{gone}", headers=as_reader(gone_token))
         assert deleted.status_code == 200, deleted.text
-    ids = [root, reply.json()["comment"]["id"], second.json()["comment"]["id"], gone_id]
-    return Seeded(comments=ids, author_token=author, other_token=other)
+    return Seeded(comments=[root, reply, second, gone], author_token=author, other_token=other)
 
 
 HTTP_HEAD_LIMIT = 60_000

@@ -1,5 +1,5 @@
-"""Comment preview over real HTTP, on both databases: the posting renderer's HTML for the text,
-the same refusals as posting (origin, size, media type, shape, length), and nothing stored."""
+"""Comment preview, on both databases: the posting renderer's HTML for the text, the same
+refusals as posting (origin, size, media type, shape, length), and nothing stored."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from rostra.services.address_limits import AddressLimiter
 from rostra.services.formatting import render_markdown
 from rostra.storage.tables import comments, threads
 from tests.conftest import HOST_ORIGIN, LiveServer
+from tests.helpers import PROBLEM
+
+pytestmark = pytest.mark.in_process
 
 PREVIEW = "/api/v1/sites/demo/preview"
-PROBLEM = "application/problem+json"
 
 TEXT = "A **bold** claim, a [link](https://example.org) and <script>alert(1)</script>\n\n> quoted"
 

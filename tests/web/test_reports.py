@@ -1,6 +1,6 @@
-"""Reader reports over real HTTP, on both databases: the JSON API the embed uses and the
-no-JavaScript report page, what each refuses (and that a refusal writes nothing), and the
-moderators' reported queue that enough reports fill."""
+"""Reader reports, on both databases: the JSON API the embed uses and the no-JavaScript report
+page, what each refuses (and that a refusal writes nothing), and the moderators' reported queue
+that enough reports fill."""
 
 from __future__ import annotations
 
@@ -16,52 +16,24 @@ from sqlalchemy import func, select
 from rostra.domain.desk import REPORT_REASON_LABELS
 from rostra.domain.models import CommentStatus, Site
 from rostra.services.desk import ModerationDesk
-from rostra.storage.tables import comments, reports
+from rostra.storage.tables import comments
 from tests.conftest import HOST_ORIGIN, LiveServer
+from tests.helpers import API, PROBLEM, QUIET, as_reader, new_reader, problem, stored_reports
+from tests.helpers import posted as post
 
-API = "/api/v1/sites/demo"
+# These tests are about reports: the demo site publishes without the classifier (see QUIET).
+pytestmark = [pytest.mark.in_process, pytest.mark.usefixtures("quiet")]
+
 THANKS = "Thank you. The moderators will look at it."
-PROBLEM = "application/problem+json"
-
-
-@pytest.fixture(autouse=True)
-def _reports_alone(server: LiveServer) -> None:
-    """These tests are about reports, not about what the classifier makes of a short test
-    sentence: the demo site's comments are published without it (the other checks still run)."""
-    server.store.update_site("demo", None, {"moderation": {"toxicity": {"enabled": False}}})
-
-
-def post(http: httpx.Client, body: str, token: str | None = None) -> tuple[str, str]:
-    """Post a comment in thread t1; returns (comment id, the author's reader token)."""
-    headers = {"X-Rostra-Reader": token} if token else {}
-    r = http.post(f"{API}/comments", json={"thread": "t1", "body": body}, headers=headers)
-    assert r.status_code == 201, r.text
-    data = r.json()
-    return data["comment"]["id"], data.get("reader_token") or token or ""
-
-
-def new_reader(http: httpx.Client) -> str:
-    r = http.post(f"{API}/readers")
-    assert r.status_code == 201, r.text
-    token: str = r.json()["token"]
-    return token
 
 
 def report(http: httpx.Client, comment: str, token: str | None, **body: Any) -> httpx.Response:
-    headers = {"X-Rostra-Reader": token} if token else {}
     payload = body or {"reason": "abuse"}
-    return http.post(f"{API}/comments/{comment}/reports", json=payload, headers=headers)
+    return http.post(f"{API}/comments/{comment}/reports", json=payload, headers=as_reader(token))
 
 
 def stored(server: LiveServer) -> list[tuple[str, str, str]]:
-    """(comment public id, reason, note) of every stored report, oldest first."""
-    with server.store.engines.read.connect() as conn:
-        rows = conn.execute(
-            select(comments.c.public_id, reports.c.reason, reports.c.note)
-            .join(comments, comments.c.id == reports.c.comment_id)
-            .order_by(reports.c.id)
-        ).fetchall()
-    return [(r.public_id, r.reason, r.note) for r in rows]
+    return stored_reports(server.store)
 
 
 def open_reports(server: LiveServer) -> int:
@@ -79,12 +51,6 @@ def demo(server: LiveServer) -> Site:
 def reported_queue(server: LiveServer) -> list[str]:
     page = ModerationDesk(server.store).queue(demo(server), "reported")
     return [item.comment.public_id for item in page.items]
-
-
-def assert_problem(r: httpx.Response, status: int, code: str) -> None:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith(PROBLEM)
-    assert r.json()["code"] == code, r.text
 
 
 # -- the JSON API -------------------------------------------------------------------------------
@@ -138,7 +104,7 @@ def test_the_same_reader_reports_a_comment_once(server: LiveServer, http: httpx.
     reader = new_reader(http)
     assert report(http, comment, reader).status_code == 201
     again = report(http, comment, reader, reason="spam", note="Really.")
-    assert_problem(again, 409, "already-reported")
+    problem(again, 409, "already-reported")
     assert again.headers["access-control-allow-origin"] == HOST_ORIGIN  # the embed reads why
     assert again.json()["detail"] == "You already reported this comment."
     assert stored(server) == [(comment, "abuse", "")]
@@ -148,14 +114,14 @@ def test_the_same_reader_reports_a_comment_once(server: LiveServer, http: httpx.
 def test_a_reader_cannot_report_their_own_comment(server: LiveServer, http: httpx.Client) -> None:
     comment, author = post(http, "My own words")
     r = report(http, comment, author)
-    assert_problem(r, 403, "own-comment")
+    problem(r, 403, "own-comment")
     assert r.json()["detail"] == "You cannot report your own comment."
     assert stored(server) == []
 
 
 def test_reporting_needs_a_valid_reader_token(server: LiveServer, http: httpx.Client) -> None:
     comment, _ = post(http, "Reported without a token")
-    assert_problem(report(http, comment, None), 401, "token-missing")
+    problem(report(http, comment, None), 401, "token-missing")
     forged = report(http, comment, "not-a-token")
     assert forged.status_code == 401 and forged.headers["content-type"].startswith(PROBLEM)
     assert stored(server) == []
@@ -182,7 +148,7 @@ def test_bad_bodies_are_refused_and_nothing_is_written(
     r = http.post(
         f"{API}/comments/{comment}/reports", json=payload, headers={"X-Rostra-Reader": reader}
     )
-    assert_problem(r, status, code)
+    problem(r, status, code)
     assert stored(server) == [] and open_reports(server) == 0
 
 
@@ -193,14 +159,12 @@ def test_malformed_requests_are_refused_and_nothing_is_written(
     reader = new_reader(http)
     url = f"{API}/comments/{comment}/reports"
     json_headers = {"X-Rostra-Reader": reader, "Content-Type": "application/json"}
-    assert_problem(
-        http.post(url, content=b'{"reason": ', headers=json_headers), 400, "invalid-json"
-    )
-    assert_problem(
+    problem(http.post(url, content=b'{"reason": ', headers=json_headers), 400, "invalid-json")
+    problem(
         http.post(url, content=b'{"reason": "\xff"}', headers=json_headers), 400, "invalid-utf8"
     )
     plain = {"X-Rostra-Reader": reader, "Content-Type": "text/plain"}
-    assert_problem(
+    problem(
         http.post(url, content=b'{"reason": "abuse"}', headers=plain),
         415,
         "unsupported-media-type",
@@ -218,7 +182,7 @@ def test_a_page_the_site_does_not_allow_cannot_report(
         json={"reason": "abuse"},
         headers={"X-Rostra-Reader": reader, "Origin": "https://evil.example"},
     )
-    assert_problem(r, 403, "origin-not-allowed")
+    problem(r, 403, "origin-not-allowed")
     assert "access-control-allow-origin" not in r.headers
     assert stored(server) == []
 
@@ -227,32 +191,30 @@ def test_only_published_comments_of_this_site_can_be_reported(
     server: LiveServer, http: httpx.Client
 ) -> None:
     reader = new_reader(http)
-    assert_problem(report(http, "nope", reader), 404, "comment-not-found")
-    assert_problem(report(http, "bad%20id", reader), 404, "comment-not-found")
-    assert_problem(report(http, "x" * 33, reader), 404, "comment-not-found")
+    problem(report(http, "nope", reader), 404, "comment-not-found")
+    problem(report(http, "bad%20id", reader), 404, "comment-not-found")
+    problem(report(http, "x" * 33, reader), 404, "comment-not-found")
 
     # Another site's comment is not found under this site's name (nor with its reader).
-    server.store.create_site(
-        "other", "Other", [HOST_ORIGIN], {"moderation": {"toxicity": {"enabled": False}}}
-    )
+    server.store.create_site("other", "Other", [HOST_ORIGIN], QUIET)
     r = http.post("/api/v1/sites/other/comments", json={"thread": "t1", "body": "Elsewhere"})
     assert r.status_code == 201, r.text
     theirs = r.json()["comment"]["id"]
-    assert_problem(report(http, theirs, reader), 404, "comment-not-found")
+    problem(report(http, theirs, reader), 404, "comment-not-found")
 
     # A deleted comment is gone; a held one is already with the moderators.
     gone, author = post(http, "Soon deleted")
-    deleted = http.delete(f"{API}/comments/{gone}", headers={"X-Rostra-Reader": author})
+    deleted = http.delete(f"{API}/comments/{gone}", headers=as_reader(author))
     assert deleted.status_code == 200, deleted.text
-    assert_problem(report(http, gone, reader), 404, "comment-not-found")
+    problem(report(http, gone, reader), 404, "comment-not-found")
     held, _ = post(http, "Soon held")
     with server.store.write() as tx:
         found = tx.get_comment(demo(server).id, held)
         assert found is not None
         tx.set_status(found, CommentStatus.PENDING)
-    assert_problem(report(http, held, reader), 409, "not-published")
+    problem(report(http, held, reader), 409, "not-published")
 
-    assert_problem(
+    problem(
         http.post("/api/v1/sites/nosuchsite/comments/abc/reports", json={"reason": "abuse"}),
         404,
         "site-not-found",
@@ -383,5 +345,5 @@ def test_without_javascript_own_comments_and_foreign_pages_are_refused(
         data={"comment": other, "reason": "spam"},
         headers={"Origin": "https://evil.example"},
     )
-    assert_problem(r, 403, "origin-not-allowed")
+    problem(r, 403, "origin-not-allowed")
     assert stored(server) == [] and open_reports(server) == 0

@@ -1,69 +1,55 @@
 """A comment's edit history is private by default: its author and the site's staff may read it.
 
 What an author edited out of a comment stays out of sight for everyone else, unless the site
-turns on ``public_revisions``. Over real HTTP, on SQLite and PostgreSQL.
+turns on ``public_revisions``. On SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 
 from rostra.domain.desk import Role
 from rostra.services.staff import StaffAccounts
-from rostra.services.tokens import Signer
-from rostra.storage.staff import SqlStaffStore
-from tests.conftest import HOST_ORIGIN, SECRET, LiveServer
+from tests.conftest import HOST_ORIGIN, LiveServer
+from tests.helpers import (
+    PASSWORD,
+    QUIET,
+    as_reader,
+    new_reader,
+    post_comment,
+    problem,
+    signed_in,
+    staff_accounts,
+)
 
-PASSWORD = "a long and careful passphrase"
-# What the classifier makes of short test sentences is not what these tests are about.
-QUIET: dict[str, Any] = {"moderation": {"toxicity": {"enabled": False}}}
+pytestmark = pytest.mark.in_process
 
 
 def edited_comment(http: httpx.Client, site: str = "news") -> tuple[str, str]:
     """A comment whose author took a sentence out; returns (comment id, the author's token)."""
-    api = f"/api/v1/sites/{site}"
-    first = http.post(
-        f"{api}/comments", json={"thread": "t1", "body": "My phone number is in this one."}
-    )
+    first = post_comment(http, "My phone number is in this one.", site=site)
     assert first.status_code == 201, first.text
     token, cid = first.json()["reader_token"], first.json()["comment"]["id"]
     edited = http.patch(
-        f"{api}/comments/{cid}", json={"body": "Nothing private."}, headers=reader(token)
+        f"/api/v1/sites/{site}/comments/{cid}",
+        json={"body": "Nothing private."},
+        headers=as_reader(token),
     )
     assert edited.status_code == 200, edited.text
     return cid, token
 
 
-def reader(token: str) -> dict[str, str]:
-    return {"X-Rostra-Reader": token}
-
-
 @pytest.fixture
 def staff(server: LiveServer) -> StaffAccounts:
-    accounts = StaffAccounts(
-        SqlStaffStore(server.store.engines),
-        Signer(SECRET),
-        hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1),
-    )
+    accounts = staff_accounts(server.store)
     news = server.store.create_site("news", "News", [HOST_ORIGIN], QUIET)
     other = server.store.create_site("other", "Other", [HOST_ORIGIN], QUIET)
     accounts.create("news-mod", PASSWORD, Role.MODERATOR, [news.id])
     accounts.create("other-mod", PASSWORD, Role.MODERATOR, [other.id])
     return accounts
-
-
-@contextmanager
-def signed_in(server: LiveServer, username: str) -> Iterator[httpx.Client]:
-    with server.client(headers={"Origin": server.url}, follow_redirects=False) as client:
-        answer = client.post("/moderation/login", data={"username": username, "password": PASSWORD})
-        assert answer.status_code == 303, answer.text
-        yield client
 
 
 def bodies(answer: httpx.Response) -> list[Any]:
@@ -79,15 +65,13 @@ def test_only_the_author_and_the_sites_staff_read_the_history(
     history = ["My phone number is in this one.", "Nothing private."]
 
     anyone = http.get(path)
-    assert anyone.status_code == 403
-    assert anyone.headers["content-type"].startswith("application/problem+json")
-    assert anyone.json()["code"] == "revisions-private"
+    problem(anyone, 403, "revisions-private")
     assert "phone" not in anyone.text
 
-    another = http.post("/api/v1/sites/news/readers").json()["token"]
-    assert http.get(path, headers=reader(another)).status_code == 403
+    another = new_reader(http, "news")
+    assert http.get(path, headers=as_reader(another)).status_code == 403
 
-    mine = http.get(path, headers=reader(token))
+    mine = http.get(path, headers=as_reader(token))
     assert bodies(mine) == history
     assert "no-store" in mine.headers["cache-control"]
     assert "X-Rostra-Reader" in mine.headers["vary"]
@@ -95,8 +79,7 @@ def test_only_the_author_and_the_sites_staff_read_the_history(
     with signed_in(server, "news-mod") as moderator:
         assert bodies(moderator.get(path)) == history
     with signed_in(server, "other-mod") as outsider:
-        refused = outsider.get(path)
-        assert refused.status_code == 403 and refused.json()["code"] == "revisions-private"
+        problem(outsider.get(path), 403, "revisions-private")
 
 
 def test_a_site_may_make_histories_public(server: LiveServer, http: httpx.Client) -> None:

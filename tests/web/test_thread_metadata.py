@@ -17,10 +17,11 @@ from rostra.cli import main
 from rostra.services.thread_meta import ThreadKeys
 from rostra.services.tokens import Signer
 from tests.conftest import HOST_ORIGIN, SECRET, LiveServer
+from tests.helpers import API, QUIET, post_comment
 
-API = "/api/v1/sites/demo"
+pytestmark = pytest.mark.in_process
+
 ARTICLE = f"{HOST_ORIGIN}/2026/12/bridge"
-QUIET = {"moderation": {"toxicity": {"enabled": False}}}
 # Distinct texts: the duplicate check would hold repeats of one sentence.
 SENTENCES = (
     "The council should publish the full repair schedule.",
@@ -34,19 +35,12 @@ SENTENCES = (
 )
 
 
-@pytest.fixture
-def quiet(server: LiveServer) -> LiveServer:
-    server.store.update_site("demo", None, QUIET)
-    return server
-
-
 def post(
     http: httpx.Client, status: int = 201, site: str = "demo", **fields: Any
 ) -> httpx.Response:
     text = SENTENCES[post.count % len(SENTENCES)]  # type: ignore[attr-defined]
     post.count += 1  # type: ignore[attr-defined]
-    body = {"thread": "t1", "body": text, **fields}
-    answer = http.post(f"/api/v1/sites/{site}/comments", json=body)
+    answer = post_comment(http, text, site=site, **fields)
     assert answer.status_code == status, answer.text
     return answer
 
@@ -92,7 +86,7 @@ def test_the_cms_signature_changes_them_with_a_published_comment_only(
     quiet: LiveServer, http: httpx.Client
 ) -> None:
     server = quiet
-    held = {"moderation": {"premoderation": "all", "toxicity": {"enabled": False}}}
+    held: dict[str, object] = {"moderation": {**QUIET["moderation"], "premoderation": "all"}}
     server.store.create_site("held", "Held", [HOST_ORIGIN], held)
     post(http, 202, "held", url=ARTICLE, title="First title")
     moved = f"{HOST_ORIGIN}/2026/12/bridge-updated"

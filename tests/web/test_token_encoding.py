@@ -7,22 +7,28 @@ anything that is not ASCII, so no handler needs its own check.
 
 from __future__ import annotations
 
-import re
-
 import httpx
 import pytest
-from argon2 import PasswordHasher
 
 from rostra.domain.desk import Role
 from rostra.domain.errors import Unauthorized
-from rostra.services.staff import StaffAccounts
 from rostra.services.tokens import ReaderTokens, Signer
-from rostra.storage.staff import SqlStaffStore
 from tests.conftest import SECRET, LiveServer
+from tests.helpers import (
+    API,
+    PASSWORD,
+    READER,
+    desk_client,
+    posted,
+    problem,
+    sign_in,
+    staff_accounts,
+)
+
+pytestmark = pytest.mark.in_process
 
 # Shaped like a token (five parts, our version) so that only its signature's letters are wrong.
 NON_ASCII = "r1.reader.1.1700000000.signé…".encode()
-PASSWORD = "a long and careful passphrase"
 
 
 def test_the_token_verifier_refuses_non_ascii_text() -> None:
@@ -37,27 +43,17 @@ def test_the_token_verifier_refuses_non_ascii_text() -> None:
 def test_api_writes_with_a_non_ascii_reader_token_get_401(
     server: LiveServer, http: httpx.Client
 ) -> None:
-    posted = http.post("/api/v1/sites/demo/comments", json={"thread": "t1", "body": "Hello."})
-    assert posted.status_code == 201
-    comment = posted.json()["comment"]["id"]
-    headers = {"X-Rostra-Reader": NON_ASCII}
+    comment, _ = posted(http, "Hello.")
+    headers = {READER: NON_ASCII}
     answers = [
-        http.post(
-            "/api/v1/sites/demo/comments",
-            json={"thread": "t1", "body": "Again."},
-            headers=headers,
-        ),
-        http.patch(
-            f"/api/v1/sites/demo/comments/{comment}", json={"body": "Edited."}, headers=headers
-        ),
-        http.put(f"/api/v1/sites/demo/comments/{comment}/vote", json={"value": 1}, headers=headers),
-        http.get("/api/v1/sites/demo/me", params={"thread": "t1"}, headers=headers),
-        http.get(f"/api/v1/sites/demo/comments/{comment}", headers=headers),
+        http.post(f"{API}/comments", json={"thread": "t1", "body": "Again."}, headers=headers),
+        http.patch(f"{API}/comments/{comment}", json={"body": "Edited."}, headers=headers),
+        http.put(f"{API}/comments/{comment}/vote", json={"value": 1}, headers=headers),
+        http.get(f"{API}/me", params={"thread": "t1"}, headers=headers),
+        http.get(f"{API}/comments/{comment}", headers=headers),
     ]
     for answer in answers:
-        assert answer.status_code == 401, answer.text
-        assert answer.headers["content-type"].startswith("application/problem+json")
-        assert answer.json()["code"] == "token-malformed"
+        problem(answer, 401, "token-malformed")
 
 
 def test_a_no_js_post_with_a_non_ascii_reader_cookie_starts_afresh(
@@ -79,17 +75,9 @@ def test_a_no_js_post_with_a_non_ascii_reader_cookie_starts_afresh(
 def test_desk_forms_with_a_non_ascii_csrf_field_or_session_cookie_are_refused(
     server: LiveServer,
 ) -> None:
-    accounts = StaffAccounts(
-        SqlStaffStore(server.store.engines),
-        Signer(SECRET),
-        hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1),
-    )
-    accounts.create("mod", PASSWORD, Role.ADMIN)
-    with server.client(headers={"Origin": server.url}, follow_redirects=False) as client:
-        signed_in = client.post("/moderation/login", data={"username": "mod", "password": PASSWORD})
-        assert signed_in.status_code == 303
-        page = client.get("/moderation/demo/queue/pending")
-        assert re.search(r'name="csrf" value="[0-9a-f]+"', page.text), page.text
+    staff_accounts(server.store).create("mod", PASSWORD, Role.ADMIN)
+    with desk_client(server) as client:
+        sign_in(client, "mod", csrf_from="/moderation/demo/queue/pending")
         forged = client.post(
             "/moderation/demo/decide",
             content="one=approve%3Ax&csrf=%C3%A9%E2%80%A6",
@@ -101,23 +89,16 @@ def test_desk_forms_with_a_non_ascii_csrf_field_or_session_cookie_are_refused(
         cookie = {"Cookie": b"rostra-staff=" + NON_ASCII}
         page = stranger.get("/moderation/demo/queue/pending", headers=cookie)
         assert page.status_code == 303 and "/moderation/login" in page.headers["location"]
+        form_headers = {
+            **cookie,
+            "Origin": server.url,
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
         form = stranger.post(
-            "/moderation/demo/decide",
-            content="one=approve%3Ax&csrf=%C3%A9",
-            headers={
-                **cookie,
-                "Origin": server.url,
-                "Content-Type": "application/x-www-form-urlencoded",
-            },
+            "/moderation/demo/decide", content="one=approve%3Ax&csrf=%C3%A9", headers=form_headers
         )
         assert form.status_code == 401 and "signed-out" in form.text
         signed_out = stranger.post(
-            "/moderation/logout",
-            content="csrf=%C3%A9",
-            headers={
-                **cookie,
-                "Origin": server.url,
-                "Content-Type": "application/x-www-form-urlencoded",
-            },
+            "/moderation/logout", content="csrf=%C3%A9", headers=form_headers
         )
         assert signed_out.status_code == 401, signed_out.text
