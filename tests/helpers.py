@@ -39,6 +39,11 @@ FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 # -- readers and the API ------------------------------------------------------------------------
 
 
+def api(site: str = "demo") -> str:
+    """The API's root for ``site``."""
+    return f"/api/v1/sites/{site}"
+
+
 def as_reader(token: str | None) -> dict[str, str]:
     """The header that names a reader (none without a token)."""
     return {READER: token} if token else {}
@@ -117,9 +122,15 @@ def desk_client(server: LiveServer) -> httpx.Client:
     return server.client(headers={"Origin": server.url}, follow_redirects=False)
 
 
-def sign_in(client: httpx.Client, username: str, *, csrf_from: str = "/moderation/") -> str:
-    """Sign in with ``PASSWORD``; the CSRF token of the page ``csrf_from`` then shows."""
-    answer = client.post("/moderation/login", data={"username": username, "password": PASSWORD})
+def sign_in(
+    client: httpx.Client,
+    username: str,
+    *,
+    password: str = PASSWORD,
+    csrf_from: str = "/moderation/",
+) -> str:
+    """Sign in (with ``PASSWORD`` unless told); the CSRF token of the page ``csrf_from``."""
+    answer = client.post("/moderation/login", data={"username": username, "password": password})
     assert answer.status_code == 303, answer.text
     page = client.get(csrf_from)
     found = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)

@@ -7,9 +7,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import httpx
 
 from rostra.moderation.record import Submission
 
@@ -20,28 +17,6 @@ NOW = datetime(2026, 11, 26, 12, 0, 30, tzinfo=UTC)
 CIVIL = "Thank you for explaining how the new recycling collection days will work."
 TOXIC = "You are a worthless moron and everyone here laughs at you."
 VERY_TOXIC = "Shut up, you stupid idiot, nobody cares about your pathetic opinion."
-
-#: The header a reader's token travels in.
-READER = "X-Rostra-Reader"
-
-
-def api(site: str = "demo") -> str:
-    return f"/api/v1/sites/{site}"
-
-
-def post(
-    http: httpx.Client, body: str, site: str = "demo", token: str | None = None, **extra: Any
-) -> httpx.Response:
-    """``POST`` a comment to thread ``t1`` of ``site`` (``extra``: more JSON fields)."""
-    headers = {READER: token} if token else {}
-    payload = {"thread": "t1", "body": body, **extra}
-    return http.post(f"{api(site)}/comments", json=payload, headers=headers)
-
-
-def new_reader(http: httpx.Client, site: str = "demo") -> str:
-    """A fresh reader token, as the embed asks for one."""
-    token: str = http.post(f"{api(site)}/readers").json()["token"]
-    return token
 
 
 def submission(

@@ -14,7 +14,9 @@ from sqlalchemy import select
 
 from rostra.storage.tables import comments
 from tests.conftest import HOST_ORIGIN, LiveServer
-from tests.moderation.helpers import CIVIL, READER, TOXIC, VERY_TOXIC, api, post
+from tests.helpers import READER, api
+from tests.helpers import post_comment as post
+from tests.moderation.helpers import CIVIL, TOXIC, VERY_TOXIC
 
 
 def stored(server: LiveServer) -> list[dict[str, Any]]:

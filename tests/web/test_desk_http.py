@@ -10,20 +10,16 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from rostra.domain.desk import Role
 from rostra.domain.models import Author, CommentStatus
 from rostra.services.discussion import Discussion, PostRequest
-from rostra.services.staff import StaffAccounts
 from rostra.services.tokens import ReaderTokens, Signer
-from rostra.storage.staff import SqlStaffStore
 from rostra.storage.tables import audit_log
 from tests.conftest import SECRET, LiveServer
+from tests.helpers import PASSWORD, desk_client, sign_in, staff_accounts
 
-PASSWORD = "a long and careful passphrase"
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 HELD = {"moderation": {"premoderation": "all", "toxicity": {"enabled": False}}}
 
 
@@ -33,7 +29,7 @@ def newsroom(server: LiveServer) -> dict[str, Any]:
     store = server.store
     mine = store.create_site("mine", "Mine", [], HELD)
     theirs = store.create_site("theirs", "Theirs", [], HELD)
-    accounts = StaffAccounts(SqlStaffStore(store.engines), Signer(SECRET), hasher=FAST_HASHER)
+    accounts = staff_accounts(store)
     accounts.create("mod", PASSWORD, Role.MODERATOR, [mine.id], "Moderator Mo")
     accounts.create("boss", PASSWORD, Role.ADMIN)
     tokens = ReaderTokens(Signer(SECRET))
@@ -61,17 +57,8 @@ def newsroom(server: LiveServer) -> dict[str, Any]:
 @pytest.fixture
 def browser_like(server: LiveServer) -> Iterator[httpx.Client]:
     """A client that sends what a browser sends from our own pages: the Origin header."""
-    with server.client(headers={"Origin": server.url}, follow_redirects=False) as client:
+    with desk_client(server) as client:
         yield client
-
-
-def sign_in(client: httpx.Client, username: str = "mod", password: str = PASSWORD) -> str:
-    answer = client.post("/moderation/login", data={"username": username, "password": password})
-    assert answer.status_code == 303, answer.text
-    page = client.get("/moderation/mine/queue/pending")
-    found = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
-    assert found, page.text
-    return found.group(1)
 
 
 def audit_count(server: LiveServer) -> int:
@@ -136,7 +123,7 @@ def test_an_open_redirect_is_not_offered(
 def test_approve_from_the_queue_publishes_and_audits(
     server: LiveServer, newsroom: dict[str, Any], browser_like: httpx.Client
 ) -> None:
-    csrf = sign_in(browser_like)
+    csrf = sign_in(browser_like, "mod")
     queue = browser_like.get("/moderation/mine/queue/pending")
     for public_id in newsroom["mine_ids"]:
         assert public_id in queue.text
@@ -161,7 +148,7 @@ def test_approve_from_the_queue_publishes_and_audits(
 def test_bulk_reject_needs_a_ground_and_records_the_statement_of_reasons(
     server: LiveServer, newsroom: dict[str, Any], browser_like: httpx.Client
 ) -> None:
-    csrf = sign_in(browser_like)
+    csrf = sign_in(browser_like, "mod")
     ids = newsroom["mine_ids"][1:]
     data = {"csrf": csrf, "action": "reject", "ids": ids, "explanation": "Name-calling."}
     missing = browser_like.post("/moderation/mine/decide", data=data)
@@ -179,7 +166,7 @@ def test_bulk_reject_needs_a_ground_and_records_the_statement_of_reasons(
 def test_forms_without_the_sessions_csrf_token_or_from_another_site_change_nothing(
     server: LiveServer, newsroom: dict[str, Any], browser_like: httpx.Client
 ) -> None:
-    csrf = sign_in(browser_like)
+    csrf = sign_in(browser_like, "mod")
     target = newsroom["mine_ids"][0]
     decision = {"one": f"approve:{target}"}
     for forged in [{}, {"csrf": ""}, {"csrf": "0" * 64}, {"csrf": csrf[:-1] + "x"}]:
@@ -209,7 +196,7 @@ def test_forms_without_the_sessions_csrf_token_or_from_another_site_change_nothi
 def test_a_moderator_cannot_see_or_act_on_another_sites_comments(
     server: LiveServer, newsroom: dict[str, Any], browser_like: httpx.Client
 ) -> None:
-    csrf = sign_in(browser_like)
+    csrf = sign_in(browser_like, "mod")
     assert browser_like.get("/moderation/theirs/queue/pending").status_code == 403
     their_id = newsroom["their_id"]
     # Through their site's URL: not a site of mine.
@@ -239,7 +226,7 @@ def test_an_admin_moderates_every_site(
 def test_ban_from_a_comment_and_lift_it(
     server: LiveServer, newsroom: dict[str, Any], browser_like: httpx.Client
 ) -> None:
-    csrf = sign_in(browser_like)
+    csrf = sign_in(browser_like, "mod")
     target = newsroom["post"](newsroom["mine"], "Another held comment.", "who@example.org")
     answer = browser_like.post(
         "/moderation/mine/decide",
@@ -277,7 +264,7 @@ def test_ban_from_a_comment_and_lift_it(
 def test_bad_input_gets_a_readable_page_and_changes_nothing(
     server: LiveServer, newsroom: dict[str, Any], browser_like: httpx.Client
 ) -> None:
-    csrf = sign_in(browser_like)
+    csrf = sign_in(browser_like, "mod")
     target = newsroom["mine_ids"][0]
     cases = [
         ({"csrf": csrf, "one": f"promote:{target}"}, 422),
@@ -318,7 +305,7 @@ def test_comment_text_is_shown_as_text_never_as_markup(
     evil = newsroom["post"](
         newsroom["mine"], "<script>alert(1)</script><img src=x onerror=alert(2)>"
     )
-    sign_in(browser_like)
+    sign_in(browser_like, "mod")
     for path in ["/moderation/mine/queue/pending", f"/moderation/mine/comments/{evil}"]:
         text = browser_like.get(path).text
         assert "<script>alert(1)" not in text and "<img src=x" not in text
@@ -372,7 +359,7 @@ def test_admins_manage_staff_accounts_and_moderators_may_not(
     assert found
     password = found.group(1)
     with server.client(headers={"Origin": server.url}) as newcomer:
-        assert sign_in(newcomer, "newbie", password)
+        assert sign_in(newcomer, "newbie", password=password)
         assert newcomer.get("/moderation/mine/queue/pending").status_code == 200
         assert newcomer.get("/moderation/theirs/queue/pending").status_code == 403
         # A new password ends the sessions opened with the old one.

@@ -22,16 +22,9 @@ from rostra.moderation.record import Action
 from rostra.moderation.state import MemoryState
 from rostra.storage.tables import comments, moderation_fingerprints, revisions, threads
 from tests.conftest import HOST_ORIGIN, LiveServer
-from tests.moderation.helpers import (
-    CIVIL,
-    READER,
-    TOXIC,
-    VERY_TOXIC,
-    api,
-    new_reader,
-    post,
-    submission,
-)
+from tests.helpers import READER, api, new_reader
+from tests.helpers import post_comment as post
+from tests.moderation.helpers import CIVIL, TOXIC, VERY_TOXIC, submission
 
 NUDGE = (
     "Your comment may break our community guidelines. Would you like to revise it? If you post "
