@@ -11,14 +11,15 @@ top of that:
 - The moderation desk's groups (sign-in, moderators, admins) live in rostra.web.desk.access:
   a staff session, the same origin and the session's CSRF token.
 
-The rules run before the handler, in the handler's own error handling, so a refusal reads as it
-always did (a problem document, or a readable page for the no-JavaScript forms).
+The rules run before the handler, so a refusal reads as it did when each handler checked first:
+a problem document from the app's error handlers, or, for the desk, a readable page (its groups'
+wrapper renders them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -49,10 +50,13 @@ async def allowed_write_origin(request: Request) -> None:
 
 def address_limit(name: str) -> Rule:
     """A per-address limit from the web context (``preview`` -> ``ctx.preview_limits``)."""
+    attribute = f"{name}_limits"
+    if attribute not in {f.name for f in fields(web.WebContext)}:
+        raise ValueError(f"the web context has no limiter {attribute}")
 
     async def rule(request: Request) -> None:
         ctx = web.context(request)
-        limiter = getattr(ctx, f"{name}_limits")
+        limiter = getattr(ctx, attribute)
         limiter.hit(client_ip(request, ctx.settings.proxy_networks))
 
     return rule
