@@ -65,6 +65,9 @@ def create_app(settings: Settings | None = None, plugins: Sequence[BaseRoute] = 
         accounts=StaffAccounts(SqlStaffStore(engines), signer),
         desk=ModerationDesk(store),
         reports=ReaderReports(store, counters=moderation_state, address_key=address_key),
+        # SQLite has one writer at a time: more writing threads per worker only queue as
+        # threads (docs/adr/0006); PostgreSQL writes rows in parallel.
+        write_slots=1 if engines.write.dialect.name == "sqlite" else 4,
     )
 
     @asynccontextmanager

@@ -124,8 +124,9 @@ async def create_comment(request: Request) -> Response:
         # A first-time guest: give the browser a token so it can edit and delete later.
         issued = ctx.tokens.issue(site.id)
         token = issued
-    author = await web.off_loop(ctx.discussion.author, site, token)
-    comment = await web.off_loop(
+    author = ctx.discussion.author(site, token)
+    comment = await web.off_loop_write(
+        ctx,
         ctx.discussion.post,
         site,
         PostRequest(
@@ -183,7 +184,7 @@ async def get_comment(request: Request) -> Response:
     token = reader_token(request)
     mine = False
     if token:
-        author = await web.off_loop(ctx.discussion.author, site, token)
+        author = ctx.discussion.author(site, token)
         mine = author.reader_key is not None and author.reader_key == comment.reader_key
     headers = {"Vary": "X-Rostra-Reader, Origin", "Cache-Control": "private, no-store"}
     return _json(request, comment_out(comment, with_body=mine), site=site, headers=headers)
@@ -193,9 +194,15 @@ async def edit_comment(request: Request) -> Response:
     site = await web.site(request)
     ctx = web.context(request)
     data = await read_json(request, s.EditCommentBody)
-    author = await web.off_loop(ctx.discussion.require_author, site, reader_token(request))
-    comment = await web.off_loop(
-        ctx.discussion.edit, site, comment_id(request), data.body, author, confirmed=data.confirm
+    author = ctx.discussion.require_author(site, reader_token(request))
+    comment = await web.off_loop_write(
+        ctx,
+        ctx.discussion.edit,
+        site,
+        comment_id(request),
+        data.body,
+        author,
+        confirmed=data.confirm,
     )
     if comment.status is not CommentStatus.PUBLISHED:
         return _held(request, site, comment, web.language(request))
@@ -208,8 +215,10 @@ async def edit_comment(request: Request) -> Response:
 async def delete_comment(request: Request) -> Response:
     site = await web.site(request)
     ctx = web.context(request)
-    author = await web.off_loop(ctx.discussion.require_author, site, reader_token(request))
-    comment = await web.off_loop(ctx.discussion.delete, site, comment_id(request), author)
+    author = ctx.discussion.require_author(site, reader_token(request))
+    comment = await web.off_loop_write(
+        ctx, ctx.discussion.delete, site, comment_id(request), author
+    )
     return _json(request, comment_out(comment), site=site)
 
 
@@ -217,8 +226,10 @@ async def vote(request: Request) -> Response:
     site = await web.site(request)
     ctx = web.context(request)
     data = await read_json(request, s.VoteBody)
-    voter = await web.off_loop(ctx.discussion.require_author, site, reader_token(request))
-    result = await web.off_loop(ctx.discussion.vote, site, comment_id(request), data.value, voter)
+    voter = ctx.discussion.require_author(site, reader_token(request))
+    result = await web.off_loop_write(
+        ctx, ctx.discussion.vote, site, comment_id(request), data.value, voter
+    )
     return _json(
         request,
         s.VoteOut(
@@ -237,8 +248,9 @@ async def report(request: Request) -> Response:
     site = await web.site(request)
     ctx = web.context(request)
     data = await read_json(request, s.ReportBody)
-    reporter = await web.off_loop(ctx.discussion.author, site, reader_token(request))
-    await web.off_loop(
+    reporter = ctx.discussion.author(site, reader_token(request))
+    await web.off_loop_write(
+        ctx,
         ctx.reports.report,
         site,
         comment_id(request),
@@ -258,7 +270,7 @@ async def _may_read_history(request: Request, site: Site, comment: Comment) -> b
     ctx = web.context(request)
     token = reader_token(request)
     if token:
-        author = await web.off_loop(ctx.discussion.author, site, token)
+        author = ctx.discussion.author(site, token)
         if author.reader_key is not None and author.reader_key == comment.reader_key:
             return True
     staff = await web.off_loop(ctx.accounts.session, session_secret(request))
@@ -335,7 +347,7 @@ async def new_reader(request: Request) -> Response:
 async def reader_state(request: Request) -> Response:
     site = await web.site(request)
     ctx = web.context(request)
-    author = await web.off_loop(ctx.discussion.require_author, site, reader_token(request))
+    author = ctx.discussion.require_author(site, reader_token(request))
     thread = query_thread_id(required_query(request.query_params, "thread"))
     mine, my_votes = await web.off_loop(ctx.discussion.reader_state, site, thread, author)
     return _json(request, s.ReaderStateOut(comments=mine, votes=my_votes), site=site)

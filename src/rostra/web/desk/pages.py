@@ -303,7 +303,8 @@ async def decide(request: Request, session: StaffSession) -> Response:
         days = number
     else:
         raise InvalidInput(N_("Choose a ban length."), code="invalid-ban")
-    changed = await web.off_loop(
+    changed = await web.off_loop_write(
+        web.context(request),
         web.context(request).desk.decide,
         session.account,
         site,
@@ -321,7 +322,8 @@ async def lift_ban(request: Request, session: StaffSession) -> Response:
     ban_id = digits(request.path_params["ban"])
     if ban_id is None:
         raise InvalidInput(N_("There is no such ban on this site."), code="ban-not-found")
-    await web.off_loop(
+    await web.off_loop_write(
+        web.context(request),
         web.context(request).desk.lift_ban,
         session.account,
         site,

@@ -53,8 +53,9 @@ async def change_thread(request: Request, session: StaffSession) -> Response:
     title = first(fields, "title") if "title" in fields else None
     url = first(fields, "url") if "url" in fields else None
     try:
-        thread = await web.off_loop(
-            lambda: discussion.update_thread(site, external_id, url, title, by=session.account)
+        thread = await web.off_loop_write(
+            web.context(request),
+            lambda: discussion.update_thread(site, external_id, url, title, by=session.account),
         )
     except InvalidInput as exc:
         if exc.field == "thread":

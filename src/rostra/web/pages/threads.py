@@ -120,19 +120,19 @@ def _token_from_cookie(request: Request, site: Site) -> str | None:
     return request.cookies.get(f"{READER_COOKIE}_{site.id}")
 
 
-async def _cookie_reader(request: Request, site: Site) -> tuple[Author, str | None]:
+def _cookie_reader(request: Request, site: Site) -> tuple[Author, str | None]:
     """The reader the no-JS forms' cookie names, and the token to set when a new one was
     issued: a reader without a cookie (or with one that no longer verifies) gets a new token,
-    as a first comment through the API would."""
+    as a first comment through the API would. Verifying a token is signing only: no I/O."""
     discussion = web.context(request).discussion
     token = _token_from_cookie(request, site)
     if token is not None:
         try:
-            return await web.off_loop(discussion.author, site, token), None
+            return discussion.author(site, token), None
         except RostraError:
             pass
     issued = web.context(request).tokens.issue(site.id)
-    return await web.off_loop(discussion.author, site, issued), issued
+    return discussion.author(site, issued), issued
 
 
 def _set_token(response: Response, request: Request, site: Site, token: str) -> None:
@@ -164,8 +164,9 @@ async def post_form(request: Request) -> Response:
     thread = form.get("thread", "")
     new_token = None
     try:
-        author, new_token = await _cookie_reader(request, site)
-        comment = await web.off_loop(
+        author, new_token = _cookie_reader(request, site)
+        comment = await web.off_loop_write(
+            ctx,
             ctx.discussion.post,
             site,
             PostRequest(
@@ -274,7 +275,7 @@ async def vote_form(request: Request) -> Response:
     response_token = None
     if token is None:
         token = response_token = ctx.tokens.issue(site.id)
-    voter = await web.off_loop(ctx.discussion.author, site, token)
+    voter = ctx.discussion.author(site, token)
     value = form.get("value", "")
     comment_id = form.get("comment", "")
     comment = await web.off_loop(ctx.discussion.comment, site, comment_id)
@@ -283,7 +284,7 @@ async def vote_form(request: Request) -> Response:
     number = int(value) if value in ("1", "-1") else 0
     if votes.get(comment_id) == number:
         number = 0  # pressing the same button again takes the vote back
-    await web.off_loop(ctx.discussion.vote, site, comment_id, number, voter)
+    await web.off_loop_write(ctx, ctx.discussion.vote, site, comment_id, number, voter)
     response = RedirectResponse(
         _after_form(request, site, thread, f"c-{comment_id}"), status_code=303
     )
@@ -342,11 +343,11 @@ async def report_form(request: Request) -> Response:
     new_token = None
     try:
         found = await web.off_loop(_reported, request, site, form.get("comment", ""))
-        reporter, new_token = await _cookie_reader(request, site)
+        reporter, new_token = _cookie_reader(request, site)
         reason, note = form.get("reason", ""), form.get("note", "")
         address = client_ip(request, ctx.settings.proxy_networks)
-        await web.off_loop(
-            ctx.reports.report, site, found[0].public_id, reason, note, reporter, address
+        await web.off_loop_write(
+            ctx, ctx.reports.report, site, found[0].public_id, reason, note, reporter, address
         )
     except RostraError as exc:
         if exc.code == "site-not-found":
