@@ -2,8 +2,8 @@
 
 The web layer asks these questions of a service, never of the store: whether a thread changed
 (its version, for the render cache), whether anything changed (the counts cache), the published
-comment a no-JavaScript form names and its thread, a site's or a thread's feed, and the site a
-page is about. Each answer is only what any reader may already see.
+comment a no-JavaScript form names and its thread, and a site's or a thread's feed. Each answer
+is only what any reader may already see.
 """
 
 from __future__ import annotations
@@ -29,9 +29,6 @@ class ThreadReading:
         """A number that moves whenever anything was written; None when there is no such
         counter (then nothing may be cached on it)."""
         return self.store.data_stamp()
-
-    def find_site(self, slug: str) -> Site | None:
-        return self.store.get_site(slug)
 
     def thread_of(self, comment: Comment) -> Thread:
         thread = self.store.get_thread_by_id(comment.thread_id)
