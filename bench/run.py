@@ -739,6 +739,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--isso-seed", choices=["db", "api"], default="db")
     parser.add_argument("--no-isso", action="store_true", help="measure Rostra only")
     parser.add_argument(
+        "--posting-only",
+        action="store_true",
+        help="measure posting only (the read cells are left out): for comparing write paths",
+    )
+    parser.add_argument(
         "--rostra-ref", help="measure this git commit's Rostra instead of the working tree"
     )
     parser.add_argument(
@@ -906,6 +911,8 @@ def _run(
     # Rostra's cells, then Isso's (slowest last), then posting. The bare app runs beside the
     # Rostra endpoint it copies, cell for cell, since the two are compared.
     reported = list(servers)
+    if args.posting_only:
+        endpoints = []
     bare_size = 1000 if 1000 in sizes else max(n for n in sizes if n > PAGE_ROOTS)
     bare_path = f"{API}/comments?thread={q(big_uri(bare_size))}&sort=oldest&limit={PAGE_ROOTS}"
     for ep in [e for e in endpoints if e.server is rostra]:
@@ -982,7 +989,11 @@ def _run(
     (RESULTS / f"{stamp}.json").write_text(json.dumps(results, indent=1) + "\n")
     markdown = report.markdown(results)
     (RESULTS / f"{stamp}.md").write_text(markdown)
-    full = sizes == DEFAULT_SIZES and concs == DEFAULT_CONCS and not args.no_isso
+    full = (
+        sizes == DEFAULT_SIZES
+        and concs == DEFAULT_CONCS
+        and not (args.no_isso or args.posting_only)
+    )
     if full:
         (RESULTS / "latest.md").write_text(markdown)
     else:

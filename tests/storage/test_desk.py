@@ -69,8 +69,18 @@ def reader(tokens: ReaderTokens, site: Site) -> Author:
     return Author(reader_key=tokens.verify(tokens.issue(site.id), site.id).reader_key)
 
 
-def post(discussion: Discussion, site: Site, author: Author, body: str, email: str = "") -> str:
-    request = PostRequest(thread_external_id="article-1", body=body, email=email or None)
+def post(
+    discussion: Discussion,
+    site: Site,
+    author: Author,
+    body: str,
+    email: str = "",
+    *,
+    new_reader: bool = False,
+) -> str:
+    request = PostRequest(
+        thread_external_id="article-1", body=body, email=email or None, new_reader=new_reader
+    )
     return discussion.post(site, request, author).public_id
 
 
@@ -383,6 +393,9 @@ def test_a_banned_author_cannot_post_edit_vote_or_report_until_the_ban_ends(
     # A new token does not help while the e-mail address is the same.
     with pytest.raises(Banned):
         post(discussion, site, reader(tokens, site), "Fresh token, same address.", "X@example.org")
+    # Nor does a token issued with the post itself (its key cannot be banned; the e-mail can).
+    with pytest.raises(Banned):
+        post(discussion, site, reader(tokens, site), "New.", "x@example.org", new_reader=True)
     with pytest.raises(Banned):
         discussion.edit(site, mine, "Edited while banned.", author)
     with pytest.raises(Banned):

@@ -56,3 +56,28 @@ def test_email_hash_is_keyed_and_case_insensitive() -> None:
     assert ReaderTokens(Signer("z" * 40)).email_hash("ada@example.org") != TOKENS.email_hash(
         "ada@example.org"
     )
+
+
+def test_issued_reader_ids_and_public_ids_never_repeat_across_blocks_and_forks() -> None:
+    import os
+
+    from rostra.services.tokens import new_public_id
+
+    tokens = ReaderTokens(Signer("s" * 32))
+    # Several blocks of the random pool's bytes: every id is new, and of the full length.
+    ids = [tokens.issue(1).split(".")[1] for _ in range(1000)]
+    assert len(set(ids)) == 1000 and {len(i) for i in ids} == {24}
+    publics = {new_public_id() for _ in range(1000)}
+    assert len(publics) == 1000 and {len(p) for p in publics} == {16}
+    # A forked child does not hand out the ids its parent has left in its pool.
+    new_public_id()  # the parent's pool now holds bytes it has not handed out
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        os.write(write, new_public_id().encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(child, 0)
+    from_child = os.read(read, 64).decode()
+    os.close(read)
+    assert len(from_child) == 16 and from_child != new_public_id()

@@ -59,10 +59,21 @@ class Banned(Forbidden):
 
 
 def refuse_banned(
-    store: Store, site: Site, author: Author, email_hash: str | None, now: datetime
+    store: Store,
+    site: Site,
+    author: Author,
+    email_hash: str | None,
+    now: datetime,
+    *,
+    fresh_reader: bool = False,
 ) -> None:
-    """Raise :class:`Banned` when a ban of this site covers the author (token, account, e-mail)."""
-    keys = ban_keys(author.reader_key, author.account_id, email_hash)
+    """Raise :class:`Banned` when a ban of this site covers the author (token, account, e-mail).
+
+    ``fresh_reader``: the reader's token was issued with this very request, so no ban can name
+    its key yet; only the account and the e-mail are looked up (and nothing when neither is
+    given: a first-time guest's post asks the database nothing here)."""
+    reader_key = None if fresh_reader else author.reader_key
+    keys = ban_keys(reader_key, author.account_id, email_hash)
     if not keys:
         return
     found = store.active_bans(site.id, keys, now)

@@ -134,7 +134,7 @@ class Posting:
             )
         email_hash = self.tokens.email_hash(request.email) if request.email else None
         now = self.clock()
-        refuse_banned(self.store, site, author, email_hash, now)
+        refuse_banned(self.store, site, author, email_hash, now, fresh_reader=request.new_reader)
         html = render_markdown(body)
         draft = Draft(
             site,

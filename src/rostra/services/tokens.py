@@ -13,13 +13,48 @@ import base64
 import hashlib
 import hmac
 import ipaddress
-import secrets
+import os
+import threading
 import time
 from dataclasses import dataclass
 
 from rostra.domain.errors import N_, Unauthorized
 
 _VERSION = "r1"
+
+
+class _RandomBytes:
+    """The operating system's random bytes (``os.urandom``), read a block at a time.
+
+    Every ``os.urandom`` call is a system call that lets go of the GIL; on the event loop, where
+    a first-time reader's token is issued, the loop then waits for the GIL behind whichever
+    thread took it (a post being written), up to the interpreter's switch interval. Reading a
+    block serves a few hundred tokens per system call; each byte is handed out once. A forked
+    child starts with an empty block, never with bytes its parent may also hand out.
+    """
+
+    BLOCK = 4096
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._forget()
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        self._block = b""
+        self._used = 0
+
+    def take(self, n: int) -> bytes:
+        with self._lock:
+            if self._used + n > len(self._block):
+                self._block = os.urandom(max(self.BLOCK, n))
+                self._used = 0
+            start = self._used
+            self._used += n
+            return self._block[start : self._used]
+
+
+_random = _RandomBytes()
 
 
 def _b64(data: bytes) -> str:
@@ -64,7 +99,7 @@ class ReaderTokens:
         self._max_age = max_age_seconds
 
     def issue(self, site_id: int, now: float | None = None) -> str:
-        reader_id = _b64(secrets.token_bytes(18))
+        reader_id = _b64(_random.take(18))
         issued = int(now if now is not None else time.time())
         payload = f"{_VERSION}.{reader_id}.{site_id}.{issued}"
         return f"{payload}.{self._signature(payload)}"
@@ -123,4 +158,4 @@ def address_hash(key: bytes, address: str | None) -> str | None:
 
 def new_public_id() -> str:
     """An opaque, unguessable public id for a comment (16 url-safe characters)."""
-    return _b64(secrets.token_bytes(12))
+    return _b64(_random.take(12))
