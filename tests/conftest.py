@@ -84,7 +84,15 @@ def pg_database() -> Iterator[str]:
 
 @pytest.fixture(params=DATABASES)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
-    if request.param == "sqlite":
+    """A fresh database of each kind in ``DATABASES``: a copy of the migrated SQLite template, or
+    the worker's PostgreSQL database emptied (tests/browser narrows this to one kind)."""
+    return fresh_database(request.param, request, tmp_path, sqlite_template)
+
+
+def fresh_database(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> str:
+    if kind == "sqlite":
         path = tmp_path / "rostra.db"
         shutil.copy(sqlite_template, path)
         return f"sqlite:///{path}"

@@ -7,11 +7,12 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.conftest import LiveServer
+from tests.conftest import DATABASES, LiveServer, fresh_database
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -26,6 +27,18 @@ CHROMIUM_ARGS = [
 ]
 
 pytestmark = pytest.mark.browser
+
+# What a browser test checks is the page: the embed, the forms, the desk's keyboard and layout,
+# escaping. Which database stored the comments does not change it, and every storage and web
+# test runs on both; so browser tests run on the first database of the suite's list only (SQLite
+# unless ROSTRA_TEST_DATABASES says otherwise), which halves their time. A module whose browser
+# tests depend on the database defines its own ``db_url`` fixture with ``params=DATABASES``.
+BROWSER_DATABASES = DATABASES[:1]
+
+
+@pytest.fixture(params=BROWSER_DATABASES)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    return fresh_database(request.param, request, tmp_path, sqlite_template)
 
 
 @pytest.fixture(scope="session")
