@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
 
-from rostra.i18n import LOCALE_DIR, negotiate, translations
+from rostra.i18n import DOMAIN, LOCALE_DIR, negotiate, translations
 
 ROOT = Path(__file__).resolve().parents[2]
+FRENCH_PO = LOCALE_DIR / "fr" / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
 def _extract() -> set[object]:
@@ -23,22 +30,80 @@ def _extract() -> set[object]:
     return found
 
 
+def _french() -> Catalog:
+    with FRENCH_PO.open(encoding="utf-8") as fh:
+        return read_po(fh, locale="fr")
+
+
 def test_french_translates_every_string_in_the_source() -> None:
     source_ids = _extract()
-    with (LOCALE_DIR / "fr" / "LC_MESSAGES" / "rostra.po").open(encoding="utf-8") as fh:
-        catalogue = read_po(fh, locale="fr")
+    catalogue = _french()
+    # A fuzzy entry is a guess awaiting review: compiling drops it, so readers get the English.
+    fuzzy = sorted(str(m.id) for m in catalogue if m.id and m.fuzzy)
+    assert not fuzzy, f"fuzzy (review the French, then drop the `#, fuzzy` flag): {fuzzy}"
     translated = {
         (m.id if isinstance(m.id, str) else tuple(m.id))
         for m in catalogue
-        if m.id and (m.string if isinstance(m.string, str) else all(m.string))
+        if m.id and not m.fuzzy and (m.string if isinstance(m.string, str) else all(m.string))
     }
     missing = sorted(map(str, source_ids - translated))
     assert not missing, f"untranslated (run `make translations` and translate): {missing}"
 
 
+def _not_served(loaded: NullTranslations, mo: Path, catalogue: Catalog) -> list[str]:
+    """The .po's messages that the compiled ``mo``, loaded as ``loaded``, does not give in the
+    .po's words: absent from the file, empty there, or loaded as something else."""
+    with mo.open("rb") as fh:
+        held = read_mo(fh)
+    wrong = []
+    for m in catalogue:
+        if not m.id:
+            continue  # the header
+        kept = held.get(m.id)
+        if kept is None or not (kept.string if isinstance(kept.string, str) else all(kept.string)):
+            wrong.append(f"{m.id!r}: not in {mo.name}")
+        elif isinstance(m.id, str):
+            if loaded.gettext(m.id) != m.string or not m.string:
+                wrong.append(f"{m.id!r}: loaded as {loaded.gettext(m.id)!r}")
+        else:
+            # French has two forms: the first for 0 and 1, the second from 2 (Plural-Forms).
+            got = (loaded.ngettext(m.id[0], m.id[1], 1), loaded.ngettext(m.id[0], m.id[1], 2))
+            if got != tuple(m.string) or not all(got):
+                wrong.append(f"{m.id!r}: loaded as {got!r}")
+    return wrong
+
+
+def test_compiling_the_french_catalogue_keeps_every_translation(tmp_path: Path) -> None:
+    """Compiled as `make translations` compiles it (pybabel compile, no --use-fuzzy) and loaded
+    as rostra.i18n loads it, every msgid of the .po comes out in French."""
+    target = tmp_path / "fr" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    shutil.copy(FRENCH_PO, target)
+    done = subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "compile", "-d", str(tmp_path)]
+        + ["-D", DOMAIN, "--statistics"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    mo = target / f"{DOMAIN}.mo"
+    loaded = Translations.load(str(tmp_path), ["fr"], DOMAIN)
+    assert isinstance(loaded, Translations), f"no catalogue compiled: {done.stderr}"
+    wrong = _not_served(loaded, mo, _french())
+    assert not wrong, f"lost in compiling ({done.stderr.strip()}): {wrong}"
+
+
+def test_the_shipped_french_catalogue_matches_the_po() -> None:
+    """The committed .mo, as the app loads it, gives every .po translation: a .po edited without
+    `make translations` afterwards leaves readers the old words (or English)."""
+    mo = LOCALE_DIR / "fr" / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    wrong = _not_served(translations("fr"), mo, _french())
+    assert not wrong, f"run `make translations`: the shipped .mo is stale: {wrong}"
+
+
 def test_placeholders_survive_translation() -> None:
-    with (LOCALE_DIR / "fr" / "LC_MESSAGES" / "rostra.po").open(encoding="utf-8") as fh:
-        catalogue = read_po(fh, locale="fr")
+    catalogue = _french()
     assert not [m.id for m in catalogue if m.id and m.check()], "placeholder mismatch"
     for message in catalogue:
         if isinstance(message.id, str) and message.id:
