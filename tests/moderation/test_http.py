@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from rostra.moderation.classifier import load_default_classifier
 from rostra.storage.tables import comments
 from tests.conftest import HOST_ORIGIN, LiveServer
 from tests.helpers import READER, api
@@ -54,7 +55,8 @@ def test_civil_comment_is_published_with_its_record(server: LiveServer, http: ht
     assert row["status"] == "published" and row["language"] == "en"
     record = row["record"]
     assert record["verdict"] == "publish" and record["language"] == "en"
-    assert 0.0 <= record["scores"]["toxicity"] < 0.344
+    # Under the shipped model's own threshold, whatever a retrained model sets it to.
+    assert 0.0 <= record["scores"]["toxicity"] < load_default_classifier().threshold
     assert CIVIL not in json.dumps(record)
 
 

@@ -24,6 +24,7 @@ from rostra.moderation.record import (
 from rostra.moderation.state import MemoryState
 from rostra.services.moderation_port import Draft
 from tests.moderation.helpers import CIVIL, NOW, TOXIC, VERY_TOXIC, submission
+from tests.moderation.plugins import fixed
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +53,9 @@ def test_default_phases_in_order(default: Pipeline) -> None:
     assert build_pipeline(Policy(enabled=False), MemoryState()).names == []
 
 
-def test_civil_published_toxic_held_worst_rejected(default: Pipeline) -> None:
+def test_shipped_model_publishes_civil_and_flags_insults(default: Pipeline) -> None:
+    # What the shipped model makes of clear cases; the thresholds themselves (what is held, what
+    # is rejected) are tested with fixed scores in test_toxicity_rules.py.
     record = default.run(submission(CIVIL, "civil-reader"))
     assert record.verdict is Action.PUBLISH and record.phase == ""
     assert record.language == "en"
@@ -67,16 +70,13 @@ def test_civil_published_toxic_held_worst_rejected(default: Pipeline) -> None:
     assert record.verdict is Action.REJECT and record.phase == "toxicity"
     assert record.message and "tone" in record.message
 
+    # Short comments are held only from a higher score, but a short insult still reaches it.
+    short_insult = default.run(submission("you moron", "short-reader"))
+    assert short_insult.verdict is Action.HOLD and short_insult.phase == "toxicity"
+
     for text in (CIVIL, TOXIC, VERY_TOXIC):
         stored = default.run(submission(text, "someone-new")).to_json()
         assert text not in stored and "moron" not in stored
-
-
-def test_record_json_shape(default: Pipeline) -> None:
-    data = json.loads(default.run(submission(TOXIC, "json-reader")).to_json())
-    assert set(data) == {"verdict", "phase", "reason", "language", "scores", "facts", "verdicts"}
-    assert data["verdicts"] == [{"phase": "toxicity", "action": "hold", "reason": data["reason"]}]
-    assert data["facts"]["first_time"] is True and data["facts"]["links"] == 0
 
 
 def test_a_reject_stops_the_run_and_beats_holds() -> None:
@@ -253,7 +253,13 @@ def test_moderator_maps_verdicts_and_remembers(caplog: pytest.LogCaptureFixture)
     state.remember_moderation(memory, 1)
     again = moderator.decide(draft(s, CIVIL))
     assert again.status is CommentStatus.REJECTED and again.message
-    assert moderator.decide(draft(s, TOXIC)).status is CommentStatus.PENDING
+    # Held and rejected for their tone (fixed scores: the mapping is tested, not the model).
+    other = "The ferry timetable is much clearer this year."
+    held = moderator.decide(draft(site({"toxicity": {"classifier": fixed(0.6)}}), other))
+    assert held.status is CommentStatus.PENDING and held.message is None
+    rejected = moderator.decide(draft(site({"toxicity": {"classifier": fixed(0.995)}}), other))
+    assert rejected.status is CommentStatus.REJECTED and rejected.message
+    assert rejected.record is not None and json.loads(rejected.record)["phase"] == "toxicity"
 
     # Broken settings hold every comment (and say so once in the log), they never publish.
     broken = site({"word_lists": {"reject": ["[bad"]}})
@@ -263,16 +269,3 @@ def test_moderator_maps_verdicts_and_remembers(caplog: pytest.LogCaptureFixture)
             assert held.status is CommentStatus.PENDING
     assert held.record is not None and "invalid moderation settings" in held.record
     assert caplog.text.count("moderation settings are invalid") == 1
-
-
-def test_short_comments_need_a_higher_score() -> None:
-    # The shipped model scores this neutral phrase just above its threshold (0.39).
-    text = "that classic"
-    default = build_pipeline(Policy(), MemoryState()).run(submission(text))
-    assert load_default_classifier().threshold <= default.scores["toxicity"] < 0.5
-    assert default.verdict is Action.PUBLISH
-    strict = Policy.from_settings({"toxicity": {"short_hold": None}})
-    assert build_pipeline(strict, MemoryState()).run(submission(text)).verdict is Action.HOLD
-    # Short insults are still held.
-    short_insult = build_pipeline(Policy(), MemoryState()).run(submission("you moron"))
-    assert short_insult.verdict is Action.HOLD

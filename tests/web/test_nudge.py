@@ -15,6 +15,7 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
 
+from rostra.moderation.classifier import load_default_classifier
 from rostra.moderation.phases.toxicity import ToxicityConfig
 from rostra.moderation.pipeline import build_pipeline
 from rostra.moderation.policy import Policy
@@ -25,6 +26,7 @@ from tests.conftest import HOST_ORIGIN, LiveServer
 from tests.helpers import READER, api, new_reader
 from tests.helpers import post_comment as post
 from tests.moderation.helpers import CIVIL, TOXIC, VERY_TOXIC, submission
+from tests.moderation.plugins import fixed
 
 NUDGE = (
     "Your comment may break our community guidelines. Would you like to revise it? If you post "
@@ -48,13 +50,22 @@ CANDIDATES = (
 
 def held_for_tone(moderation: dict[str, Any] | None = None) -> str:
     """The first candidate that the shipped classifier holds, and only for its tone, under the
-    ``moderation`` settings (default: :data:`TONE`); fails naming the scores when none is."""
+    ``moderation`` settings (default: :data:`TONE`); fails naming the scores when none is.
+
+    "Only for its tone" is read from the record (held, by the toxicity phase, which gave scores,
+    and no other phase objecting), not from ``Policy.nudges``: the tests below check that rule,
+    so it must not be what picks their text."""
     policy = Policy.from_settings(moderation if moderation is not None else TONE)
     pipeline = build_pipeline(policy, MemoryState(), rate_limits=False)
     seen = []
     for text in CANDIDATES:
         record = pipeline.run(submission(text, "nudge-probe"))
-        if policy.nudges(record):
+        objections = [v.phase for v in record.verdicts if v.action is not Action.PUBLISH]
+        if (
+            record.verdict is Action.HOLD
+            and objections == ["toxicity"]
+            and "toxicity" in record.scores
+        ):
             return text
         seen.append(f"{text!r}: {record.verdict} by {record.phase or '-'} ({record.reason})")
     pytest.fail(
@@ -106,26 +117,40 @@ def test_policy_reads_the_nudge_setting() -> None:
     assert ToxicityConfig.from_mapping({}).enabled
 
 
-def test_only_a_hold_for_tone_alone_nudges(toxic: str) -> None:
-    def nudges(settings: dict[str, Any], text: str = toxic) -> tuple[Action, bool]:
-        policy = Policy.from_settings({**TONE, **settings})
+def test_only_a_hold_for_tone_alone_nudges() -> None:
+    # The rule on its own, with a classifier that gives fixed scores: whatever the shipped model
+    # makes of this sentence, at 0.6 it is held for its tone (and at 0.1 published).
+    text = "The planners have clearly never taken the harbour ferry at rush hour."
+
+    def nudges(settings: dict[str, Any], score: float = 0.6) -> tuple[Action, bool]:
+        toxicity = {"classifier": fixed(score), "reject": None, **settings.pop("toxicity", {})}
+        policy = Policy.from_settings({**settings, "toxicity": toxicity})
         record = build_pipeline(policy, MemoryState(), rate_limits=False).run(
             submission(text, "probe")
         )
         return record.verdict, policy.nudges(record)
 
     assert nudges({}) == (Action.HOLD, True)
-    assert nudges({}, CIVIL) == (Action.PUBLISH, False)
+    assert nudges({}, score=0.1) == (Action.PUBLISH, False)
     # Held whatever the wording: by pre-moderation, or by a word list as well as for its tone.
     assert nudges({"premoderation": "all"}) == (Action.HOLD, False)
-    words = sorted({w.strip(".,!?").lower() for w in toxic.split() if len(w) > 4})
-    assert nudges({"word_lists": {"suspect": words}}) == (Action.HOLD, False)
+    assert nudges({"word_lists": {"suspect": ["harbour"]}}) == (Action.HOLD, False)
     # Rejected for its words: a rejection is not softened into a warning.
-    assert nudges({"word_lists": {"reject": words}}) == (Action.REJECT, False)
+    assert nudges({"word_lists": {"reject": ["harbour"]}}) == (Action.REJECT, False)
     # Rejected for its tone.
-    rejecting = {"toxicity": {"reject": 0.01}}
-    assert nudges(rejecting) == (Action.REJECT, False)
-    assert nudges({"toxicity": {"reject": None, "nudge": False}}) == (Action.HOLD, False)
+    assert nudges({"toxicity": {"reject": 0.5}}) == (Action.REJECT, False)
+    assert nudges({"toxicity": {"nudge": False}}) == (Action.HOLD, False)
+
+
+def test_the_shipped_model_nudges_the_chosen_insult(toxic: str) -> None:
+    # The text the HTTP tests below use, under their sites' settings: the shipped model holds it
+    # for its tone alone, so the policy nudges (held_for_tone chose it without asking).
+    policy = Policy.from_settings(TONE)
+    record = build_pipeline(policy, MemoryState(), rate_limits=False).run(
+        submission(toxic, "probe")
+    )
+    assert (record.verdict, policy.nudges(record)) == (Action.HOLD, True)
+    assert record.scores["toxicity"] >= load_default_classifier().threshold
 
 
 def test_nudge_stores_nothing_and_confirm_holds(
