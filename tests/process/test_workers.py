@@ -22,15 +22,14 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from tests.process.conftest import SITE
-from tests.process.servers import RostraCommand, Served
+from tests.process.conftest import SITE, Deployment
+from tests.process.servers import Served
 
 # One xdist worker runs them all: each starts server processes, and two at once would starve
 # a 2-core machine.
 pytestmark = [pytest.mark.xdist_group("processes"), pytest.mark.slow]
 
 API = f"/api/v1/sites/{SITE}"
-WORKERS = 2
 # Each note's body carries a marker of our own ("w3-17"), so every stored comment can be traced
 # to the request that sent it.
 MARKER = re.compile(r"Note (w\d+-\d+|r\d+)\b")
@@ -169,20 +168,21 @@ class Writers:
             assert not thread.is_alive(), "a writer still runs after the kill"
 
 
-def test_acknowledged_comments_survive_sigkill_of_every_process(rostra: RostraCommand) -> None:
-    served = rostra.serve(workers=WORKERS)
+def test_acknowledged_comments_survive_sigkill_of_every_process(deployment: Deployment) -> None:
+    served = deployment.server()
     writers = Writers(served, thread="kept")
     writers.start(WRITERS)
     # Kill while the writers are still posting: each has a request in flight or about to be.
     writers.wait_for(ACKNOWLEDGED_BEFORE_KILL)
-    rostra.kill(served)
+    deployment.kill()
     writers.join()
     assert not writers.failures, writers.failures
     acknowledged = dict(writers.acknowledged)
     assert len(acknowledged) >= ACKNOWLEDGED_BEFORE_KILL
     assert len(writers.unanswered) == WRITERS  # every writer ended on the kill, none earlier
 
-    again = rostra.serve(workers=WORKERS)
+    again = deployment.server()  # a new process tree on the same database
+    assert again is not served
     with again.client() as client:
         state = thread_state(client, "kept")
         missing = {cid: m for cid, m in acknowledged.items() if cid not in state.markers}
@@ -210,9 +210,9 @@ ROUNDS = 6
 
 
 def test_every_worker_shows_a_comment_as_soon_as_it_is_acknowledged(
-    rostra: RostraCommand, clients: ExitStack
+    deployment: Deployment, clients: ExitStack
 ) -> None:
-    served = rostra.serve(workers=WORKERS)
+    served = deployment.server()
     readers = clients_on_every_worker(served, per_worker=2, stack=clients)
     thread = "fresh"
     written: dict[str, str] = {}
@@ -254,11 +254,11 @@ WRITERS_PER_WORKER = 3
 POSTS_EACH = 25
 
 
-@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("deployment", ["sqlite"], indirect=True)
 def test_writers_in_two_workers_at_once_all_succeed_on_sqlite(
-    rostra: RostraCommand, clients: ExitStack
+    deployment: Deployment, clients: ExitStack
 ) -> None:
-    served = rostra.serve(workers=WORKERS)
+    served = deployment.server()
     writers = clients_on_every_worker(served, per_worker=WRITERS_PER_WORKER, stack=clients)
     start = threading.Barrier(len(writers))
     answers: list[tuple[int, int, str]] = []  # (status, worker, body) of every post
