@@ -7,8 +7,10 @@ it, ``rostra serve`` never does).
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 import anyio.to_thread
 from starlette.applications import Starlette
@@ -18,8 +20,10 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
 from rostra.config import Settings, load_settings
+from rostra.domain.clock import utc_now
 from rostra.domain.errors import RostraError
 from rostra.moderation.moderator import PipelineModerator
+from rostra.services.address_limits import new_reader_limiter, preview_limiter
 from rostra.services.desk import ModerationDesk
 from rostra.services.discussion import Discussion
 from rostra.services.reading import ThreadReading
@@ -45,15 +49,28 @@ from rostra.web.render import RenderCache, make_environment
 from rostra.web.routes import ROUTES, fast_read_paths
 
 
-def create_app(settings: Settings | None = None, plugins: Sequence[BaseRoute] = ()) -> ASGIApp:
+def create_app(
+    settings: Settings | None = None,
+    plugins: Sequence[BaseRoute] = (),
+    *,
+    clock: Callable[[], datetime] | None = None,
+) -> ASGIApp:
+    """The app for ``settings``.
+
+    ``clock`` is what the limits count time by: moderation's rate limits (per reader, address
+    and thread) and the per-address limits on previews and new readers. Left out, moderation
+    reads UTC and those limiters the monotonic clock; a test passes a clock it can move, to see
+    a limit let go when its minute is over without waiting for one.
+    """
     settings = settings or load_settings()
+    seconds = time.monotonic if clock is None else _seconds_of(clock)
     engines = create_engines(settings.database_url)
     store = SqlStore(engines)
     signer = Signer(settings.secret_key)
     tokens = ReaderTokens(signer)
     moderation_state = SqlModerationState(engines)
     address_key = signer.key("moderation-client-address")
-    moderator = PipelineModerator(moderation_state, address_key=address_key)
+    moderator = PipelineModerator(moderation_state, address_key=address_key, clock=clock or utc_now)
     discussion = Discussion(store, tokens, moderator=moderator, thread_keys=ThreadKeys(signer))
     ctx = WebContext(
         settings=settings,
@@ -65,6 +82,8 @@ def create_app(settings: Settings | None = None, plugins: Sequence[BaseRoute] = 
         accounts=StaffAccounts(SqlStaffStore(engines), signer),
         desk=ModerationDesk(store),
         reports=ReaderReports(store, counters=moderation_state, address_key=address_key),
+        preview_limits=preview_limiter(clock=seconds),
+        new_reader_limits=new_reader_limiter(clock=seconds),
         # SQLite has one writer at a time: more writing threads per worker only queue as
         # threads (docs/adr/0006); PostgreSQL writes rows in parallel.
         write_slots=1 if engines.write.dialect.name == "sqlite" else 4,
@@ -92,3 +111,8 @@ def create_app(settings: Settings | None = None, plugins: Sequence[BaseRoute] = 
     app.state.health_check = HealthCheck(engines.read)  # what /healthz asks
     logging.getLogger("rostra").setLevel(logging.INFO)
     return EdgeGuard(FastReads(app, ctx, fast_read_paths()), settings)
+
+
+def _seconds_of(clock: Callable[[], datetime]) -> Callable[[], float]:
+    """``clock`` as the seconds the per-address limiters count minutes by."""
+    return lambda: clock().timestamp()

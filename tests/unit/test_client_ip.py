@@ -93,3 +93,11 @@ def test_trusted_peer_without_header_is_the_client() -> None:
 
 def test_no_peer_at_all() -> None:
     assert client_ip(request_from(None, "6.6.6.6"), PROXIES) == ""
+
+
+def test_a_loopback_proxy_listed_as_one_address() -> None:
+    # As tests/web/test_proxy_address_limits.py serves the app: only 127.0.0.1/32 is trusted.
+    only_local: list[Network] = [ipaddress.ip_network("127.0.0.1/32")]
+    assert client_ip(request_from("127.0.0.1", "203.0.113.9"), only_local) == "203.0.113.9"
+    # Another loopback address is not that proxy: what it forwards is its own word.
+    assert client_ip(request_from("127.0.0.2", "203.0.113.9"), only_local) == "127.0.0.2"

@@ -120,8 +120,14 @@ def assert_safe(html: str) -> None:
 # -- the corpus itself ----------------------------------------------------------------------
 
 
+# How many payloads tests/data/xss_payloads.txt holds. Pinned, not a floor: a payload dropped
+# from the file (deleted, or turned into a comment by a stray "#") must fail here rather than
+# quietly leave a hole in the corpus; whoever adds payloads raises this number with them.
+CORPUS_SIZE = 138
+
+
 def test_corpus_is_large_distinct_and_observable() -> None:
-    assert len(PAYLOADS) >= 60
+    assert len(PAYLOADS) == CORPUS_SIZE, "payloads were added or dropped: see CORPUS_SIZE"
     assert len(set(PAYLOADS)) == len(PAYLOADS), "duplicate payloads in the corpus"
     for payload in PAYLOADS:
         # Some payloads hide the marker behind entities or JavaScript escapes; decode both.

@@ -6,6 +6,9 @@ in the worker's memory: a limit that is per process, and forgets on restart, is 
 requests that store nothing (so it costs no database write). Addresses are held only as keyed
 hashes, under a key made for that limiter; a loopback address (a proxy not listed as trusted,
 speaking for every reader) is not limited, as elsewhere in Rostra.
+
+A limiter counts minutes by its ``clock`` (seconds): the monotonic clock in a worker, a clock a
+test moves where it checks that a limit lets go once its minute has passed.
 """
 
 from __future__ import annotations
@@ -49,15 +52,16 @@ class AddressLimiter:
             raise TooManyRequests(self.message, code="rate-limited")
 
 
-def preview_limiter() -> AddressLimiter:
+def preview_limiter(clock: Callable[[], float] = time.monotonic) -> AddressLimiter:
     """A worker's limit on comment previews: 60 a minute for each client address."""
     return AddressLimiter(
         per_minute=60,
         message=N_("You are asking for previews too fast. Wait a moment, then try again."),
+        clock=clock,
     )
 
 
-def new_reader_limiter() -> AddressLimiter:
+def new_reader_limiter(clock: Callable[[], float] = time.monotonic) -> AddressLimiter:
     """A worker's limit on new reader tokens: 10 a minute for each client address.
 
     A reader needs one token per browser (the embed keeps it), so 10 leaves room for a household
@@ -66,4 +70,5 @@ def new_reader_limiter() -> AddressLimiter:
     return AddressLimiter(
         per_minute=10,
         message=N_("Too many new readers from your address. Wait a minute, then try again."),
+        clock=clock,
     )
