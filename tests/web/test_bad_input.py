@@ -77,12 +77,49 @@ def seeded(http: httpx.Client) -> Iterator[tuple[str, str]]:
 
 
 # -- bodies -------------------------------------------------------------------------------
+# Plain, civil sentences of our own, for a comment whose length is what a test is about.
+CIVIL = (
+    "Thank you for the careful report on the library budget. ",
+    "The figures for 2024 were clear, and the charts helped me follow them. ",
+    "Could the council also publish the minutes of the June meeting? ",
+    "Several of us would like to read them before the next vote (and ask questions). ",
+    "I hope the reading room stays open late on Thursdays; students rely on it. ",
+)
+
+
+def civil_text(length: int) -> str:
+    """``length`` characters of ``CIVIL``'s sentences in turn (never ending on a space, which
+    posting would strip)."""
+    text = "".join(CIVIL[n % len(CIVIL)] for n in range(length // 50 + 1))[:length]
+    return text[:-1] + "." if text.endswith(" ") else text
+
+
+# The length limit is what the test is about, not moderation's judgement: no classifier and
+# no spam signals. (The spam phase holds long prose as a "wall of one character" today: fewer
+# than 2% distinct characters in its first 5,000, which any text over ~2,000 characters of
+# ordinary prose has. That is moderation's to fix and test.)
+LENGTH_ONLY: dict[str, Any] = {
+    "moderation": {"toxicity": {"enabled": False}, "spam": {"enabled": False}}
+}
+
+
 def test_body_longer_than_the_site_allows(server: LiveServer, http: httpx.Client) -> None:
+    server.store.update_site("demo", None, LENGTH_ONLY)
     with Unchanged(server):
-        body = problem(post(http, "x" * 10_001), 422, "body-too-long")
+        body = problem(post(http, civil_text(10_001)), 422, "body-too-long")
     assert body["field"] == "body"
-    # Accepted (published, or held as spam-like by moderation): the length itself is allowed.
-    assert post(http, "x" * 10_000).status_code in (201, 202)
+    # Exactly the limit is allowed, and published whole: the text is civil and the site judges
+    # nothing else of it, so a 202 here would mean the length itself was held against it.
+    text = civil_text(10_000)
+    assert len(text) == 10_000
+    answer = post(http, text)
+    assert answer.status_code == 201, answer.text
+    comment, token = answer.json()["comment"], answer.json()["reader_token"]
+    assert comment["body"] == text
+    # And stored as sent: the author reads the very same 10,000 characters back.
+    stored = http.get(f"{API}/comments/{comment['id']}", headers={READER: token})
+    assert stored.status_code == 200, stored.text
+    assert stored.json()["body"] == text
 
 
 def test_empty_body(server: LiveServer, http: httpx.Client, subtests: pytest.Subtests) -> None:
