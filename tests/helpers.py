@@ -1,21 +1,26 @@
 """What the web and browser tests do the same way: post through the API, read problem answers,
-sign in to the moderators' desk, count stored reports.
+sign in to the moderators' desk, count stored reports, hold the clock still for time-window limits.
 
 Fixtures stay in the conftest files; these are plain functions and constants.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 from argon2 import PasswordHasher
 from sqlalchemy import create_engine, select, text
 
+from rostra.app import create_app
+from rostra.config import Settings
+from rostra.domain.clock import utc_now
 from rostra.domain.models import Author
 from rostra.services.staff import StaffAccounts
 from rostra.services.tokens import ReaderTokens, Signer
@@ -170,3 +175,29 @@ def closed_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
     return port
+
+
+# -- time ----------------------------------------------------------------------------------------
+
+
+class MovingClock:
+    """A UTC wall clock that stands still until the test moves it.
+
+    It starts one second into a whole minute, the start of every window the limits count, so
+    ``advance(58)`` is still that minute and ``advance(59)`` the next one.
+    """
+
+    def __init__(self) -> None:
+        # Near the real time, so that nothing compared with it (token ages) is far off.
+        self.at = utc_now().replace(second=1, microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, seconds: int) -> None:
+        self.at += timedelta(seconds=seconds)
+
+
+def clocked_app(clock: MovingClock) -> Callable[[Settings], Any]:
+    """An app factory (the ``app_factory`` fixture's kind) whose limits count time by ``clock``."""
+    return functools.partial(create_app, clock=clock)

@@ -10,17 +10,15 @@ tests/web/test_proxy_address_limits.py checks the same limit with the other per-
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from rostra.app import create_app
 from rostra.config import Settings
 from rostra.services.address_limits import new_reader_limiter
 from tests.conftest import HOST_ORIGIN, LiveServer
-from tests.web.test_proxy_address_limits import MovingClock
+from tests.helpers import MovingClock, clocked_app
 
 READERS = "/api/v1/sites/demo/readers"
 
@@ -37,7 +35,7 @@ def clock() -> MovingClock:
 
 @pytest.fixture
 def app_factory(clock: MovingClock) -> Callable[[Settings], Any]:
-    return functools.partial(create_app, clock=clock)
+    return clocked_app(clock)
 
 
 def _new_reader(server: LiveServer, address: str) -> int:

@@ -20,10 +20,8 @@ that can give the request another peer address than 127.0.0.1.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from itertools import count
 from typing import Any
 
@@ -32,12 +30,11 @@ import pytest
 
 from rostra.app import create_app
 from rostra.config import Settings, load_settings
-from rostra.domain.clock import utc_now
 from rostra.services.address_limits import new_reader_limiter, preview_limiter
 from rostra.services.tokens import ReaderTokens, Signer
 from rostra.storage.repository import SqlStore
 from tests.conftest import HOST_ORIGIN, IN_PROCESS_URL, SECRET, LiveServer
-from tests.helpers import API, QUIET, READER
+from tests.helpers import API, QUIET, READER, MovingClock, clocked_app
 from tests.in_process import InProcess
 
 # Two documentation addresses (RFC 5737) of two clients behind the proxy.
@@ -51,24 +48,6 @@ LIMITED_SITE: dict[str, Any] = {
 }
 
 
-class MovingClock:
-    """A UTC wall clock that stands still until the test moves it.
-
-    It starts one second into a whole minute, the start of every window the limits count, so
-    ``advance(58)`` is still that minute and ``advance(59)`` the next one.
-    """
-
-    def __init__(self) -> None:
-        # Near the real time, so that nothing compared with it (token ages) is far off.
-        self.at = utc_now().replace(second=1, microsecond=0)
-
-    def __call__(self) -> datetime:
-        return self.at
-
-    def advance(self, seconds: int) -> None:
-        self.at += timedelta(seconds=seconds)
-
-
 @pytest.fixture
 def clock() -> MovingClock:
     return MovingClock()
@@ -76,7 +55,7 @@ def clock() -> MovingClock:
 
 @pytest.fixture
 def app_factory(clock: MovingClock) -> Callable[[Settings], Any]:
-    return functools.partial(create_app, clock=clock)
+    return clocked_app(clock)
 
 
 @pytest.fixture
