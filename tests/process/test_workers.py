@@ -171,8 +171,8 @@ class Writers:
 def test_acknowledged_comments_survive_sigkill_of_every_process(deployment: Deployment) -> None:
     served = deployment.server()
     writers = Writers(served, thread="kept")
-    # The thread exists before the writers start, so they race on comments and not on creating
-    # it: on PostgreSQL two first comments at once both insert the thread, and one gets 409.
+    # The thread exists before the writers start, so what they race on is comments (the race to
+    # create a thread is tests/storage/test_thread_creation_race.py's).
     with served.client() as client:
         first = post(client, "kept", "r0")
     assert first.status_code == 201, first.text

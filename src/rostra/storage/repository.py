@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from rostra.domain import rules
@@ -317,8 +318,14 @@ class SqlWriteTransaction(DeskWrites, ModerationWrites):
             return thread
         if not create:
             return None
+        # Two first comments on a new article arrive together: on PostgreSQL both transactions
+        # see no thread and both insert it. ON CONFLICT DO NOTHING makes the second wait for the
+        # first, then insert nothing and read the thread the first one committed (READ
+        # COMMITTED reads it in the next statement), instead of failing with a write conflict.
+        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
         self.conn.execute(
-            threads.insert().values(
+            dialect.insert(threads)
+            .values(
                 site_id=site_id,
                 external_id=external_id,
                 url=url,
@@ -328,6 +335,7 @@ class SqlWriteTransaction(DeskWrites, ModerationWrites):
                 version=0,
                 created_at=now,
             )
+            .on_conflict_do_nothing(index_elements=["site_id", "external_id"])
         )
         return _get_thread(self.conn, site_id, external_id)
 
