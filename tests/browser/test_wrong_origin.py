@@ -75,3 +75,14 @@ def test_a_server_out_of_reach_is_not_blamed_on_the_origin(
         "The comments could not be reached. Please try again."
     )
     assert errors == []
+
+
+def test_a_french_page_is_told_in_french(
+    server: LiveServer, host_site: HostSite, page: Page
+) -> None:
+    """No fragment ever arrives to bring French: the script itself carries these messages."""
+    host_site.html = host_page(server, lang="fr")
+    page.goto(host_site.url + "/article")
+    expect(page.locator(".rostra-status")).to_have_text(
+        "Les commentaires ne sont pas disponibles sur cette page."
+    )

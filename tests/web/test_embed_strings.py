@@ -21,6 +21,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
 from rostra.i18n import LOCALE_DIR
+from rostra.web.embed_script import EARLY_MESSAGES
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.in_process
@@ -124,3 +125,40 @@ def test_a_french_reader_gets_french_for_every_key(http: httpx.Client) -> None:
         message = catalogue.get(source)
         assert message is not None and message.string and not message.fuzzy, code
         assert label == message.string != source, f"{code}: the French reader gets {label!r}"
+
+
+def served_early_table(http: httpx.Client) -> dict[str, dict[str, str]]:
+    """The ``EARLY`` table of the embed script as the server sends it."""
+    r = http.get("/static/embed.js")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/javascript")
+    found = re.search(r"^  const EARLY = (\{.*\});$", r.text, re.MULTILINE)
+    assert found is not None, "the served embed.js has no filled-in EARLY table"
+    table: dict[str, dict[str, str]] = json.loads(found.group(1))
+    return table
+
+
+def test_a_thread_that_cannot_be_fetched_is_explained_in_french(http: httpx.Client) -> None:
+    """When the first request fails no fragment brings French: the script itself must carry
+    the messages shown then, in every language the server offers."""
+    early = served_early_table(http)
+    english = fallbacks()
+    catalogue = french()
+    assert early.keys() == {"en", "fr", "*"}  # the test settings offer en and fr, default en
+    for key, msgid in EARLY_MESSAGES.items():
+        assert english[key] == msgid, f"{key}: embed.js says {english[key]!r}"
+        message = catalogue.get(msgid)
+        assert message is not None and message.string and not message.fuzzy, key
+        assert early["fr"][key] == message.string != msgid
+        assert early["en"][key] == early["*"][key] == msgid
+
+
+def test_the_served_script_revalidates_and_compresses(http: httpx.Client) -> None:
+    r = http.get("/static/embed.js", headers={"Accept-Encoding": "gzip"})
+    assert r.status_code == 200 and r.headers["content-encoding"] == "gzip"
+    assert r.headers["access-control-allow-origin"] == "*"
+    assert r.headers["cache-control"] == "public, max-age=3600"
+    again = http.get("/static/embed.js", headers={"If-None-Match": r.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+    plain = http.get("/static/embed.js", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.text == r.text

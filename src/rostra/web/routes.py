@@ -17,6 +17,7 @@ from rostra.web.api.routes import API, API_ROUTES
 from rostra.web.desk import pages as desk
 from rostra.web.desk import threads as desk_threads
 from rostra.web.desk.access import ADMIN, DESK_ENTRY, MODERATOR
+from rostra.web.embed_script import embed_script
 from rostra.web.groups import PUBLIC, READER, Group
 from rostra.web.pages import feeds, health, threads
 from rostra.web.preflight import preflight
@@ -35,6 +36,8 @@ PAGES: list[BaseRoute] = [
     READER.route("/t/{site}/report", threads.report_form, ["POST"]),
     # CORS preflight for every API path a host page may call.
     PUBLIC.route(API + "/{path:path}", preflight, ["OPTIONS"]),
+    # Before /static: the server fills in the script's messages for a thread it cannot fetch.
+    PUBLIC.route("/static/embed.js", embed_script, ["GET", "HEAD"]),
     Mount("/static", app=static_app(), name="static"),
 ]
 

@@ -48,7 +48,10 @@
     unvoted: 'Vote withdrawn. Score %(score)s.',
     reasons: [],
   };
-  let T = EN;
+  // Its messages for a thread it could not fetch (then no fragment brings the reader's
+  // language): the server fills this in as it serves the script, per language it offers.
+  const EARLY = {};
+  let T = { ...EN, ...(EARLY[lang] || EARLY['*']) };
 
   // The reader token proves authorship. It is kept per Rostra server and site, since one host
   // page origin may embed several sites; storage can be off, and then it lives in memory only.
