@@ -13,7 +13,7 @@ from starlette.responses import Response
 from rostra.domain.errors import RostraError, TooManyRequests
 from rostra.domain.models import Site
 from rostra.i18n import translations
-from rostra.web.context import SITE_KEY
+from rostra.web.context import SITE_KEY, language
 from rostra.web.headers import cors_headers
 
 log = logging.getLogger("rostra.web")
@@ -77,7 +77,9 @@ def error_cors_headers(request: Request) -> dict[str, str]:
 
 
 def language_of(request: Request) -> str:
-    return str(getattr(request.state, "language", "en"))
+    """The reader's language (``?lang=``, else ``Accept-Language``), unless a handler chose one."""
+    chosen = getattr(request.state, "language", None)
+    return str(chosen) if chosen else language(request)
 
 
 def from_error(request: Request, exc: RostraError) -> Response:
