@@ -6,11 +6,19 @@ PostgreSQL. Any 5xx, undocumented status code, wrong content type or body that d
 schema fails the test. A thread with comments and two readers' tokens are seeded first, and the
 generated site, comment ids, thread ids and tokens are sometimes swapped for those real ones, so
 requests reach real data and not only the 404 paths.
+
+The demo site has no rate limits here (``OPEN``, and no report limits), so the writes that
+carry a reader token reach their 2xx instead of ending in 429 after the first few examples. Each
+operation's test counts its examples' answers by status class, prints them (``-rA`` or ``-s``
+shows the table) and fails when a write operation never got a 2xx or got a 429 at all: with the
+limits back, comments end in 429 from the sixth on, and that fails.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -29,11 +37,12 @@ from schemathesis.specs.openapi.checks import (
 from schemathesis.specs.openapi.definitions import OPENAPI_31
 from starlette.routing import Route
 
+from rostra.services.reports import ReportLimits
 from rostra.web.api.openapi import build_document
 from rostra.web.requests import READER_HEADER
 from rostra.web.routes import ROUTES
 from tests.conftest import LiveServer
-from tests.helpers import API, as_reader, posted
+from tests.helpers import API, QUIET, as_reader, posted
 
 DOC = "/api/v1/openapi.json"
 
@@ -92,7 +101,25 @@ class Seeded:
     other_token: str
 
 
+# The site's pipeline without its rate limits (nor the classifier, as ``QUIET``): what is
+# fuzzed is the API's answers, not how many comments a minute one reader may write.
+OPEN: dict[str, Any] = {"moderation": {**QUIET["moderation"], "rate_limits": {"enabled": False}}}
+#: The operations that write: each must see at least one 2xx among its generated examples.
+WRITES = {
+    "POST /api/v1/sites/{site}/comments",
+    "PATCH /api/v1/sites/{site}/comments/{comment}",
+    "DELETE /api/v1/sites/{site}/comments/{comment}",
+    "PUT /api/v1/sites/{site}/comments/{comment}/vote",
+    "POST /api/v1/sites/{site}/comments/{comment}/reports",
+    "POST /api/v1/sites/{site}/readers",
+}
+
+
 def seed(server: LiveServer) -> Seeded:
+    server.store.update_site("demo", None, OPEN)
+    # Reports have limits of their own, per reader and hour, that no site setting changes; the
+    # app's own reports service counts none here ("0: no limit").
+    server.app.app.ctx.reports.limits = ReportLimits(per_reader_hour=0, per_address_hour=0)
     # No Origin header: a server-side caller, just as Schemathesis will be.
     with server.client() as c:
         root, author = posted(c, "Seeded *root*")
@@ -126,6 +153,31 @@ def seeded(server: LiveServer) -> tuple[LiveServer, Seeded]:
     return server, seed(server)
 
 
+@dataclass
+class Answers:
+    """One operation's examples, counted by the class of their status ("2xx", "4xx", ...)."""
+
+    operation: str = ""
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def line(self) -> str:
+        classes = "  ".join(f"{k} {self.counts[k]}" for k in sorted(self.counts))
+        return f"{self.operation}: {self.counts.total()} examples: {classes}"
+
+
+@pytest.fixture
+def answers() -> Iterator[Answers]:
+    """The answers to one operation's examples, counted while Hypothesis runs them all; then
+    printed (``-rA`` shows them) and, for a write, held to its floor: at least one 2xx, and no
+    429 from limits that are off."""
+    tally = Answers()
+    yield tally
+    print("\nfuzzed " + tally.line())
+    if tally.operation in WRITES:
+        assert tally.counts["2xx"] > 0, "no example got a 2xx: " + tally.line()
+        assert tally.counts["429"] == 0, "rate-limited without limits: " + tally.line()
+
+
 # Loaded from the same function that serves the document (a test above checks they are equal);
 # schemathesis' lazy fixture loader cannot be used with pytest 9.2 (it sets Item._nodeid).
 schema = schemathesis.openapi.from_dict(build_document())
@@ -140,7 +192,10 @@ schema = schemathesis.openapi.from_dict(build_document())
     suppress_health_check=list(HealthCheck),
 )
 def test_server_keeps_to_its_document(
-    case: schemathesis.Case, data: st.DataObject, seeded: tuple[LiveServer, Seeded]
+    case: schemathesis.Case,
+    data: st.DataObject,
+    seeded: tuple[LiveServer, Seeded],
+    answers: Answers,
 ) -> None:
     server, real = seeded
     params = case.path_parameters or {}
@@ -162,8 +217,12 @@ def test_server_keeps_to_its_document(
     # uvicorn refuses a request head over 64 KiB with a plain-text 400 before Rostra sees it;
     # long thread lists are what POST /counts is for (the document says so).
     assume(_request_head_size(case, server.url) < HTTP_HEAD_LIMIT)
-    case.call_and_validate(
-        base_url=server.url,
+    response = case.call(base_url=server.url)
+    answers.operation = case.operation.label
+    status = response.status_code
+    answers.counts["429" if status == 429 else f"{status // 100}xx"] += 1
+    case.validate_response(
+        response,
         checks=[
             not_a_server_error,
             status_code_conformance,
