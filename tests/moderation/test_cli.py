@@ -1,4 +1,10 @@
-"""``rostra moderate`` and ``rostra moderation eval`` as a user runs them: real subprocesses."""
+"""``rostra moderate`` and ``rostra moderation eval`` as a user runs them.
+
+Most calls go through ``rostra.cli.main`` in this process, with the real standard streams swapped
+for buffers: the same parser, commands, exit codes and output, with the sentence model loaded
+once per test worker instead of once per call. One test runs real subprocesses (``python -m
+rostra``), so the way a user starts the command is covered too.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,13 @@ import io
 import json
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from rostra.cli import main
 from rostra.moderation.cli import Progress
 
 ROSTRA = [sys.executable, "-m", "rostra"]
@@ -40,7 +49,34 @@ LINES = [
 ]
 
 
-def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+@dataclass
+class Done:
+    """What a command run left: as ``subprocess.CompletedProcess`` has it."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run(*args: str, stdin: str | None = None) -> Done:
+    """``rostra ARGS`` in this process: its exit status and what it wrote to stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    saved_stdin = sys.stdin
+    if stdin is not None:
+        sys.stdin = io.TextIOWrapper(io.BytesIO(stdin.encode("utf-8")), encoding="utf-8")
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse refusing the arguments
+                code = exc.code if isinstance(exc.code, int) else 2
+    finally:
+        sys.stdin = saved_stdin
+    return Done(code, out.getvalue(), err.getvalue())
+
+
+def run_process(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m rostra ARGS`` as a user runs it: a real process."""
     return subprocess.run(
         [*ROSTRA, *args], input=stdin, capture_output=True, text=True, timeout=300, check=False
     )
@@ -145,7 +181,7 @@ def test_eval_on_a_small_labelled_set(tmp_path: Path) -> None:
         {"text": "Espèce d'abruti, tu racontes que des conneries.", "toxic": 1, "lang": "fr"},
     ]
     data = write_jsonl(tmp_path / "labelled.jsonl", rows)
-    done = run("moderation", "eval", "--data", str(data))
+    done = run_process("moderation", "eval", "--data", str(data))
     assert done.returncode == 0, done.stderr
     table = [line for line in done.stdout.splitlines() if line.startswith("| ")]
     assert table[0].startswith("| language | n | toxic | precision | recall | F1 | ROC-AUC |")
