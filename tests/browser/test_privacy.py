@@ -85,14 +85,14 @@ def test_an_embedding_page_calls_only_its_origin_and_rostras_and_tracks_nothing(
     assert token and token.count(".") >= 1
 
 
-@pytest.fixture
-def app_factory() -> Callable[[Settings], ASGIApp]:
-    """The demo paper's pages are the demo plug-in's."""
-    return create_demo_app
-
-
+# The demo paper's pages are the demo plug-in's: that test serves its app.
+@pytest.mark.parametrize("app_factory", [create_demo_app])
 def test_the_demo_article_page_calls_only_rostra_and_tracks_nothing(
-    server: LiveServer, db_url: str, page: Page, monkeypatch: pytest.MonkeyPatch
+    server: LiveServer,
+    db_url: str,
+    page: Page,
+    monkeypatch: pytest.MonkeyPatch,
+    app_factory: Callable[[Settings], ASGIApp],
 ) -> None:
     # With a secret set, seeding never writes a development key file into the working folder.
     monkeypatch.setenv("ROSTRA_SECRET_KEY", "x" * 40)
