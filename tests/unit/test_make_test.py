@@ -112,10 +112,12 @@ def test_pytest_runs_the_whole_suite(commands: list[str]) -> None:
     assert "-m" not in options.get("addopts", "").split()
 
 
-def databases_the_suite_uses() -> tuple[list[str], list[str]]:
+def databases_the_suite_uses(narrowed: str | None = None) -> tuple[list[str], list[str]]:
     """(every storage and web test's databases, the browser tests'), as the fixtures decide
-    them with nothing in the environment narrowing the list."""
+    them with ``ROSTRA_TEST_DATABASES`` set to ``narrowed``, or not set."""
     env = {k: v for k, v in os.environ.items() if k != "ROSTRA_TEST_DATABASES"}
+    if narrowed is not None:
+        env["ROSTRA_TEST_DATABASES"] = narrowed
     probe = (
         "import tests.conftest as c, tests.browser.conftest as b;"
         "print(','.join(c.DATABASES)); print(','.join(b.BROWSER_DATABASES))"
@@ -146,6 +148,10 @@ def test_storage_and_web_tests_run_on_both_databases_and_browser_tests_on_the_fi
         if fixture in path.read_text(encoding="utf-8")
     )
     assert deciding == ["tests/browser/conftest.py", "tests/conftest.py"]
+
+
+def test_rostra_test_databases_sqlite_skips_postgresql() -> None:
+    assert databases_the_suite_uses("sqlite") == (["sqlite"], ["sqlite"])
 
 
 def test_the_browser_is_debians_chromium() -> None:
