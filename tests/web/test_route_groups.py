@@ -47,7 +47,7 @@ def test_every_route_belongs_to_a_group() -> None:
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [row for row in _rows("reader") if row[0] not in SAFE_METHODS],
+    [row for row in _rows("reader") + _rows("reader-page") if row[0] not in SAFE_METHODS],
 )
 def test_reader_writes_refuse_a_page_the_site_did_not_allow(
     server: LiveServer, method: str, path: str
@@ -55,7 +55,11 @@ def test_reader_writes_refuse_a_page_the_site_did_not_allow(
     with server.client(headers={"Origin": EVIL}) as client:
         answer = client.request(method, path, json={})
     assert answer.status_code == 403, answer.text
-    assert answer.json()["code"] == "origin-not-allowed"
+    if path.startswith("/api/"):
+        assert answer.json()["code"] == "origin-not-allowed"
+    else:  # the no-JS forms: a page for the person who pressed the button
+        assert answer.headers["content-type"].startswith("text/html")
+        assert f"Pages at {EVIL} may not post to this site." in answer.text
 
 
 @pytest.mark.parametrize(("method", "path"), _rows("moderator") + _rows("admin"))

@@ -23,17 +23,23 @@ from rostra.web.pages import feeds, health, threads
 from rostra.web.preflight import preflight
 from rostra.web.static_files import static_app
 
+# The reader's pages and no-JS forms: PUBLIC's and READER's rules, and every refusal a page
+# a person can read.
+PUBLIC_PAGE = Group("public-page", rules=PUBLIC.rules, wrap=threads.refusals_as_pages)
+READER_PAGE = Group("reader-page", rules=READER.rules, wrap=threads.refusals_as_pages)
+
 PAGES: list[BaseRoute] = [
     PUBLIC.route("/healthz", health.health, ["GET"]),
     PUBLIC.route("/api/v1/openapi.json", openapi_document, ["GET"]),
+    # The embed's fragment is read by its script: a refusal is a problem document there.
     PUBLIC.route("/embed/{site}/thread", threads.embed_fragment, ["GET"], fast_read="fragment"),
-    PUBLIC.route("/t/{site}", threads.standalone_page, ["GET"], fast_read="page"),
+    PUBLIC_PAGE.route("/t/{site}", threads.standalone_page, ["GET"], fast_read="page"),
     PUBLIC.route("/feeds/{site}.atom", feeds.site_feed, ["GET"]),
     PUBLIC.route("/feeds/{site}/thread.atom", feeds.thread_feed, ["GET"]),
-    READER.route("/t/{site}/post", threads.post_form, ["POST"]),
-    READER.route("/t/{site}/vote", threads.vote_form, ["POST"]),
-    READER.route("/t/{site}/report", threads.report_page, ["GET"]),
-    READER.route("/t/{site}/report", threads.report_form, ["POST"]),
+    READER_PAGE.route("/t/{site}/post", threads.post_form, ["POST"]),
+    READER_PAGE.route("/t/{site}/vote", threads.vote_form, ["POST"]),
+    READER_PAGE.route("/t/{site}/report", threads.report_page, ["GET"]),
+    READER_PAGE.route("/t/{site}/report", threads.report_form, ["POST"]),
     # CORS preflight for every API path a host page may call.
     PUBLIC.route(API + "/{path:path}", preflight, ["OPTIONS"]),
     # Before /static: the server fills in the script's messages for a thread it cannot fetch.
@@ -66,7 +72,15 @@ DESK_ROUTES: list[BaseRoute] = [
 
 ROUTES: list[BaseRoute] = [*API_ROUTES, *PAGES, *DESK_ROUTES]
 
-GROUPS: tuple[Group, ...] = (PUBLIC, READER, DESK_ENTRY, MODERATOR, ADMIN)
+GROUPS: tuple[Group, ...] = (
+    PUBLIC,
+    PUBLIC_PAGE,
+    READER,
+    READER_PAGE,
+    DESK_ENTRY,
+    MODERATOR,
+    ADMIN,
+)
 
 
 def fast_read_paths() -> list[tuple[str, re.Pattern[str]]]:

@@ -2,18 +2,30 @@
 (posting, voting, and reporting a comment to the moderators).
 
 The forms' access rules (allowed origin, body limit) come from their route's group
-(rostra.web.groups.READER); every service call that may wait on I/O runs off the loop.
+(rostra.web.routes.READER_PAGE, READER's rules); every service call that may wait on I/O runs
+off the loop. A person reads what the page and the forms answer, so their groups wrap them in
+``refusals_as_pages``: a refusal (a foreign origin, an unknown site, a vote that cannot count)
+is a page with the reason, never a problem document. The embed's fragment, which its script
+reads, answers a refusal with a problem document.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from rostra.domain.desk import REPORT_REASON_LABELS
-from rostra.domain.errors import N_, InvalidInput, InvalidQuery, NotFound, RostraError
+from rostra.domain.errors import (
+    N_,
+    InvalidInput,
+    InvalidQuery,
+    NotFound,
+    RostraError,
+    TooManyRequests,
+)
 from rostra.domain.models import Author, Comment, CommentStatus, Site, Thread, ThreadPage
 from rostra.i18n import translations
 from rostra.services.discussion import CivilityNudge, PostRequest
@@ -284,7 +296,15 @@ async def vote_form(request: Request) -> Response:
     number = int(value) if value in ("1", "-1") else 0
     if votes.get(comment_id) == number:
         number = 0  # pressing the same button again takes the vote back
-    await web.off_loop_write(ctx, ctx.discussion.vote, site, comment_id, number, voter)
+    try:
+        await web.off_loop_write(ctx, ctx.discussion.vote, site, comment_id, number, voter)
+    except RostraError as exc:
+        # Refused (one's own comment, a ban): the reason, and the way back to the comment.
+        lang = web.language(request)
+        back = base_url(request) + _back_to_thread(
+            site, thread.external_id, f"c-{comment_id}", lang
+        )
+        return refusal_page(request, exc, back=back)
     response = RedirectResponse(
         _after_form(request, site, thread, f"c-{comment_id}"), status_code=303
     )
@@ -407,3 +427,46 @@ def _report_response(
 def _html(body: str, status: int, site: Site) -> Response:
     """A page of the site's that is never cached, framed only by the site's own pages."""
     return Response(body, status_code=status, media_type=HTML, headers=site_page_headers(site))
+
+
+def refusals_as_pages(
+    guarded: Callable[..., Awaitable[Response]],
+) -> Callable[[Request], Awaitable[Response]]:
+    """The reader pages' groups' wrapper: a refusal, from the group's rules or the handler, as
+    a page (``refusal_page``)."""
+
+    async def wrapped(request: Request) -> Response:
+        try:
+            return await guarded(request)
+        except RostraError as exc:
+            return refusal_page(request, exc)
+
+    return wrapped
+
+
+def refusal_page(request: Request, exc: RostraError, *, back: str | None = None) -> Response:
+    """A refusal as a page a person can read: the reason, in their language, and the way back.
+
+    For a site this request found, framed as its pages are; else only by this server's."""
+    lang = web.language(request)
+    message = exc.translated(translations(lang).gettext)
+    body = render(
+        web.context(request).env,
+        "refusal.html",
+        lang,
+        title=message,
+        root=base_url(request),
+        message=message,
+        back=back,
+        canonical=None,
+        feed_url=None,
+    )
+    site: Site | None = request.scope.get(web.SITE_KEY)
+    headers = (
+        site_page_headers(site)
+        if site is not None
+        else {"Content-Security-Policy": "frame-ancestors 'self'", "Cache-Control": "no-store"}
+    )
+    if isinstance(exc, TooManyRequests):
+        headers["Retry-After"] = str(exc.retry_after)
+    return Response(body, status_code=exc.status, media_type=HTML, headers=headers)
