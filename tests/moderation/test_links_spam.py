@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from rostra.moderation.phases.links import LinkConfig, Links, domain_of, find_links
@@ -65,6 +67,8 @@ def test_link_config_is_checked() -> None:
     "text",
     [
         "x" * 500,
+        "Best prices on garden furniture this week only! " * 60,
+        "asdf jkl; " * 300,
         "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!",
         "BUY NOW cheap viagra https://pills.example and https://more.example call +44 20 7946 0958",
         "Earn $500 a day working from home, click here: https://jobs.example, "
@@ -99,3 +103,17 @@ def test_civil_text_has_no_signals() -> None:
     assert signals(text, text.lower(), 0) == {}
     assert combine({}) == 0.0
     assert combine({"a": 0.5, "b": 0.5}) == pytest.approx(0.75)
+
+
+LONG_CIVIL = (Path(__file__).parent / "data" / "long_civil_comment.txt").read_text("utf-8")
+
+
+@pytest.mark.parametrize("length", [500, 1_500, 2_500, len(LONG_CIVIL)])
+def test_a_long_civil_comment_is_not_a_wall_of_repeats(length: int) -> None:
+    """A reader's long, careful comment uses some 40 distinct characters however long it is; it
+    must not read as a wall of repeats (it did beyond about 2,000 characters)."""
+    text = LONG_CIVIL[:length]
+    assert len(LONG_CIVIL) > 2_500
+    assert signals(text, text.lower(), 0) == {}
+    record = ModerationRecord(facts={"links": 0})
+    assert Spam(SpamConfig())(submission(text), record) is None

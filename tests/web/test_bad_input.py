@@ -95,9 +95,9 @@ def civil_text(length: int) -> str:
 
 
 # The length limit is what the test is about, not moderation's judgement: no classifier and
-# no spam signals. (The spam phase holds long prose as a "wall of one character" today: fewer
-# than 2% distinct characters in its first 5,000, which any text over ~2,000 characters of
-# ordinary prose has. That is moderation's to fix and test.)
+# no spam signals (``civil_text`` cycles a handful of sentences, which the spam phase rightly
+# reads as a wall of repeats; long prose that does not repeat itself is
+# tests/moderation/test_links_spam.py's).
 LENGTH_ONLY: dict[str, Any] = {
     "moderation": {"toxicity": {"enabled": False}, "spam": {"enabled": False}}
 }

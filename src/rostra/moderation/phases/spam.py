@@ -1,4 +1,4 @@
-"""Spam signals: link-heavy text, shouting, walls of one character, sales and contact patterns.
+"""Spam signals: link-heavy text, shouting, walls of one character or phrase, sales and contacts.
 
 Each signal gives a strength in ``[0, 1]``; they combine as independent evidence
 (``1 - prod(1 - s)``) into the ``spam`` score, and a comment at or above ``hold`` is held. One
@@ -9,6 +9,7 @@ character, or a sales pitch with a link and a phone number, does.
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
@@ -41,6 +42,11 @@ _RUN_RE: Final = re.compile(r"(\S)\1{9,}")
 _INVISIBLE_RE: Final = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
 
 
+def _compressed_share(text: str) -> float:
+    raw = text.encode("utf-8")
+    return len(zlib.compress(raw, 6)) / len(raw)
+
+
 def signals(text: str, normalized: str, links: int) -> dict[str, float]:
     """The strength of each spam signal in ``text`` (only those present)."""
     out: dict[str, float] = {}
@@ -58,8 +64,12 @@ def signals(text: str, normalized: str, links: int) -> dict[str, float]:
     if run:
         out["repeats"] = min(1.0, 0.3 + (run - 10) / 20)
     if n >= 40:
-        distinct = len(set(text[:5000]))
-        if distinct <= 3 or distinct / min(n, 5000) < 0.02:
+        # A wall of one phrase or a keyboard mash, not a long comment: a share of distinct
+        # characters would hold any long prose (it uses some 40 characters however long it
+        # is), so repetition is judged by how far the text compresses. Prose keeps a third or
+        # more of its size; a phrase pasted a hundred times keeps under 2%.
+        sample = text[:5000]
+        if len(set(sample)) <= 3 or (n >= 200 and _compressed_share(sample) < 0.1):
             out["repeats"] = 1.0
     hits = len(_PATTERNS.findall(normalized))
     if hits:
