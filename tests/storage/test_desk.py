@@ -29,6 +29,7 @@ from rostra.services.tokens import ReaderTokens, Signer
 from rostra.storage.migrate import current, downgrade, upgrade
 from rostra.storage.moderation import SqlModerationState
 from rostra.storage.repository import SqlStore
+from rostra.storage.schema import SCHEMA_HEAD
 from rostra.storage.staff import SqlStaffStore
 from rostra.storage.tables import audit_log, staff_accounts, staff_sessions
 from tests.conftest import SECRET
@@ -357,13 +358,13 @@ def test_bans_expire_and_lift_and_show_in_the_authors_history(
 
 def test_the_desk_migration_goes_down_and_up(store: SqlStore) -> None:
     engine = store.engines.write
-    assert current(engine) == "0003"
+    assert current(engine) == SCHEMA_HEAD
     downgrade(engine, "0002")
     names = inspect(engine).get_table_names()
     assert not {"staff_accounts", "reports", "bans", "audit_log"} & set(names)
     assert "open_reports" not in {c["name"] for c in inspect(engine).get_columns("comments")}
     upgrade(engine)
-    assert current(engine) == "0003"
+    assert current(engine) == SCHEMA_HEAD
 
 
 def test_a_banned_author_cannot_post_edit_vote_or_report_until_the_ban_ends(

@@ -19,12 +19,13 @@ from rostra.services.tokens import ReaderTokens, Signer
 from rostra.storage.migrate import current, downgrade, upgrade
 from rostra.storage.moderation import SqlModerationState, decode_signature, encode_signature
 from rostra.storage.repository import SqlStore
+from rostra.storage.schema import SCHEMA_HEAD
 from rostra.storage.tables import comments, metadata, moderation_bands, moderation_fingerprints
 from tests.conftest import SECRET
 from tests.moderation.helpers import NOW, submission
 
 # The newest migration: moderation (0002) lies beneath it.
-HEAD = "0003"
+HEAD = SCHEMA_HEAD  # the newest migration
 
 TEXT = "The ferry timetable change leaves island pupils without a way home after sports practice."
 

@@ -2,12 +2,13 @@
 
 The storage package implements these protocols for SQLite and PostgreSQL. Reads go through
 ``ReadStore``; every change happens inside one ``WriteTransaction`` so that a comment and all the
-counters it touches commit together or not at all.
+counters it touches commit together or not at all — and so do the jobs it causes (mails,
+webhooks: ``WriteTransaction.enqueue``, docs/adr/0007-durable-jobs.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,6 +46,23 @@ class NewComment:
     language: str | None = None
     # The moderation record as JSON (for the moderators' queue), when moderation ran.
     moderation: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewJob:
+    """Background work to do once the transaction that enqueues it commits.
+
+    ``kind`` names the handler (``rostra.jobs.registry``); ``payload`` is JSON-able and holds ids
+    and keys, never a comment's text or an address in clear. ``idempotency_key`` makes the job
+    once-only: enqueueing the same key again adds nothing, and a handler derives from it what
+    lets a receiver tell a repeat (a mail's Message-ID, a webhook delivery's id). ``run_after``
+    defers it (a digest); ``None`` means as soon as a worker is free.
+    """
+
+    kind: str
+    payload: Mapping[str, object]
+    idempotency_key: str
+    run_after: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +181,15 @@ class WriteTransaction(Protocol):
 
     def comment_by_public_id(self, public_id: str) -> tuple[int, Comment] | None:
         """A comment of any site, with its site's id (to tell "another site's" from "none")."""
+        ...
+
+    # -- background work -----------------------------------------------------------------------
+    def enqueue(self, job: NewJob, now: datetime) -> bool:
+        """Add ``job`` to the queue in this transaction: it commits with the rest, or not at all.
+
+        Returns False, and adds nothing, when a job with the same idempotency key exists
+        (queued, running, done or dead).
+        """
         ...
 
 

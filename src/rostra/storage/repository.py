@@ -25,6 +25,7 @@ from rostra.domain.models import (
 from rostra.services.ports import NewComment, RootCursor
 from rostra.storage.database import Engines
 from rostra.storage.desk import DeskReads, DeskWrites
+from rostra.storage.jobs import JobWrites
 from rostra.storage.moderation import ModerationWrites
 from rostra.storage.rows import COMMENT_COLUMNS as _COMMENT_COLUMNS
 from rostra.storage.rows import comment_from_row as _comment
@@ -302,7 +303,7 @@ class SqlStore(DeskReads):
         return iter([_site(r) for r in rows])
 
 
-class SqlWriteTransaction(DeskWrites, ModerationWrites):
+class SqlWriteTransaction(DeskWrites, ModerationWrites, JobWrites):
     """The ``WriteTransaction`` port: every call runs inside one database transaction."""
 
     def __init__(self, conn: Connection) -> None:

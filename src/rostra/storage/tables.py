@@ -290,3 +290,40 @@ audit_log = Table(
     Index("ix_audit_log_site", "site_id", "id"),
     Index("ix_audit_log_comment", "comment_id"),
 )
+
+# Durable background work (docs/adr/0007-durable-jobs.md): an outbox written in the transaction
+# of the event that causes it, claimed by workers under a lease.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    # Which handler runs it (rostra.jobs.registry).
+    Column("kind", String(64), nullable=False),
+    # JSON: ids and keys, never a comment's text or an address in clear.
+    Column("payload", Text, nullable=False),
+    # Enqueueing the same key again adds nothing; handlers derive Message-IDs and the like from
+    # it, so a receiver can tell a repeat.
+    Column("idempotency_key", String(200), nullable=False, unique=True),
+    # queued | running | done | dead
+    Column("state", String(8), nullable=False),
+    # Claims so far, the current one included.
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("run_after", DateTime(timezone=True), nullable=False),
+    # The lease: which worker holds the job, and until when.
+    Column("locked_by", String(64), nullable=True),
+    Column("locked_until", DateTime(timezone=True), nullable=True),
+    # The last failure's kind, short and fixed (an exception's class or a handler's own reason).
+    Column("last_error", String(200), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+)
+# Partial indexes: claiming reads the due queued jobs in order and the expired leases; the
+# dead-letter list reads the dead ones; the purge reads the finished ones.
+_QUEUED = jobs.c.state == "queued"
+_RUNNING = jobs.c.state == "running"
+_DEAD = jobs.c.state == "dead"
+_DONE = jobs.c.state == "done"
+Index("ix_jobs_due", jobs.c.run_after, jobs.c.id, sqlite_where=_QUEUED, postgresql_where=_QUEUED)
+Index("ix_jobs_lease", jobs.c.locked_until, sqlite_where=_RUNNING, postgresql_where=_RUNNING)
+Index("ix_jobs_dead", jobs.c.id, sqlite_where=_DEAD, postgresql_where=_DEAD)
+Index("ix_jobs_done", jobs.c.finished_at, sqlite_where=_DONE, postgresql_where=_DONE)
