@@ -192,7 +192,8 @@ def server(
       which also keeps under uvicorn's limit on a request head);
     - what uvicorn decides before Rostra does: ``X-Forwarded-*`` headers (uvicorn believes them
       from 127.0.0.1 unless told not to, as ``rostra serve`` tells it; the trusted-proxy tests in
-      tests/web/test_edge_security.py and tests/web/test_new_reader_limit.py check the pair);
+      tests/web/test_edge_security.py, tests/web/test_new_reader_limit.py and
+      tests/web/test_proxy_address_limits.py check the pair);
     - bytes on a socket: slow or cut-off bodies, raw HTTP, connections held open;
     - more than one process, or a process killed mid-request;
     - and every test not marked, which runs as it always did (tests/moderation, tests/storage,
