@@ -14,8 +14,8 @@ import secrets
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, Literal
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 PACKAGE_DIR = Path(__file__).parent
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
@@ -24,6 +24,8 @@ _HOST_NAME = re.compile(
     r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.?"
 )
 EXAMPLE_FILE = PACKAGE_DIR / "rostra.example.toml"
+#: Fine on one machine; production mode wants a sender readers recognise when mail is sent.
+DEFAULT_MAIL_FROM = "Rostra <rostra@localhost>"
 
 
 class ConfigError(ValueError):
@@ -48,6 +50,15 @@ class Settings:
     render_cache_seconds: int = 60
     site_cache_seconds: int = 5
     access_log: bool = False
+    # Outgoing mail (rostra.notify): the SMTP server, the sender, how long to wait for it.
+    smtp_url: str = ""
+    mail_from: str = DEFAULT_MAIL_FROM
+    smtp_timeout_seconds: int = 10
+
+    @property
+    def smtp(self) -> SmtpEndpoint | None:
+        """Where mail goes (``smtp_url`` parsed), or None while no server is set."""
+        return parse_smtp_url(self.smtp_url) if self.smtp_url else None
 
     @property
     def host_names(self) -> frozenset[str]:
@@ -139,6 +150,7 @@ def validate(settings: Settings) -> Settings:
     if settings.render_cache_mb < 0 or settings.render_cache_seconds < 0:
         raise ConfigError("render_cache_mb and render_cache_seconds cannot be negative")
     _check_public_url(settings.public_url)
+    _check_mail(settings)
     for name in settings.allowed_hosts:
         if not _HOST_NAME.fullmatch(name) and not _is_ip(name.strip("[]")):
             raise ConfigError(
@@ -232,3 +244,169 @@ def json_object_option(raw: str, option: str = "--settings") -> dict[str, object
     if not isinstance(value, dict):
         raise ValueError(f"{option} must be a JSON object")
     return value
+
+
+# -- outgoing mail -------------------------------------------------------------------------------
+# Checked here, at startup, so that a wrong smtp_url or mail_from stops every command at once
+# instead of the first mail failing hours later. rostra.notify builds and sends the mail.
+
+SMTP_SCHEMES = {"smtp": 25, "smtps": 465}
+STARTTLS_PORT = 587
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+#: RFC 5321's limits: 64 octets of local part, 254 for the whole address (a path of 256 with <>).
+MAX_LOCAL_PART = 64
+MAX_ADDRESS = 254
+MAX_DISPLAY_NAME = 200
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LOCAL_PART = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_MAIL_DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpEndpoint:
+    """An SMTP server as ``smtp_url`` names it; ``str()`` never shows the password."""
+
+    host: str
+    port: int
+    security: Literal["plain", "starttls", "tls"]
+    username: str = ""
+    password: str = ""
+
+    def __repr__(self) -> str:
+        return f"SmtpEndpoint({self})"
+
+    def __str__(self) -> str:
+        scheme = "smtps" if self.security == "tls" else "smtp"
+        user = f"{self.username}@" if self.username else ""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        tail = "?starttls=1" if self.security == "starttls" else ""
+        return f"{scheme}://{user}{host}:{self.port}{tail}"
+
+
+class AddressError(ValueError):
+    """A mail address (or a name beside it) that Rostra refuses; the message says why."""
+
+
+class HeaderInjection(AddressError):
+    """A mail header's value holds a line break, NUL or another control character."""
+
+
+def parse_smtp_url(url: str) -> SmtpEndpoint:
+    """``smtp://[user:pass@]host[:port][?starttls=1]`` or ``smtps://…``, or ``ConfigError``.
+
+    No message repeats the URL: it may hold a password.
+    """
+    if _CONTROL.search(url) or " " in url:
+        raise ConfigError("smtp_url contains spaces or control characters")
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in SMTP_SCHEMES:
+        raise ConfigError(
+            "smtp_url must start with smtp:// (plain or STARTTLS) or smtps:// (TLS), "
+            f"not {scheme + '://' if scheme else 'no scheme'}"
+        )
+    host = parts.hostname or ""
+    if not host:
+        raise ConfigError("smtp_url has no host, e.g. smtp://mail.example.com:587?starttls=1")
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port is not None and not 0 < port < 65536:
+        given = parts.netloc.rpartition("@")[2].rpartition(":")[2]
+        raise ConfigError(f"smtp_url has an invalid port: {given!r} (1 to 65535)")
+    if parts.path not in ("", "/") or parts.fragment:
+        raise ConfigError("smtp_url takes no path or fragment, only ?starttls=1")
+    starttls = False
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        if key != "starttls" or value.lower() not in (*_TRUE, *_FALSE):
+            raise ConfigError(f"smtp_url's only option is starttls=1 or starttls=0, not {key!r}")
+        starttls = value.lower() in _TRUE
+    if scheme == "smtps" and starttls:
+        raise ConfigError("smtp_url: smtps:// is TLS from the start; starttls=1 is for smtp://")
+    username = unquote(parts.username or "")
+    password = unquote(parts.password or "")
+    if bool(username) != bool(password):
+        raise ConfigError("smtp_url needs both a user name and a password, or neither")
+    security: Literal["plain", "starttls", "tls"] = (
+        "tls" if scheme == "smtps" else "starttls" if starttls else "plain"
+    )
+    if security == "plain" and password and host.lower() not in LOOPBACK_NAMES:
+        raise ConfigError(
+            "smtp_url would send its password unencrypted: add ?starttls=1 or use smtps://"
+        )
+    default_port = STARTTLS_PORT if security == "starttls" else SMTP_SCHEMES[scheme]
+    return SmtpEndpoint(host, port or default_port, security, username, password)
+
+
+def refuse_control_characters(value: str, what: str) -> None:
+    """Refuse CR, LF, NUL or any other control character in ``value`` (a mail header's text):
+    a line break would start a header of the writer's choosing (header injection)."""
+    found = _CONTROL.search(value)
+    if found is None:
+        return
+    char = found.group()
+    kind = (
+        "a line break (CR or LF)"
+        if char in "\r\n"
+        else "a NUL character"
+        if char == "\0"
+        else f"a control character (U+{ord(char):04X})"
+    )
+    raise HeaderInjection(f"{what} contains {kind}: refused, it could add mail headers")
+
+
+def check_addr_spec(addr: str, what: str) -> str:
+    """``local@domain`` as Rostra sends to it (ASCII, dot-atom, RFC 5321 lengths), or
+    ``AddressError``; returned with the domain in lower case."""
+    refuse_control_characters(addr, what)
+    if len(addr) > MAX_ADDRESS:
+        raise AddressError(f"{what} is longer than {MAX_ADDRESS} characters")
+    local, at, domain = addr.rpartition("@")
+    if not at or not local or not domain:
+        raise AddressError(f"{what} is not a mail address (name@example.com): {addr!r}")
+    if not addr.isascii():
+        raise AddressError(f"{what} must be written in ASCII letters: {addr!r}")
+    if len(local) > MAX_LOCAL_PART:
+        raise AddressError(f"{what} has more than {MAX_LOCAL_PART} characters before the @")
+    if not _LOCAL_PART.fullmatch(local) or not _MAIL_DOMAIN.fullmatch(domain):
+        raise AddressError(f"{what} is not a mail address (name@example.com): {addr!r}")
+    return f"{local}@{domain.lower()}"
+
+
+def parse_mailbox(value: str, what: str) -> tuple[str, str]:
+    """``"Display Name" <local@domain>`` or a bare address: (name, address), or
+    ``AddressError`` saying what is wrong (a second address, a line break, a bad address)."""
+    from email.headerregistry import Address
+    from email.policy import default
+
+    refuse_control_characters(value, what)
+    header = default.header_factory("To", value)
+    addresses: tuple[Address, ...] = getattr(header, "addresses", ())
+    if len(addresses) != 1 or header.defects:
+        raise AddressError(
+            f'{what} must be one address, e.g. "The Courier" <comments@news.example>'
+        )
+    name = addresses[0].display_name
+    if len(name) > MAX_DISPLAY_NAME:
+        raise AddressError(f"{what}'s name is longer than {MAX_DISPLAY_NAME} characters")
+    return name, check_addr_spec(addresses[0].addr_spec, what)
+
+
+def _check_mail(settings: Settings) -> None:
+    if settings.smtp_url:
+        parse_smtp_url(settings.smtp_url)
+    try:
+        parse_mailbox(settings.mail_from, "mail_from")
+    except AddressError as exc:
+        raise ConfigError(str(exc)) from None
+    if settings.smtp_timeout_seconds < 1:
+        raise ConfigError("smtp_timeout_seconds must be at least 1")
+    if settings.production and settings.smtp_url and settings.mail_from == DEFAULT_MAIL_FROM:
+        raise ConfigError(
+            "production mode with smtp_url needs mail_from, the sender readers see, "
+            'e.g. "The Courier" <comments@news.example>'
+        )

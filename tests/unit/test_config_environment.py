@@ -78,6 +78,8 @@ CHECKED_WITH: dict[str, tuple[str, dict[str, str], Any]] = {
     "public_url": ("https://comments.example.com", {}, "https://comments.example.com"),
     "allowed_hosts": ("internal.example", {}, ("internal.example",)),
     "trusted_proxies": ("10.0.0.0/8 127.0.0.1", {}, ("10.0.0.0/8", "127.0.0.1")),
+    "smtp_url": ("smtps://mail.example.com", {}, "smtps://mail.example.com"),
+    "mail_from": ("Desk <desk@news.example>", {}, "Desk <desk@news.example>"),
     # Left empty outside production, a key is made up for the process: a given one is kept.
     "secret_key": ("k" * 40, {}, "k" * 40),
     "production": (

@@ -1,0 +1,155 @@
+"""Deliver a composed message over SMTP: STARTTLS, TLS from the start, or plain on loopback.
+
+``SmtpSender.send`` is blocking I/O with a timeout on every step; it runs in a job runner's
+thread (or the ``rostra mail test`` command), never on the event loop. Every failure is one
+``MailDeliveryError`` that says what went wrong and whether trying again later can help
+(``temporary``): the server down, slow, refusing TLS or the login is temporary (the mail waits
+until the server or its settings are fixed); a recipient or message the server refuses for good
+(a 5xx answer to RCPT or DATA) is not. No error message contains the password.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from base64 import b64encode
+from email.message import EmailMessage
+
+from rostra.config import Settings, SmtpEndpoint
+from rostra.notify.message import MailError
+
+
+class MailNotConfigured(MailError):
+    """No ``smtp_url`` is set, so there is nowhere to send mail."""
+
+
+class MailDeliveryError(Exception):
+    """The SMTP server did not take the mail; ``temporary`` says whether a retry may succeed."""
+
+    def __init__(self, message: str, *, temporary: bool) -> None:
+        super().__init__(message)
+        self.temporary = temporary
+
+
+class SmtpSender:
+    """Sends messages to one SMTP server (``smtp_url``), one connection per message."""
+
+    def __init__(
+        self,
+        endpoint: SmtpEndpoint,
+        *,
+        timeout: float,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.timeout = timeout
+        # The system's trusted certificates and host-name checks unless told otherwise (a test
+        # trusts its own certificate authority this way).
+        self.ssl_context = ssl_context or ssl.create_default_context()
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, ssl_context: ssl.SSLContext | None = None
+    ) -> SmtpSender:
+        endpoint = settings.smtp
+        if endpoint is None:
+            raise MailNotConfigured(
+                "no SMTP server is set: give smtp_url (ROSTRA_SMTP_URL), "
+                "e.g. smtp://user:password@mail.example.com:587?starttls=1"
+            )
+        return cls(endpoint, timeout=settings.smtp_timeout_seconds, ssl_context=ssl_context)
+
+    def send(self, message: EmailMessage) -> None:
+        """Hand ``message`` to the server, or raise ``MailDeliveryError``."""
+        where = f"{self.endpoint.host}:{self.endpoint.port}"
+        try:
+            self._send(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _ in exc.recipients.values()]
+            reason = "; ".join(self._answer(c, m) for c, m in exc.recipients.values())
+            raise MailDeliveryError(
+                f"the SMTP server at {where} refused the recipient: {reason}",
+                temporary=any(code < 500 for code in codes),
+            ) from None
+        except smtplib.SMTPAuthenticationError as exc:
+            raise MailDeliveryError(
+                f"the SMTP server at {where} refused the user name or password: "
+                + self._answer(exc.smtp_code, exc.smtp_error),
+                temporary=True,
+            ) from None
+        except smtplib.SMTPDataError as exc:
+            raise MailDeliveryError(
+                f"the SMTP server at {where} refused the message: "
+                + self._answer(exc.smtp_code, exc.smtp_error),
+                temporary=exc.smtp_code < 500,
+            ) from None
+        except smtplib.SMTPResponseException as exc:
+            raise MailDeliveryError(
+                f"the SMTP server at {where} answered "
+                + self._answer(exc.smtp_code, exc.smtp_error),
+                temporary=True,
+            ) from None
+        except TimeoutError:
+            raise MailDeliveryError(
+                f"the SMTP server at {where} did not answer within {self.timeout:g} s",
+                temporary=True,
+            ) from None
+        except ssl.SSLError as exc:
+            reason = self._scrub(exc.reason or str(exc))
+            raise MailDeliveryError(
+                f"TLS with the SMTP server at {where} failed: {reason}",
+                temporary=True,
+            ) from None
+        except smtplib.SMTPException as exc:
+            raise MailDeliveryError(
+                f"SMTP with {where} failed: {self._scrub(str(exc))}", temporary=True
+            ) from None
+        except OSError as exc:
+            reason = self._scrub(exc.strerror or str(exc))
+            raise MailDeliveryError(
+                f"cannot reach the SMTP server at {where}: {reason}",
+                temporary=True,
+            ) from None
+
+    def _send(self, message: EmailMessage) -> None:
+        endpoint = self.endpoint
+        client: smtplib.SMTP
+        if endpoint.security == "tls":
+            client = smtplib.SMTP_SSL(
+                endpoint.host, endpoint.port, timeout=self.timeout, context=self.ssl_context
+            )
+        else:
+            client = smtplib.SMTP(endpoint.host, endpoint.port, timeout=self.timeout)
+        with client:
+            client.ehlo()
+            if endpoint.security == "starttls":
+                if not client.has_extn("starttls"):
+                    raise smtplib.SMTPNotSupportedError(
+                        "the server does not offer STARTTLS, which smtp_url asks for"
+                    )
+                client.starttls(context=self.ssl_context)
+                client.ehlo()
+            if endpoint.username:
+                client.login(endpoint.username, endpoint.password)
+            client.send_message(message)
+
+    def _answer(self, code: int, text: bytes | str) -> str:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", "replace")
+        return self._scrub(f"{code} {' '.join(text.split())}")
+
+    def _scrub(self, text: str) -> str:
+        """``text`` without the password, plain or as AUTH sends it (base64), should a server
+        or a library ever repeat it."""
+        password = self.endpoint.password
+        if not password:
+            return text
+        user = self.endpoint.username
+        forms = {
+            password,
+            b64encode(password.encode()).decode(),
+            b64encode(f"\0{user}\0{password}".encode()).decode(),
+        }
+        for form in forms:
+            text = text.replace(form, "***")
+        return text
