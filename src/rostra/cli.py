@@ -12,11 +12,15 @@ import argparse
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
-from rostra import __version__, site_cli, staff_cli, thread_cli
+from rostra import __version__, mail_cli, site_cli, staff_cli, thread_cli
 from rostra.config import ConfigError, command_settings
 from rostra.domain.errors import RostraError
 from rostra.moderation import cli as moderation_cli
+
+if TYPE_CHECKING:
+    from rostra.demo.mail_sink import BoundController
 
 #: The commands that need the current schema (the others have no database, or migrate it).
 SCHEMA_COMMANDS = ("serve", "site", "staff", "thread")
@@ -86,8 +90,32 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     if args.seed_only:
         return 0
+    sink = start_demo_sink(settings.database_url, args.smtp_port, site_url)
     args.migrate = False
-    return cmd_serve(args, factory="rostra.demo.app:create_demo_app")
+    try:
+        return cmd_serve(args, factory="rostra.demo.app:create_demo_app")
+    finally:
+        sink.stop()
+
+
+def start_demo_sink(database_url: str, port: int, site_url: str) -> BoundController:
+    """The demo's SMTP sink on loopback (``port``, or one the kernel picks when that one is
+    taken), with ``smtp_url`` pointed at it: the demo sends real mail that reaches nobody."""
+    from rostra.demo.mail_sink import start_sink
+    from rostra.demo.mailbox import Mailbox, mailbox_folder
+
+    mailbox = Mailbox(mailbox_folder(database_url))
+    try:
+        sink = start_sink(mailbox, port=port)
+    except OSError:
+        sink = start_sink(mailbox, port=0)
+    # The app's workers read their settings from the environment.
+    os.environ["ROSTRA_SMTP_URL"] = sink.url
+    print(
+        f"mailbox: {site_url}/demo/mailbox shows every mail the demo sends (caught by {sink.url}); "
+        f"try: ROSTRA_SMTP_URL={sink.url} rostra mail test you@example.org"
+    )
+    return sink
 
 
 def _global_options(parser: argparse.ArgumentParser, *, after_command: bool) -> None:
@@ -138,11 +166,18 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int)
     demo.add_argument("--workers", type=int)
     demo.add_argument("--seed-only", action="store_true")
+    demo.add_argument(
+        "--smtp-port",
+        type=int,
+        default=1025,
+        help="loopback port of the demo's mail sink (default 1025; another if it is taken)",
+    )
     demo.set_defaults(func=cmd_demo)
     site_cli.register(sub)
     moderation_cli.register(sub)
     staff_cli.register(sub)
     thread_cli.register(sub)
+    mail_cli.register(sub)
     for command in _commands(parser):
         _global_options(command, after_command=True)
     return parser

@@ -1,11 +1,14 @@
 """The demo site as a plug-in of the app: ``rostra demo`` serves this factory, never ``serve``.
 
-Everything the demo shows lives in this package: its pages (``pages.py``), their templates, its
+Everything the demo shows lives in this package: its pages (``pages.py``), the mailbox of the
+mail it sent (``mailbox.py``, filled by the SMTP sink in ``mail_sink.py``), their templates, its
 files (``static/``, served under ``/demo/static``) and its fiction (``content/``). The app that
 ``rostra serve`` builds knows none of it.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import BaseRoute, Mount, Route
@@ -15,21 +18,32 @@ from rostra.app import create_app
 from rostra.config import Settings
 from rostra.demo import pages
 from rostra.demo.content import STATIC_URL
+from rostra.demo.mailbox import MailboxPages
 from rostra.web.static_files import CachedStaticFiles
 
-DEMO_ROUTES: list[BaseRoute] = [
-    Route("/", pages.index, methods=["GET"]),
-    Mount(
-        STATIC_URL,
-        app=GZipMiddleware(
-            CachedStaticFiles(packages=[("rostra.demo", "static")]), minimum_size=512
+
+def demo_routes(mailbox: Path | None = None) -> list[BaseRoute]:
+    """The demo's pages; its mailbox read from ``mailbox`` (by default beside the database)."""
+    mail = MailboxPages(mailbox)
+    return [
+        Route("/", pages.index, methods=["GET"]),
+        Mount(
+            STATIC_URL,
+            app=GZipMiddleware(
+                CachedStaticFiles(packages=[("rostra.demo", "static")]), minimum_size=512
+            ),
+            name="demo-static",
         ),
-        name="demo-static",
-    ),
-    Route("/demo/{article}", pages.article, methods=["GET"]),
-]
+        # Before /demo/{article}, which would take "mailbox" for an article's name.
+        Route("/demo/mailbox", mail.index, methods=["GET"]),
+        Route("/demo/mailbox/{key}", mail.mail, methods=["GET"]),
+        Route("/demo/{article}", pages.article, methods=["GET"]),
+    ]
 
 
-def create_demo_app(settings: Settings | None = None) -> ASGIApp:
+DEMO_ROUTES: list[BaseRoute] = demo_routes()
+
+
+def create_demo_app(settings: Settings | None = None, *, mailbox: Path | None = None) -> ASGIApp:
     """Rostra with the demo newspaper's pages and files mounted beside its own routes."""
-    return create_app(settings, plugins=DEMO_ROUTES)
+    return create_app(settings, plugins=demo_routes(mailbox))
