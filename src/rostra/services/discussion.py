@@ -36,6 +36,7 @@ from rostra.services.posting import (
     PostRequest,
     published_count,
 )
+from rostra.services.subscriptions import Subscriptions
 from rostra.services.thread_meta import ThreadKeys
 from rostra.services.tokens import ReaderTokens
 
@@ -56,8 +57,10 @@ class Discussion(Posting):
         moderator: Moderator | None = None,
         clock: Callable[[], datetime] = utc_now,
         thread_keys: ThreadKeys | None = None,
+        subscriptions: Subscriptions | None = None,
     ) -> None:
         self.store = store
+        self.subscriptions = subscriptions
         self.tokens = tokens
         self.moderator = moderator or PublishEverything()
         self.clock = clock

@@ -24,6 +24,7 @@ from rostra.domain.desk import (
     StaffAccount,
 )
 from rostra.domain.models import Comment, CommentStatus, Revision, Site, SortOrder, Thread
+from rostra.domain.subscriptions import Cadence, Subscriber, Subscription, Target
 from rostra.services.moderation_port import ModerationMemory
 
 
@@ -191,6 +192,47 @@ class WriteTransaction(Protocol):
         (queued, running, done or dead).
         """
         ...
+
+    # -- "Notify me of" (rostra.storage.subscriptions says what each does) ---------------------
+    def subscriber(self, subscriber_id: int) -> Subscriber | None: ...
+
+    def add_subscriber(
+        self,
+        site_id: int,
+        key: str,
+        *,
+        email_hash: str | None,
+        account_id: int | None,
+        sealed_address: str | None,
+        language: str,
+        confirm_nonce: str,
+        now: datetime,
+    ) -> tuple[Subscriber, str | None]: ...
+
+    def confirm_nonce(self, subscriber_id: int) -> str | None: ...
+
+    def subscribe(
+        self,
+        subscriber: Subscriber,
+        target: Target,
+        thread_id: int,
+        comment_id: int | None,
+        cadence: Cadence,
+        language: str,
+        now: datetime,
+    ) -> Subscription: ...
+
+    def confirm_subscriber(self, subscriber_id: int, nonce: str, now: datetime) -> int | None: ...
+
+    def end_subscription(self, subscriber_id: int, subscription_id: int, now: datetime) -> bool: ...
+
+    def end_all(self, subscriber_id: int, now: datetime) -> int: ...
+
+    def sealed_subscribers(self) -> list[Subscriber]: ...
+
+    def reseal(
+        self, subscriber_id: int, key: str, email_hash: str, sealed_address: str
+    ) -> None: ...
 
 
 class Store(ReadStore, Protocol):

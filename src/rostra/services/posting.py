@@ -35,6 +35,7 @@ from rostra.services.desk import refuse_banned
 from rostra.services.formatting import render_markdown
 from rostra.services.moderation_port import Decision, Draft, ModerationMemory, Moderator
 from rostra.services.ports import NewComment, Store, WriteTransaction
+from rostra.services.subscriptions import Subscriptions, parse_choice
 from rostra.services.thread_meta import ThreadKeys, believed_metadata
 from rostra.services.tokens import ReaderTokens, new_public_id
 
@@ -89,6 +90,9 @@ class PostRequest:
     thread_signature: str | None = None
     # No reader token came with the request: the web layer issued one for this comment.
     new_reader: bool = False
+    # "Notify me of": none, replies (to this comment) or thread; mails in ``language``.
+    notify: str = "none"
+    language: str = "en"
 
 
 class Posting:
@@ -99,6 +103,7 @@ class Posting:
     moderator: Moderator
     clock: Callable[[], datetime]
     thread_keys: ThreadKeys | None
+    subscriptions: Subscriptions | None
 
     @contextmanager
     def _moderated_write(self, draft: Draft) -> Iterator[tuple[WriteTransaction, Decision]]:
@@ -133,6 +138,21 @@ class Posting:
                 N_("The request nonce is malformed."), field="nonce", code="invalid-nonce"
             )
         email_hash = self.tokens.email_hash(request.email) if request.email else None
+        wish = None
+        choice = parse_choice(request.notify)
+        if self.subscriptions is not None:
+            wish = self.subscriptions.wish(
+                site,
+                choice,
+                request.email,
+                language=request.language,
+                author=author,
+                client_ip=request.client_ip,
+            )
+        elif choice.value != "none":
+            raise InvalidInput(
+                N_("This server does not send notifications."), field="notify", code="notify-off"
+            )
         now = self.clock()
         refuse_banned(self.store, site, author, email_hash, now, fresh_reader=request.new_reader)
         html = render_markdown(body)
@@ -203,6 +223,9 @@ class Posting:
             _audit_automated(tx, site, comment, None, decision, now)
             if decision.memory is not None:
                 tx.remember_moderation(decision.memory, comment.id)
+            if wish is not None and self.subscriptions and status is not CommentStatus.REJECTED:
+                # In the comment's transaction, with its confirmation job: all or nothing.
+                self.subscriptions.record(tx, wish, thread, comment, now)
         if status is CommentStatus.REJECTED:
             raise _rejected(decision)
         return comment

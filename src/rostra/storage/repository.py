@@ -33,6 +33,7 @@ from rostra.storage.rows import has_nul as _has_nul
 from rostra.storage.rows import site_from_row as _site
 from rostra.storage.rows import thread_from_row as _thread
 from rostra.storage.rows import utc as _utc
+from rostra.storage.subscriptions import SubscriptionWrites
 from rostra.storage.tables import comments, revisions, sites, threads, votes
 from rostra.storage.thread_versions import QueryVersionProbe, SqliteVersionProbe, version_probe
 
@@ -303,7 +304,7 @@ class SqlStore(DeskReads):
         return iter([_site(r) for r in rows])
 
 
-class SqlWriteTransaction(DeskWrites, ModerationWrites, JobWrites):
+class SqlWriteTransaction(DeskWrites, ModerationWrites, JobWrites, SubscriptionWrites):
     """The ``WriteTransaction`` port: every call runs inside one database transaction."""
 
     def __init__(self, conn: Connection) -> None:

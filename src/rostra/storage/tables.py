@@ -327,3 +327,52 @@ Index("ix_jobs_due", jobs.c.run_after, jobs.c.id, sqlite_where=_QUEUED, postgres
 Index("ix_jobs_lease", jobs.c.locked_until, sqlite_where=_RUNNING, postgresql_where=_RUNNING)
 Index("ix_jobs_dead", jobs.c.id, sqlite_where=_DEAD, postgresql_where=_DEAD)
 Index("ix_jobs_done", jobs.c.finished_at, sqlite_where=_DONE, postgresql_where=_DONE)
+
+# -- "Notify me of" (rostra.domain.subscriptions, rostra.services.subscriptions) ----------------
+
+# One address (or account) on one site: the address sealed with AES-GCM under a key derived from
+# the secret, looked up by its keyed hash; never in clear.
+subscribers = Table(
+    "subscribers",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("site_id", Id, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    # "e:<keyed hash of the address>" or "a:<account id>".
+    Column("key", String(80), nullable=False),
+    Column("email_hash", String(64), nullable=True),
+    Column("account_id", Id, nullable=True),
+    Column("address", Text, nullable=True),
+    Column("language", String(8), nullable=False),
+    # Double opt-in: NULL until the address's owner confirms it.
+    Column("confirmed_at", DateTime(timezone=True), nullable=True),
+    # The one confirmation link in force (random; a used or replaced one no longer works).
+    Column("confirm_nonce", String(32), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("site_id", "key", name="uq_subscribers_site_key"),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("site_id", Id, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("subscriber_id", Id, ForeignKey("subscribers.id", ondelete="CASCADE"), nullable=False),
+    # replies | thread
+    Column("target", String(8), nullable=False),
+    # "c:<comment id>" or "t:<thread id>": one row per subscriber and target.
+    Column("target_key", String(40), nullable=False),
+    Column("thread_id", Id, ForeignKey("threads.id", ondelete="CASCADE"), nullable=False),
+    Column("comment_id", Id, ForeignKey("comments.id", ondelete="CASCADE"), nullable=True),
+    # immediate | hourly | daily
+    Column("cadence", String(10), nullable=False),
+    Column("language", String(8), nullable=False),
+    # pending | confirmed | ended
+    Column("state", String(10), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("confirmed_at", DateTime(timezone=True), nullable=True),
+    Column("ended_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("subscriber_id", "target_key", name="uq_subscriptions_subscriber_target"),
+    # Who follows a thread, or a comment's replies, when a comment is published there.
+    Index("ix_subscriptions_thread", "thread_id", "state"),
+    Index("ix_subscriptions_comment", "comment_id", "state"),
+)
