@@ -1,11 +1,13 @@
 """create_app(settings): wiring only. Nothing here does I/O at import time.
 
 ``plugins`` are routes mounted after Rostra's own (the demo site is one: ``rostra demo`` mounts
-it, ``rostra serve`` never does).
+it, ``rostra serve`` never does). With ``jobs_in_process`` (the default) the app runs a job runner
+for as long as it serves (rostra.jobs; docs/adr/0007-durable-jobs.md).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -22,6 +24,8 @@ from starlette.types import ASGIApp
 from rostra.config import Settings, load_settings
 from rostra.domain.clock import utc_now
 from rostra.domain.errors import RostraError
+from rostra.jobs.registry import JobHandlers, builtin_handlers
+from rostra.jobs.runner import Runner, runner_settings
 from rostra.moderation.moderator import PipelineModerator
 from rostra.services.address_limits import new_reader_limiter, preview_limiter
 from rostra.services.desk import ModerationDesk
@@ -32,6 +36,7 @@ from rostra.services.staff import StaffAccounts
 from rostra.services.thread_meta import ThreadKeys
 from rostra.services.tokens import ReaderTokens, Signer
 from rostra.storage.database import create_engines
+from rostra.storage.jobs import SqlJobQueue
 from rostra.storage.moderation import SqlModerationState
 from rostra.storage.repository import SqlStore
 from rostra.storage.schema import HealthCheck
@@ -54,6 +59,7 @@ def create_app(
     plugins: Sequence[BaseRoute] = (),
     *,
     clock: Callable[[], datetime] | None = None,
+    job_handlers: JobHandlers | None = None,
 ) -> ASGIApp:
     """The app for ``settings``.
 
@@ -61,6 +67,9 @@ def create_app(
     and thread) and the per-address limits on previews and new readers. Left out, moderation
     reads UTC and those limiters the monotonic clock; a test passes a clock it can move, to see
     a limit let go when its minute is over without waiting for one.
+
+    ``job_handlers`` is what the in-process job runner runs (left out: Rostra's own kinds and
+    those of the ``jobs_plugins`` modules).
     """
     settings = settings or load_settings()
     seconds = time.monotonic if clock is None else _seconds_of(clock)
@@ -89,11 +98,23 @@ def create_app(
         write_slots=1 if engines.write.dialect.name == "sqlite" else 4,
     )
 
+    runner: Runner | None = None
+    if settings.jobs_in_process:
+        handlers = job_handlers or builtin_handlers(settings.jobs_plugins)
+        runner = Runner(
+            SqlJobQueue(engines), handlers, runner_settings(settings), clock=clock or utc_now
+        )
+
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         # Load the moderation models before the first comment arrives, off the event loop.
         await anyio.to_thread.run_sync(moderator.warm_up)
+        jobs = None if runner is None else asyncio.create_task(runner.run())
         yield
+        if runner is not None and jobs is not None:
+            # The job under way finishes; the rest of its batch goes back to the queue.
+            runner.stop()
+            await jobs
         store.close()
 
     app = Starlette(
@@ -109,6 +130,7 @@ def create_app(
     )
     app.state.rostra = ctx
     app.state.health_check = HealthCheck(engines.read)  # what /healthz asks
+    app.state.job_runner = runner
     logging.getLogger("rostra").setLevel(logging.INFO)
     return EdgeGuard(FastReads(app, ctx, fast_read_paths()), settings)
 

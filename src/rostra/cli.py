@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from rostra import __version__, mail_cli, site_cli, staff_cli, thread_cli
+from rostra import __version__, jobs_cli, mail_cli, site_cli, staff_cli, thread_cli
 from rostra.config import ConfigError, command_settings
 from rostra.domain.errors import RostraError
 from rostra.moderation import cli as moderation_cli
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from rostra.demo.mail_sink import BoundController
 
 #: The commands that need the current schema (the others have no database, or migrate it).
-SCHEMA_COMMANDS = ("serve", "site", "staff", "thread")
+SCHEMA_COMMANDS = ("serve", "site", "staff", "thread", "worker", "jobs")
 
 
 def check_database(args: argparse.Namespace) -> None:
@@ -177,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     moderation_cli.register(sub)
     staff_cli.register(sub)
     thread_cli.register(sub)
+    jobs_cli.register(sub)
     mail_cli.register(sub)
     for command in _commands(parser):
         _global_options(command, after_command=True)

@@ -43,6 +43,18 @@ class Settings:
     public_url: str = ""
     allowed_hosts: tuple[str, ...] = ()
     trusted_proxies: tuple[str, ...] = ()
+    # Background jobs (rostra.jobs, docs/adr/0007-durable-jobs.md): where they run, how often
+    # the queue is looked at, how long a claim lasts, how failures are retried, what plug-ins
+    # register handlers.
+    jobs_in_process: bool = True
+    jobs_plugins: tuple[str, ...] = ()
+    jobs_batch_size: int = 20
+    jobs_poll_ms: int = 1000
+    jobs_lease_seconds: int = 300
+    jobs_max_attempts: int = 8
+    jobs_backoff_seconds: int = 10
+    jobs_backoff_max_seconds: int = 3600
+    jobs_keep_done_days: int = 7
     default_language: str = "en"
     languages: tuple[str, ...] = ("en", "fr")
     max_request_bytes: int = 65_536
@@ -147,6 +159,7 @@ def validate(settings: Settings) -> Settings:
         raise ConfigError(f"trusted_proxies has an invalid network: {exc}") from exc
     if settings.default_language not in settings.languages:
         raise ConfigError("default_language must be one of languages")
+    _check_jobs(settings)
     if settings.render_cache_mb < 0 or settings.render_cache_seconds < 0:
         raise ConfigError("render_cache_mb and render_cache_seconds cannot be negative")
     _check_public_url(settings.public_url)
@@ -175,6 +188,27 @@ def validate(settings: Settings) -> Settings:
         # Development: keep a random key beside the database so tokens survive restarts.
         settings = _with_dev_secret(settings)
     return settings
+
+
+def _check_jobs(settings: Settings) -> None:
+    for name in (
+        "jobs_batch_size",
+        "jobs_poll_ms",
+        "jobs_lease_seconds",
+        "jobs_max_attempts",
+        "jobs_backoff_seconds",
+        "jobs_backoff_max_seconds",
+    ):
+        if getattr(settings, name) < 1:
+            raise ConfigError(f"{name} must be at least 1")
+    if settings.jobs_keep_done_days < 0:
+        raise ConfigError("jobs_keep_done_days cannot be negative")
+    if settings.jobs_backoff_max_seconds < settings.jobs_backoff_seconds:
+        raise ConfigError("jobs_backoff_max_seconds cannot be less than jobs_backoff_seconds")
+    for path in settings.jobs_plugins:
+        module, sep, attr = path.partition(":")
+        if not (sep and module and attr):
+            raise ConfigError(f"jobs_plugins takes module:function entries, not {path!r}")
 
 
 def _is_ip(value: str) -> bool:

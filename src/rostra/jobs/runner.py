@@ -27,6 +27,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from rostra.config import Settings
 from rostra.domain.clock import utc_now
 from rostra.jobs.queue import Claim, Job, JobQueue
 from rostra.jobs.registry import GiveUp, JobFailed, JobHandlers, error_of
@@ -45,6 +46,21 @@ class RunnerSettings:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     # Done jobs are kept this long (their idempotency keys still refuse a repeat), then purged.
     keep_done: timedelta = timedelta(days=7)
+
+
+def runner_settings(settings: Settings) -> RunnerSettings:
+    """The runner's settings from Rostra's (``jobs_*``; ``rostra serve`` and ``rostra worker``)."""
+    return RunnerSettings(
+        batch_size=settings.jobs_batch_size,
+        lease_seconds=settings.jobs_lease_seconds,
+        poll_seconds=settings.jobs_poll_ms / 1000,
+        retry=RetryPolicy(
+            base_seconds=settings.jobs_backoff_seconds,
+            max_seconds=settings.jobs_backoff_max_seconds,
+            max_attempts=settings.jobs_max_attempts,
+        ),
+        keep_done=timedelta(days=settings.jobs_keep_done_days),
+    )
 
 
 def worker_name() -> str:
@@ -183,6 +199,8 @@ class Runner:
 
     def stop(self) -> None:
         """Finish the job under way, give back the rest of the batch, end ``run``."""
+        if not self._stopping.is_set():
+            _LOG.info("job runner %s stopping: the job under way finishes", self.worker)
         self._stopping.set()
         self.wake()
 
