@@ -234,3 +234,41 @@ def test_smtps_is_tls_from_the_first_byte(certificate: Certificate) -> None:
         assert recorder.wait_for(1)[0].message["Subject"].startswith("Ada")
     finally:
         controller.stop()
+
+
+class RefuseOne(Recorder):
+    """Refuses RCPT for one address only."""
+
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
+    ) -> str:
+        if address == "gone@example.org":
+            return "550 5.1.1 gone"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_one_session_carries_many_mails_past_a_refused_one() -> None:
+    recorder = RefuseOne()
+    controller = serve(recorder)
+    try:
+        config = settings(controller.url)
+        refused = []
+        with SmtpSender.from_settings(config).session() as session:
+            for n, to in enumerate(["a@example.org", "gone@example.org", "b@example.org"]):
+                mail = comment_mail(config, NOTICE, to=to, key=f"fan-out-{n}")
+                try:
+                    session.send(compose(mail))
+                except MailDeliveryError as exc:
+                    refused.append((to, exc.temporary))
+        assert refused == [("gone@example.org", False)]
+        assert [m.rcpt_tos for m in recorder.wait_for(2)] == [["a@example.org"], ["b@example.org"]]
+    finally:
+        controller.stop()
+
+
+def test_a_session_to_a_stopped_server_is_a_temporary_error() -> None:
+    config = settings(f"smtp://127.0.0.1:{closed_port()}")
+    with pytest.raises(MailDeliveryError) as raised, SmtpSender.from_settings(config).session():
+        pass
+    assert raised.value.temporary

@@ -21,6 +21,17 @@ from rostra.demo.mailbox import Mailbox
 MAX_MAIL_BYTES = 1_000_000
 
 
+class _PromptSMTP(SMTP):
+    """aiosmtpd's server with Nagle's algorithm off: it writes a multi-line answer (EHLO's) a
+    line at a time, and each client would wait out a delayed ACK (40 ms) for the next line."""
+
+    def connection_made(self, transport: Any) -> None:
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().connection_made(transport)
+
+
 class BoundController(Controller):
     """aiosmtpd's threaded controller on a socket bound before it starts, so the port can be
     one the kernel picks (``port=0``) and is known (``.port``) as soon as ``start`` returns."""
@@ -28,6 +39,9 @@ class BoundController(Controller):
     def __init__(self, handler: Any, host: str = "127.0.0.1", port: int = 0, **kwargs: Any):
         self._socket = socket.create_server((host, port))
         super().__init__(handler, hostname=host, port=self._socket.getsockname()[1], **kwargs)
+
+    def factory(self) -> SMTP:
+        return _PromptSMTP(self.handler, **self.SMTP_kwargs)
 
     def _create_server(self) -> Any:
         return self.loop.create_server(

@@ -10,10 +10,14 @@ until the server or its settings are fixed); a recipient or message the server r
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import ssl
 from base64 import b64encode
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
+from urllib.parse import urlsplit
 
 from rostra.config import Settings, SmtpEndpoint
 from rostra.notify.message import MailError
@@ -40,9 +44,11 @@ class SmtpSender:
         *,
         timeout: float,
         ssl_context: ssl.SSLContext | None = None,
+        local_hostname: str = "localhost",
     ) -> None:
         self.endpoint = endpoint
         self.timeout = timeout
+        self.local_hostname = local_hostname
         # The system's trusted certificates and host-name checks unless told otherwise (a test
         # trusts its own certificate authority this way).
         self.ssl_context = ssl_context or ssl.create_default_context()
@@ -57,13 +63,76 @@ class SmtpSender:
                 "no SMTP server is set: give smtp_url (ROSTRA_SMTP_URL), "
                 "e.g. smtp://user:password@mail.example.com:587?starttls=1"
             )
-        return cls(endpoint, timeout=settings.smtp_timeout_seconds, ssl_context=ssl_context)
+        # EHLO names this machine: public_url's host when there is one.
+        host = urlsplit(settings.public_url).hostname if settings.public_url else None
+        return cls(
+            endpoint,
+            timeout=settings.smtp_timeout_seconds,
+            ssl_context=ssl_context,
+            local_hostname=host or "localhost",
+        )
 
     def send(self, message: EmailMessage) -> None:
-        """Hand ``message`` to the server, or raise ``MailDeliveryError``."""
+        """Hand ``message`` to the server on a connection of its own, or raise
+        ``MailDeliveryError``."""
+        with self.session() as session:
+            session.send(message)
+
+    @contextmanager
+    def session(self) -> Iterator[SmtpSession]:
+        """One connection (TLS and login done once) for many messages: a fan-out to a thread's
+        subscribers sends them all through it. ``MailDeliveryError`` if it cannot be opened."""
+        with self.errors():
+            client = self._connect()
+        try:
+            yield SmtpSession(self, client)
+        finally:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                client.quit()
+            client.close()
+
+    def _connect(self) -> smtplib.SMTP:
+        endpoint = self.endpoint
+        # Named here, not looked up: smtplib would otherwise ask the resolver for this host's
+        # name on every connection.
+        client: smtplib.SMTP
+        if endpoint.security == "tls":
+            client = smtplib.SMTP_SSL(
+                endpoint.host,
+                endpoint.port,
+                local_hostname=self.local_hostname,
+                timeout=self.timeout,
+                context=self.ssl_context,
+            )
+        else:
+            client = smtplib.SMTP(
+                endpoint.host,
+                endpoint.port,
+                local_hostname=self.local_hostname,
+                timeout=self.timeout,
+            )
+        try:
+            client.ehlo()
+            if endpoint.security == "starttls":
+                if not client.has_extn("starttls"):
+                    raise smtplib.SMTPNotSupportedError(
+                        "the server does not offer STARTTLS, which smtp_url asks for"
+                    )
+                client.starttls(context=self.ssl_context)
+                client.ehlo()
+            if endpoint.username:
+                client.login(endpoint.username, endpoint.password)
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    @contextmanager
+    def errors(self) -> Iterator[None]:
+        """Every failure of the block as one ``MailDeliveryError`` (see the module's doc)."""
         where = f"{self.endpoint.host}:{self.endpoint.port}"
         try:
-            self._send(message)
+            yield
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             reason = "; ".join(self._answer(c, m) for c, m in exc.recipients.values())
@@ -111,28 +180,6 @@ class SmtpSender:
                 temporary=True,
             ) from None
 
-    def _send(self, message: EmailMessage) -> None:
-        endpoint = self.endpoint
-        client: smtplib.SMTP
-        if endpoint.security == "tls":
-            client = smtplib.SMTP_SSL(
-                endpoint.host, endpoint.port, timeout=self.timeout, context=self.ssl_context
-            )
-        else:
-            client = smtplib.SMTP(endpoint.host, endpoint.port, timeout=self.timeout)
-        with client:
-            client.ehlo()
-            if endpoint.security == "starttls":
-                if not client.has_extn("starttls"):
-                    raise smtplib.SMTPNotSupportedError(
-                        "the server does not offer STARTTLS, which smtp_url asks for"
-                    )
-                client.starttls(context=self.ssl_context)
-                client.ehlo()
-            if endpoint.username:
-                client.login(endpoint.username, endpoint.password)
-            client.send_message(message)
-
     def _answer(self, code: int, text: bytes | str) -> str:
         if isinstance(text, bytes):
             text = text.decode("utf-8", "replace")
@@ -153,3 +200,16 @@ class SmtpSender:
         for form in forms:
             text = text.replace(form, "***")
         return text
+
+
+class SmtpSession:
+    """An open connection of ``SmtpSender.session``; a refused recipient leaves it usable."""
+
+    def __init__(self, sender: SmtpSender, client: smtplib.SMTP) -> None:
+        self._sender = sender
+        self._client = client
+
+    def send(self, message: EmailMessage) -> None:
+        """Hand ``message`` to the server, or raise ``MailDeliveryError``."""
+        with self._sender.errors():
+            self._client.send_message(message)
