@@ -168,14 +168,16 @@ def test_rostra_demo_catches_what_rostra_mail_test_sends(tmp_path: Path) -> None
         text=True,
     )
     try:
-        sink_url = None
+        sink_url, said = None, []
         assert demo.stdout is not None
         for line in demo.stdout:  # waits on what the demo says, not on a clock
+            said.append(line)
             found = re.search(r"caught by (smtp://127\.0\.0\.1:\d+)", line)
             if found:
                 sink_url = found.group(1)
-            if "Uvicorn running" in line or "Application startup complete" in line:
+            if "Uvicorn running on" in line:  # listening (startup complete comes before)
                 break
+        assert said and "Uvicorn running on" in said[-1], "".join(said)
         assert sink_url, "rostra demo did not say where its mail sink is"
         sent = subprocess.run(
             [sys.executable, "-m", "rostra", "mail", "test", "newcomer@example.org"],
