@@ -6,13 +6,15 @@ Fixtures stay in the conftest files; these are plain functions and constants.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import re
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from argon2 import PasswordHasher
@@ -201,3 +203,17 @@ class MovingClock:
 def clocked_app(clock: MovingClock) -> Callable[[Settings], Any]:
     """An app factory (the ``app_factory`` fixture's kind) whose limits count time by ``clock``."""
     return functools.partial(create_app, clock=clock)
+
+
+T = TypeVar("T")
+
+
+def run_coroutine(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """``asyncio.run(factory())`` in a thread of its own, its result or its exception.
+
+    A test worker that ran a browser test holds Playwright's sync API loop as the running loop of
+    its main thread for the rest of the session (the browser is session-scoped), and there
+    ``asyncio.run`` refuses to start; a fresh thread has no running loop.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(factory())).result()

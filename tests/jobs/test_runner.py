@@ -26,6 +26,7 @@ from rostra.services.ports import NewJob
 from rostra.storage.jobs import SqlJobQueue
 from rostra.storage.repository import SqlStore
 from rostra.storage.tables import jobs
+from tests.helpers import run_coroutine
 
 START = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
 LEASE = 60
@@ -324,7 +325,7 @@ def test_the_loop_runs_batches_off_the_event_loop_and_stops_when_told(
         await asyncio.wait_for(task, 30)
         return ticks
 
-    assert asyncio.run(scenario()) == 20
+    assert run_coroutine(scenario) == 20
     assert work.stopping
 
 
@@ -350,5 +351,5 @@ def test_the_loop_survives_a_database_that_refuses_it(
         await asyncio.wait_for(task, 30)
 
     with caplog.at_level(logging.ERROR, logger="rostra.jobs"):
-        asyncio.run(scenario())
+        run_coroutine(scenario)
     assert "claiming failed" in caplog.text and calls["n"] >= 3
