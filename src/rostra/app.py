@@ -27,12 +27,19 @@ from rostra.domain.errors import RostraError
 from rostra.jobs.registry import JobHandlers, builtin_handlers
 from rostra.jobs.runner import Runner, runner_settings
 from rostra.moderation.moderator import PipelineModerator
-from rostra.services.address_limits import new_reader_limiter, preview_limiter
+from rostra.notify.subscription_mail import CONFIRM_JOB
+from rostra.notify.subscription_mail import register as register_subscription_mail
+from rostra.services.address_limits import (
+    new_reader_limiter,
+    preview_limiter,
+    subscribe_limiter,
+)
 from rostra.services.desk import ModerationDesk
 from rostra.services.discussion import Discussion
 from rostra.services.reading import ThreadReading
 from rostra.services.reports import ReaderReports
 from rostra.services.staff import StaffAccounts
+from rostra.services.subscriptions import AddressBox, Subscriptions
 from rostra.services.thread_meta import ThreadKeys
 from rostra.services.tokens import ReaderTokens, Signer
 from rostra.storage.database import create_engines
@@ -41,6 +48,7 @@ from rostra.storage.moderation import SqlModerationState
 from rostra.storage.repository import SqlStore
 from rostra.storage.schema import HealthCheck
 from rostra.storage.staff import SqlStaffStore
+from rostra.storage.subscriptions import SqlSubscriptionReads
 from rostra.web.cached import FastReads
 from rostra.web.context import WebContext
 from rostra.web.edge import EdgeGuard
@@ -80,7 +88,23 @@ def create_app(
     moderation_state = SqlModerationState(engines)
     address_key = signer.key("moderation-client-address")
     moderator = PipelineModerator(moderation_state, address_key=address_key, clock=clock or utc_now)
-    discussion = Discussion(store, tokens, moderator=moderator, thread_keys=ThreadKeys(signer))
+    subscriptions = Subscriptions(
+        store,
+        SqlSubscriptionReads(engines),
+        signer,
+        tokens,
+        AddressBox(settings.secret_key),
+        confirm_days=settings.notify_confirm_days,
+        languages=settings.languages,
+        clock=clock or utc_now,
+    )
+    discussion = Discussion(
+        store,
+        tokens,
+        moderator=moderator,
+        thread_keys=ThreadKeys(signer),
+        subscriptions=subscriptions,
+    )
     ctx = WebContext(
         settings=settings,
         discussion=discussion,
@@ -93,6 +117,8 @@ def create_app(
         reports=ReaderReports(store, counters=moderation_state, address_key=address_key),
         preview_limits=preview_limiter(clock=seconds),
         new_reader_limits=new_reader_limiter(clock=seconds),
+        subscribe_limits=subscribe_limiter(clock=seconds),
+        subscriptions=subscriptions,
         # SQLite has one writer at a time: more writing threads per worker only queue as
         # threads (docs/adr/0006); PostgreSQL writes rows in parallel.
         write_slots=1 if engines.write.dialect.name == "sqlite" else 4,
@@ -101,6 +127,8 @@ def create_app(
     runner: Runner | None = None
     if settings.jobs_in_process:
         handlers = job_handlers or builtin_handlers(settings.jobs_plugins)
+        if CONFIRM_JOB not in handlers.kinds():
+            register_subscription_mail(handlers, subscriptions, settings)
         runner = Runner(
             SqlJobQueue(engines), handlers, runner_settings(settings), clock=clock or utc_now
         )

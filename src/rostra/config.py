@@ -66,6 +66,8 @@ class Settings:
     smtp_url: str = ""
     mail_from: str = DEFAULT_MAIL_FROM
     smtp_timeout_seconds: int = 10
+    # "Notify me of": how many days a confirmation link works.
+    notify_confirm_days: int = 7
 
     @property
     def smtp(self) -> SmtpEndpoint | None:
@@ -437,6 +439,8 @@ def _check_mail(settings: Settings) -> None:
         parse_mailbox(settings.mail_from, "mail_from")
     except AddressError as exc:
         raise ConfigError(str(exc)) from None
+    if not 1 <= settings.notify_confirm_days <= 90:
+        raise ConfigError("notify_confirm_days must be between 1 and 90")
     if settings.smtp_timeout_seconds < 1:
         raise ConfigError("smtp_timeout_seconds must be at least 1")
     if settings.production and settings.smtp_url and settings.mail_from == DEFAULT_MAIL_FROM:

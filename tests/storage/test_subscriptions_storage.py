@@ -107,7 +107,11 @@ def test_a_comment_its_subscription_and_its_confirmation_job_commit_together(
     )
     [job] = rows(store, jobs)
     assert job.kind == "notify.confirm"
-    assert json.loads(job.payload) == {"site": site.id, "subscriber": row.subscriber_id}
+    assert json.loads(job.payload) == {
+        "site": site.id,
+        "slug": "news",
+        "subscriber": row.subscriber_id,
+    }
     # Sealed and hashed: neither the address nor its lower-case form is stored anywhere.
     text = dump(store)
     assert ADDRESS not in text and ADDRESS.lower() not in text and "News.example" not in text

@@ -72,3 +72,14 @@ def new_reader_limiter(clock: Callable[[], float] = time.monotonic) -> AddressLi
         message=N_("Too many new readers from your address. Wait a minute, then try again."),
         clock=clock,
     )
+
+
+def subscribe_limiter(clock: Callable[[], float] = time.monotonic) -> AddressLimiter:
+    """A worker's limit on "notify me of" requests without a comment: 20 a minute for each
+    client address, before the service's own limits (per reader, client and target address,
+    kept in the database) are even asked."""
+    return AddressLimiter(
+        per_minute=20,
+        message=N_("Too many subscription requests. Wait a minute, then try again."),
+        clock=clock,
+    )

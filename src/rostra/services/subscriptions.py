@@ -214,6 +214,7 @@ class Wish:
     """A checked request to be notified, not yet recorded."""
 
     site_id: int
+    site_slug: str
     address: str
     email_hash: str
     target: Target
@@ -232,6 +233,8 @@ class FollowRequest:
     cadence: str | None = None
     language: str = "en"
     client_ip: str | None = None
+    # The reader, when a reader token came: counted under the per-reader limit.
+    author: Author | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,6 +328,7 @@ class Subscriptions:
         address = check_address(email)
         return Wish(
             site_id=site.id,
+            site_slug=site.slug,
             address=address,
             email_hash=self.tokens.email_hash(address),
             target=Target.REPLIES if choice is NotifyChoice.REPLIES else Target.THREAD,
@@ -394,7 +398,7 @@ class Subscriptions:
             tx.enqueue(
                 NewJob(
                     CONFIRM_JOB,
-                    {"site": wish.site_id, "subscriber": subscriber.id},
+                    {"site": wish.site_id, "slug": wish.site_slug, "subscriber": subscriber.id},
                     f"{CONFIRM_JOB}:{wish.site_id}:{wish.email_hash[:40]}:{day}",
                 ),
                 now,
@@ -412,6 +416,7 @@ class Subscriptions:
             request.email,
             cadence=cadence,
             language=request.language,
+            author=request.author,
             client_ip=request.client_ip,
         )
         assert wish is not None
@@ -426,6 +431,13 @@ class Subscriptions:
             if thread.closed:
                 raise Forbidden(N_("This thread is closed for comments."), code="thread-closed")
             return self.record(tx, wish, thread, None, now, counted=True)
+
+    def job_site(self, site_id: object, slug: object) -> Site | None:
+        """The site a job's payload names (by id and slug: a site renamed since is gone)."""
+        if not isinstance(site_id, int) or not isinstance(slug, str):
+            return None
+        site = self.store.get_site(slug)
+        return site if site is not None and site.id == site_id else None
 
     # -- confirming ----------------------------------------------------------------------------
     def check_confirm(self, site: Site, token: str) -> ConfirmLink:

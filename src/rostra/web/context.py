@@ -25,12 +25,18 @@ from rostra.config import Settings
 from rostra.domain.errors import N_, NotFound
 from rostra.domain.models import Site
 from rostra.i18n import negotiate
-from rostra.services.address_limits import AddressLimiter, new_reader_limiter, preview_limiter
+from rostra.services.address_limits import (
+    AddressLimiter,
+    new_reader_limiter,
+    preview_limiter,
+    subscribe_limiter,
+)
 from rostra.services.desk import ModerationDesk
 from rostra.services.discussion import Discussion
 from rostra.services.reading import ThreadReading
 from rostra.services.reports import ReaderReports
 from rostra.services.staff import StaffAccounts
+from rostra.services.subscriptions import Subscriptions
 from rostra.services.tokens import ReaderTokens
 from rostra.web.render import RenderCache
 
@@ -56,6 +62,9 @@ class WebContext:
     # Per-worker limits on cheap requests that store nothing (rostra.services.address_limits).
     preview_limits: AddressLimiter = field(default_factory=preview_limiter)
     new_reader_limits: AddressLimiter = field(default_factory=new_reader_limiter)
+    subscribe_limits: AddressLimiter = field(default_factory=subscribe_limiter)
+    # "Notify me of" (rostra.services.subscriptions); None only in an app built without it.
+    subscriptions: Subscriptions | None = None
     # How many writing service calls of this worker may run at once (see ``off_loop_write``).
     write_slots: int = 1
     write_limiter: anyio.CapacityLimiter | None = None

@@ -8,6 +8,8 @@ top of that:
 - ``READER``: what a reader's browser changes. A state-changing method must come from an origin
   the site allows (rostra.web.security.check_write_origin, our CSRF defence); a route may name a
   per-address limit (``limit="preview"``), counted once the origin is known to be allowed.
+- ``notify-page`` (rostra.web.routes): the pages notification mails link to; a browser's
+  POST must come from this server's own pages (``own_origin_write``).
 - The moderation desk's groups (sign-in, moderators, admins) live in rostra.web.desk.access:
   a staff session, the same origin and the session's CSRF token.
 
@@ -25,9 +27,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from rostra.domain.errors import N_, Forbidden
 from rostra.web import context as web
 from rostra.web.requests import BODY_LIMIT_KEY
-from rostra.web.security import check_write_origin, client_ip
+from rostra.web.security import check_write_origin, client_ip, own_origin, request_origin
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 Rule = Callable[[Request], Awaitable[None]]
@@ -118,6 +121,21 @@ class GroupRoute:
     group: str
     limit: str | None
     fast_read: str | None
+
+
+async def own_origin_write(request: Request) -> None:
+    """A browser's state-changing request must come from this server's own pages (the links of
+    notification mails open pages here); a request with no Origin is not a browser's, and the
+    signed token in the link is what authorises it."""
+    if request.method in SAFE_METHODS:
+        return
+    origin = request_origin(request)
+    if origin and origin != own_origin(request, web.context(request).settings.public_url):
+        raise Forbidden(
+            N_("Pages at %(origin)s may not post to this site."),
+            code="origin-not-allowed",
+            origin=origin[:200],
+        )
 
 
 PUBLIC = Group("public")

@@ -45,7 +45,8 @@ RAW_SECURITY_HEADERS = raw(SECURITY_HEADERS)
 
 
 class SecurityHeaders:
-    """Adds ``SECURITY_HEADERS`` to every response the framework sends."""
+    """Adds ``SECURITY_HEADERS`` to every response the framework sends, unless the response
+    set that header itself."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -57,7 +58,11 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", []).extend(RAW_SECURITY_HEADERS)
+                headers = message.setdefault("headers", [])
+                # A response that set one of them itself (a stricter Referrer-Policy) keeps its
+                # own: a browser reading two values takes the last one.
+                present = {bytes(name).lower() for name, _ in headers}
+                headers.extend(h for h in RAW_SECURITY_HEADERS if h[0] not in present)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -18,8 +18,8 @@ from rostra.web.desk import pages as desk
 from rostra.web.desk import threads as desk_threads
 from rostra.web.desk.access import ADMIN, DESK_ENTRY, MODERATOR
 from rostra.web.embed_script import embed_script
-from rostra.web.groups import PUBLIC, READER, Group
-from rostra.web.pages import feeds, health, threads
+from rostra.web.groups import PUBLIC, READER, Group, own_origin_write
+from rostra.web.pages import feeds, health, notify, threads
 from rostra.web.preflight import preflight
 from rostra.web.static_files import static_app
 
@@ -27,6 +27,10 @@ from rostra.web.static_files import static_app
 # a person can read.
 PUBLIC_PAGE = Group("public-page", rules=PUBLIC.rules, wrap=threads.refusals_as_pages)
 READER_PAGE = Group("reader-page", rules=READER.rules, wrap=threads.refusals_as_pages)
+# The pages notification mails link to (confirm, unsubscribe, manage): signed links, no sign-in;
+# a browser's POST only from this server's own pages; refusals as pages.
+NOTIFY_PAGE = Group("notify-page", rules=(own_origin_write,), wrap=threads.refusals_as_pages)
+NOTIFY = "/n/{site}"
 
 PAGES: list[BaseRoute] = [
     PUBLIC.route("/healthz", health.health, ["GET"]),
@@ -40,6 +44,13 @@ PAGES: list[BaseRoute] = [
     READER_PAGE.route("/t/{site}/vote", threads.vote_form, ["POST"]),
     READER_PAGE.route("/t/{site}/report", threads.report_page, ["GET"]),
     READER_PAGE.route("/t/{site}/report", threads.report_form, ["POST"]),
+    READER_PAGE.route("/t/{site}/follow", notify.follow_form, ["POST"], limit="subscribe"),
+    NOTIFY_PAGE.route(NOTIFY + "/confirm", notify.confirm_page, ["GET"]),
+    NOTIFY_PAGE.route(NOTIFY + "/confirm", notify.confirm, ["POST"]),
+    NOTIFY_PAGE.route(NOTIFY + "/unsubscribe", notify.unsubscribe_page, ["GET"]),
+    NOTIFY_PAGE.route(NOTIFY + "/unsubscribe", notify.unsubscribe, ["POST"]),
+    NOTIFY_PAGE.route(NOTIFY + "/manage", notify.manage_page, ["GET"]),
+    NOTIFY_PAGE.route(NOTIFY + "/manage", notify.manage_stop, ["POST"]),
     # CORS preflight for every API path a host page may call.
     PUBLIC.route(API + "/{path:path}", preflight, ["OPTIONS"]),
     # Before /static: the server fills in the script's messages for a thread it cannot fetch.
@@ -77,6 +88,7 @@ GROUPS: tuple[Group, ...] = (
     PUBLIC_PAGE,
     READER,
     READER_PAGE,
+    NOTIFY_PAGE,
     DESK_ENTRY,
     MODERATOR,
     ADMIN,

@@ -142,6 +142,8 @@ async def create_comment(request: Request) -> Response:
             client_ip=client_ip(request, ctx.settings.proxy_networks),
             confirmed=data.confirm,
             new_reader=issued is not None,
+            notify=data.notify,
+            language=web.language(request),
         ),
         author,
     )

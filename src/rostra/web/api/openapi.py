@@ -46,6 +46,8 @@ _STRUCTS: tuple[type[msgspec.Struct], ...] = (
     s.ReaderStateOut,
     s.RevisionsOut,
     s.PreviewOut,
+    s.SubscribeBody,
+    s.SubscribedOut,
     s.Problem,
 )
 
@@ -84,7 +86,8 @@ _COMMENT_REFUSED = (
     "A parameter or a body field is missing, too long or out of range; or moderation refused "
     "the comment (code rejected); or, code civility-nudge, the comment would be held for its "
     "tone: nothing was saved, and the author may revise it or send it again with confirm: true "
-    "to have it saved and held for a moderator.",
+    "to have it saved and held for a moderator. With notify replies or thread: code "
+    "notify-needs-email (no email given) or invalid-email (an address Rostra will not write to).",
 )
 
 # Which failures each kind of operation can meet, beyond 404 (unknown site) and 429 (rate limit),
@@ -395,6 +398,32 @@ def _operations() -> list[Json]:
                 "have), so a token cannot be made for every comment."
             ),
         },
+        {
+            **_operation(
+                "followThread",
+                "Follow a thread by e-mail without commenting (double opt-in).",
+                tag="notifications",
+                parameters=[site],
+                body="SubscribeBody",
+                token="optional",
+                responses={
+                    **_ok(
+                        "SubscribedOut",
+                        "Taken: the address gets a link to confirm, unless it was confirmed "
+                        "already (the answer is the same either way).",
+                        202,
+                    ),
+                    **_errors(*_BODY, *_TOKEN, *_WRITE_ORIGIN),
+                },
+            ),
+            "description": (
+                "The thread must exist and be open (404 thread-not-found, 403 thread-closed). "
+                "422 invalid-email for an address Rostra will not write to (malformed, too "
+                "long, a line break, not ASCII). One confirmation mail per address, site and "
+                "day however many requests; requests a minute are limited per client address, "
+                "per reader (with a token) and per target address (429 notify-rate-limited)."
+            ),
+        },
         _operation(
             "readerState",
             "The reader's own comments and votes in a thread.",
@@ -462,6 +491,7 @@ def build_document() -> Json:
             {"name": "reports"},
             {"name": "threads"},
             {"name": "readers"},
+            {"name": "notifications"},
         ],
         "paths": _paths(),
         "components": {

@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from rostra.web.api import comments as api
 from rostra.web.api import preview as preview_api
+from rostra.web.api import subscriptions as subscriptions_api
 from rostra.web.groups import PUBLIC, READER
 
 API = "/api/v1/sites/{site}"
@@ -33,4 +34,11 @@ API_ROUTES: list[Route] = [
     ),
     READER.route(f"{API}/readers", api.new_reader, ["POST"], name="newReader", limit="new_reader"),
     READER.route(f"{API}/me", api.reader_state, ["GET"], name="readerState"),
+    READER.route(
+        f"{API}/subscriptions",
+        subscriptions_api.follow,
+        ["POST"],
+        name="followThread",
+        limit="subscribe",
+    ),
 ]

@@ -29,6 +29,23 @@ Confirm = Annotated[
 ]
 
 
+Notify = Annotated[
+    Literal["none", "replies", "thread"],
+    Meta(
+        description=(
+            "Notify me of: nothing (the default), the replies to this comment, or every new "
+            "comment in the thread, by mail to `email` (required then: a 422 with code "
+            "notify-needs-email or invalid-email otherwise). The address gets one confirmation "
+            "mail first (double opt-in) and nothing else until it is confirmed."
+        )
+    ),
+]
+Cadence = Annotated[
+    Literal["immediate", "hourly", "daily"],
+    Meta(description="How often: each comment at once, or an hourly or daily digest."),
+]
+
+
 class NewCommentBody(Struct, forbid_unknown_fields=True, kw_only=True):
     thread: ExternalId
     body: Body
@@ -43,6 +60,19 @@ class NewCommentBody(Struct, forbid_unknown_fields=True, kw_only=True):
     signature: Annotated[str, Meta(max_length=128, pattern="^[0-9a-fA-F]*$")] | None = None
     nonce: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
     confirm: Confirm = False
+    notify: Notify = "none"
+
+
+class SubscribeBody(Struct, forbid_unknown_fields=True, kw_only=True):
+    thread: ExternalId
+    email: Annotated[str, Meta(max_length=254, description="Where the mails go.")]
+    cadence: Cadence = "immediate"
+
+
+class SubscribedOut(Struct, kw_only=True):
+    # The same answer whether the address was confirmed already or not: no one learns another
+    # reader's subscriptions from it.
+    message: str
 
 
 class EditCommentBody(Struct, forbid_unknown_fields=True, kw_only=True):

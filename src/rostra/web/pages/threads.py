@@ -190,6 +190,8 @@ async def post_form(request: Request) -> Response:
                 client_ip=client_ip(request, ctx.settings.proxy_networks),
                 confirmed=form.get("confirm") == "1",
                 new_reader=new_token is not None,
+                notify=form.get("notify") or "none",
+                language=lang,
             ),
             author,
         )

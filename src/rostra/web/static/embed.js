@@ -397,7 +397,7 @@
     const data = new FormData(form);
     const body = { thread, body: data.get('body') || '', nonce };
     if (anyway) body.confirm = true;
-    for (const k of ['author', 'email', 'parent']) if (data.get(k)) body[k] = data.get(k);
+    for (const k of ['author', 'email', 'parent', 'notify']) if (data.get(k)) body[k] = data.get(k);
     body.url = (ds.rostraUrl || location.href.split('#')[0]).slice(0, 2000);
     body.title = (ds.rostraTitle || document.title).slice(0, 500);
     if (ds.rostraSignature) body.signature = ds.rostraSignature;
