@@ -88,16 +88,7 @@ def create_app(
     moderation_state = SqlModerationState(engines)
     address_key = signer.key("moderation-client-address")
     moderator = PipelineModerator(moderation_state, address_key=address_key, clock=clock or utc_now)
-    subscriptions = Subscriptions(
-        store,
-        SqlSubscriptionReads(engines),
-        signer,
-        tokens,
-        AddressBox(settings.secret_key),
-        confirm_days=settings.notify_confirm_days,
-        languages=settings.languages,
-        clock=clock or utc_now,
-    )
+    subscriptions = subscription_service(settings, store, clock=clock)
     discussion = Discussion(
         store,
         tokens,
@@ -161,6 +152,30 @@ def create_app(
     app.state.job_runner = runner
     logging.getLogger("rostra").setLevel(logging.INFO)
     return EdgeGuard(FastReads(app, ctx, fast_read_paths()), settings)
+
+
+def subscription_service(
+    settings: Settings, store: SqlStore, *, clock: Callable[[], datetime] | None = None
+) -> Subscriptions:
+    """ "Notify me of" over ``store``: the web app's, and what ``rostra worker`` mails with."""
+    signer = Signer(settings.secret_key)
+    return Subscriptions(
+        store,
+        SqlSubscriptionReads(store.engines),
+        signer,
+        ReaderTokens(signer),
+        AddressBox(settings.secret_key),
+        confirm_days=settings.notify_confirm_days,
+        languages=settings.languages,
+        clock=clock or utc_now,
+    )
+
+
+def register_notify_jobs(handlers: JobHandlers, settings: Settings, store: SqlStore) -> None:
+    """Rostra's own mail kinds (``notify.confirm``) in ``handlers``, unless a test or plug-in
+    registered its own; ``rostra serve``'s runner and ``rostra worker`` both call this."""
+    if CONFIRM_JOB not in handlers.kinds():
+        register_subscription_mail(handlers, subscription_service(settings, store), settings)
 
 
 def _seconds_of(clock: Callable[[], datetime]) -> Callable[[], float]:

@@ -36,11 +36,13 @@ def register(sub: Any) -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from rostra.app import register_notify_jobs
     from rostra.config import command_settings
     from rostra.jobs.registry import builtin_handlers
     from rostra.jobs.runner import Runner, runner_settings
     from rostra.storage.database import create_engines
     from rostra.storage.jobs import SqlJobQueue
+    from rostra.storage.repository import SqlStore
 
     settings = command_settings(args)
     handlers = builtin_handlers(settings.jobs_plugins)  # a plug-in that fails stops us here
@@ -48,6 +50,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s"
     )
     engines = create_engines(settings.database_url, pool_size=2)
+    register_notify_jobs(handlers, settings, SqlStore(engines))
     runner = Runner(SqlJobQueue(engines), handlers, runner_settings(settings))
 
     async def work() -> None:
