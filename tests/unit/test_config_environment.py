@@ -80,6 +80,7 @@ CHECKED_WITH: dict[str, tuple[str, dict[str, str], Any]] = {
     "trusted_proxies": ("10.0.0.0/8 127.0.0.1", {}, ("10.0.0.0/8", "127.0.0.1")),
     "smtp_url": ("smtps://mail.example.com", {}, "smtps://mail.example.com"),
     "mail_from": ("Desk <desk@news.example>", {}, "Desk <desk@news.example>"),
+    "jobs_plugins": ("newsroom.jobs:register", {}, ("newsroom.jobs:register",)),
     # Left empty outside production, a key is made up for the process: a given one is kept.
     "secret_key": ("k" * 40, {}, "k" * 40),
     "production": (
