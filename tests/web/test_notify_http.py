@@ -80,6 +80,14 @@ def own(server: LiveServer) -> httpx.Client:
     return server.client(headers={"Origin": IN_PROCESS_URL})
 
 
+def swap(token: str, index: int, value: int) -> str:
+    """``token`` with its ``index``-th dot-separated part (an id) replaced, signature kept."""
+    parts = token.split(".")
+    assert parts[index] != str(value)
+    parts[index] = str(value)
+    return ".".join(parts)
+
+
 def nothing_written(server: LiveServer) -> None:
     assert count(server.store, subscriptions) == count(server.store, subscribers) == 0
     assert count(server.store, jobs) == 0
@@ -259,8 +267,14 @@ def test_forged_expired_and_foreign_links_are_refused_as_pages(quiet: LiveServer
     confirm, manage = links(quiet, first)
     other_confirm, other_manage = links(quiet, second)
     # The other address's id in the first's link: the signature no longer holds.
-    forged = confirm.replace(f".{first}.", f".{second}.", 1)
-    forged_manage = manage.replace(f".{first}.", f".{second}.", 1)
+    forged = swap(confirm, 2, second)
+    forged_manage = swap(manage, 2, second)
+    subs = service(quiet)
+    [mine] = subs.reads.live_subscriptions(first)
+    [theirs] = subs.reads.live_subscriptions(second)
+    leave = subs.unsubscribe_token(site(quiet), mine.subscription)
+    # The first address's leaving link, pointed at the second address's subscription.
+    forged_leave = swap(leave, 3, theirs.subscription.id)
     with own(quiet) as browser:
         for path, token in [
             ("confirm", forged),
@@ -270,6 +284,8 @@ def test_forged_expired_and_foreign_links_are_refused_as_pages(quiet: LiveServer
             ("manage", forged_manage),
             ("manage", other_confirm),
             ("unsubscribe", forged_manage),
+            ("unsubscribe", forged_leave),
+            ("unsubscribe", other_confirm),
         ]:
             answer = browser.get(f"/n/demo/{path}", params={"token": token})
             assert answer.status_code == 403, (path, token, answer.text)
@@ -278,6 +294,14 @@ def test_forged_expired_and_foreign_links_are_refused_as_pages(quiet: LiveServer
                 f"/n/demo/{path}", params={"token": token}, data={"go": "1", "subscription": "all"}
             )
             assert posted_answer.status_code in (403, 422), posted_answer.text
+        assert (
+            "This link is not valid."
+            in browser.get("/n/demo/confirm", params={"token": forged}).text
+        )
+        quiet.store.create_site("other", "Other", [], {})
+        foreign_site = browser.get("/n/other/manage", params={"token": manage})
+        assert foreign_site.status_code == 403
+        assert "This link belongs to another site." in foreign_site.text
         missing = browser.get("/n/demo/manage")
         assert missing.status_code == 400 and missing.headers["content-type"].startswith("text/")
         CLOCK.advance(8 * 86400)

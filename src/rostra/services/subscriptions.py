@@ -125,12 +125,15 @@ def _malformed() -> LinkRefused:
     return LinkRefused(N_("This link is not valid."), code="link-invalid")
 
 
-def _expired() -> RostraError:
-    error = LinkRefused(
-        N_("This link has expired. Subscribe again to get a new one."), code="link-expired"
-    )
-    error.status = 410
-    return error
+class LinkExpired(RostraError):
+    """A confirmation link past its ``notify_confirm_days``: gone, not forbidden."""
+
+    status = 410
+    code = "link-expired"
+
+
+def _expired() -> LinkExpired:
+    return LinkExpired(N_("This link has expired. Subscribe again to get a new one."))
 
 
 def _used() -> Conflict:
