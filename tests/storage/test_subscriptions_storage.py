@@ -242,6 +242,11 @@ def test_confirming_works_once_and_stopping_all_asks_again(store: SqlStore) -> N
     assert subs.stop(site, confirmation.manage_token, None) == 0  # idempotent
     subs.follow(site, FollowRequest("t1", ADDRESS))
     assert {r.state for r in rows(store, subscriptions) if r.ended_at is None} == {"pending"}
+    # Back the same day: a new mail, whose new link confirms (the old one was used up).
+    assert count(store, jobs) == 2
+    again = subs.confirmation(site, subscriber.id)
+    assert again is not None and again.confirm_token != confirmation.confirm_token
+    assert subs.confirm(site, again.confirm_token) == 1
 
 
 def test_rotation_reseals_every_address_under_the_new_secret(store: SqlStore) -> None:

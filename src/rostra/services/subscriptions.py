@@ -397,12 +397,15 @@ class Subscriptions:
             now,
         )
         if not subscriber.confirmed and nonce is not None:
+            # One mail per address, site and day, and per link: the link changes only when the
+            # address's owner stops everything (with the manage link), so a reader who left and
+            # comes back the same day gets a mail whose link works.
             day = now.strftime("%Y-%m-%d")
             tx.enqueue(
                 NewJob(
                     CONFIRM_JOB,
                     {"site": wish.site_id, "slug": wish.site_slug, "subscriber": subscriber.id},
-                    f"{CONFIRM_JOB}:{wish.site_id}:{wish.email_hash[:40]}:{day}",
+                    f"{CONFIRM_JOB}:{wish.site_id}:{wish.email_hash[:40]}:{day}:{nonce}",
                 ),
                 now,
             )
