@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
+from email.message import EmailMessage
 
 import anyio.to_thread
 from starlette.applications import Starlette
@@ -24,9 +25,10 @@ from starlette.types import ASGIApp
 from rostra.config import Settings, load_settings
 from rostra.domain.clock import utc_now
 from rostra.domain.errors import RostraError
-from rostra.jobs.registry import JobHandlers, builtin_handlers
+from rostra.jobs.registry import GiveUp, JobFailed, JobHandlers, builtin_handlers
 from rostra.jobs.runner import Runner, runner_settings
 from rostra.moderation.moderator import PipelineModerator
+from rostra.notify.mail import MailDeliveryError, MailNotConfigured, SmtpSender
 from rostra.notify.subscription_mail import CONFIRM_JOB
 from rostra.notify.subscription_mail import register as register_subscription_mail
 from rostra.services.address_limits import (
@@ -119,7 +121,7 @@ def create_app(
     if settings.jobs_in_process:
         handlers = job_handlers or builtin_handlers(settings.jobs_plugins)
         if CONFIRM_JOB not in handlers.kinds():
-            register_subscription_mail(handlers, subscriptions, settings)
+            register_subscription_mail(handlers, subscriptions, settings, mail_sender(settings))
         runner = Runner(
             SqlJobQueue(engines), handlers, runner_settings(settings), clock=clock or utc_now
         )
@@ -171,11 +173,32 @@ def subscription_service(
     )
 
 
+def mail_sender(settings: Settings) -> Callable[[EmailMessage], None]:
+    """How jobs send mail: through ``smtp_url``, with what the job table records of a failure
+    fixed and free of addresses. A refusal for good (a 5xx to the recipient or the message)
+    sends the job to the dead-letter list at once; anything else is retried with backoff, so
+    nothing is lost while the server is down or not yet set up."""
+
+    def send(message: EmailMessage) -> None:
+        try:
+            SmtpSender.from_settings(settings).send(message)
+        except MailNotConfigured:
+            raise JobFailed("no smtp_url set") from None
+        except MailDeliveryError as exc:
+            if exc.temporary:
+                raise JobFailed("SMTP server unavailable or refusing for now") from None
+            raise GiveUp("SMTP server refused the mail for good") from None
+
+    return send
+
+
 def register_notify_jobs(handlers: JobHandlers, settings: Settings, store: SqlStore) -> None:
     """Rostra's own mail kinds (``notify.confirm``) in ``handlers``, unless a test or plug-in
     registered its own; ``rostra serve``'s runner and ``rostra worker`` both call this."""
     if CONFIRM_JOB not in handlers.kinds():
-        register_subscription_mail(handlers, subscription_service(settings, store), settings)
+        register_subscription_mail(
+            handlers, subscription_service(settings, store), settings, mail_sender(settings)
+        )
 
 
 def _seconds_of(clock: Callable[[], datetime]) -> Callable[[], float]:

@@ -7,6 +7,8 @@ click."""
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -82,7 +84,8 @@ def test_the_confirmation_mail_arrives_once_and_its_link_confirms(
     assert states(server) == ["confirmed", "confirmed"]
     # The job is done, and nothing else was sent (the day's key refused the second request's).
     with server.store.engines.read.connect() as conn:
-        assert [r.state for r in conn.execute(select(jobs.c.state))] == ["done"]
+        query = select(jobs.c.state).where(jobs.c.kind == "notify.confirm")
+        assert [r.state for r in conn.execute(query)] == ["done"]
     assert len(smtp.recorder.mails) == 1
     # One click from the mail's List-Unsubscribe stops everything, with no sign-in.
     leave = message["List-Unsubscribe"].strip("<>")
@@ -134,3 +137,39 @@ def test_a_confirmed_address_gets_no_mail_and_a_run_once_runner_sends_nothing_mo
     runner = Runner(SqlJobQueue(server.store.engines), handlers, RunnerSettings())
     assert runner.run_batch() == 0  # the only job was done by the app's runner
     assert len(smtp.recorder.mails) == 1
+
+
+def job_once(server: LiveServer, state: str, timeout: float = 10) -> Any:
+    """The one confirmation job, once it is in ``state`` (the app's runner works on its own
+    time)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with server.store.engines.read.connect() as conn:
+            rows = conn.execute(select(jobs).where(jobs.c.kind == "notify.confirm")).fetchall()
+        found = [r for r in rows if r.state == state.split("_")[0]]
+        if state == "queued_after_a_try":
+            found = [r for r in found if r.attempts >= 1]
+        if found or time.monotonic() > deadline:
+            assert len(rows) == 1 and found, rows
+            return found[0]
+        threading.Event().wait(0.02)
+
+
+def test_a_recipient_refused_for_good_is_dead_at_once_and_its_record_names_no_address(
+    server: LiveServer, browser: httpx.Client, smtp: SmtpServer
+) -> None:
+    smtp.recorder.refuse = "550 5.1.1 <ines.moreau@news.example>: no such mailbox"
+    posted(browser, "Hello.", email=ADDRESS, notify="thread")
+    job = job_once(server, "dead")
+    assert (job.attempts, job.last_error) == (1, "SMTP server refused the mail for good")
+    assert smtp.recorder.mails == [] and states(server) == ["pending"]
+
+
+def test_a_server_refusing_for_now_is_retried_later(
+    server: LiveServer, browser: httpx.Client, smtp: SmtpServer
+) -> None:
+    smtp.recorder.refuse = "451 4.3.0 try again later"
+    posted(browser, "Hello.", email=ADDRESS, notify="thread")
+    job = job_once(server, "queued_after_a_try")
+    assert job.last_error == "SMTP server unavailable or refusing for now"
+    assert job.run_after > job.created_at  # backed off, not dropped
