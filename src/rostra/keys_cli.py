@@ -7,10 +7,12 @@ address that opens with neither secret stops the run with nothing changed.
 
 What else the secret signs or keys, and what a new one does to it (a rotation cannot carry
 these over, since only their keyed hashes or signatures are kept): reader tokens (guests lose
-authorship of earlier comments and their votes count anew), staff sessions (everyone signs in
-again), the CMS's thread signatures (sites must sign with the new key), the links in mails
-already sent (confirm, unsubscribe, manage: no longer valid), and the e-mail hashes stored on
-comments and in e-mail bans (they no longer match the same address).
+authorship of earlier comments and their votes count anew), the desk's form tokens (an open
+desk page must be reloaded; sessions stay), the CMS's thread signatures (sites must sign with
+the new key: ``rostra thread key``), the links in mails already sent (confirm, unsubscribe,
+manage: no longer valid), the e-mail hashes stored on comments and in e-mail bans (they no longer
+match the same address), and the keyed counters of rate limits and sign-in throttles (they start
+again from zero).
 """
 
 from __future__ import annotations
