@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from email.message import EmailMessage
+from typing import TypeVar
 
 import anyio.to_thread
 from starlette.applications import Starlette
@@ -28,6 +29,9 @@ from rostra.domain.errors import RostraError
 from rostra.jobs.registry import GiveUp, JobFailed, JobHandlers, builtin_handlers
 from rostra.jobs.runner import Runner, runner_settings
 from rostra.moderation.moderator import PipelineModerator
+from rostra.notify.digest import PUBLISHED_JOB
+from rostra.notify.digest import register as register_notifications
+from rostra.notify.fanout import Notifier
 from rostra.notify.mail import MailDeliveryError, MailNotConfigured, SmtpSender
 from rostra.notify.subscription_mail import CONFIRM_JOB
 from rostra.notify.subscription_mail import register as register_subscription_mail
@@ -45,6 +49,7 @@ from rostra.services.subscriptions import AddressBox, Subscriptions
 from rostra.services.thread_meta import ThreadKeys
 from rostra.services.tokens import ReaderTokens, Signer
 from rostra.storage.database import create_engines
+from rostra.storage.fanout import SqlFanout
 from rostra.storage.jobs import SqlJobQueue
 from rostra.storage.moderation import SqlModerationState
 from rostra.storage.repository import SqlStore
@@ -118,10 +123,12 @@ def create_app(
     )
 
     runner: Runner | None = None
+    notifier: Notifier | None = None
     if settings.jobs_in_process:
         handlers = job_handlers or builtin_handlers(settings.jobs_plugins)
         if CONFIRM_JOB not in handlers.kinds():
             register_subscription_mail(handlers, subscriptions, settings, mail_sender(settings))
+        notifier = register_notification_jobs(handlers, settings, store, subscriptions, clock=clock)
         runner = Runner(
             SqlJobQueue(engines), handlers, runner_settings(settings), clock=clock or utc_now
         )
@@ -136,6 +143,8 @@ def create_app(
             # The job under way finishes; the rest of its batch goes back to the queue.
             runner.stop()
             await jobs
+        if notifier is not None:
+            notifier.close()  # the SMTP session kept between mails
         store.close()
 
     app = Starlette(
@@ -199,6 +208,52 @@ def register_notify_jobs(handlers: JobHandlers, settings: Settings, store: SqlSt
         register_subscription_mail(
             handlers, subscription_service(settings, store), settings, mail_sender(settings)
         )
+    register_notification_jobs(handlers, settings, store)
+
+
+def register_notification_jobs(
+    handlers: JobHandlers,
+    settings: Settings,
+    store: SqlStore,
+    subscriptions: Subscriptions | None = None,
+    *,
+    clock: Callable[[], datetime] | None = None,
+) -> Notifier | None:
+    """``notify.published``, ``notify.mail`` and ``notify.digest`` (rostra.notify.fanout and
+    .digest) in ``handlers``, unless a test or plug-in registered its own; ``rostra serve``'s
+    runner and ``rostra worker`` both call this. The notifier, whose ``close`` ends its kept
+    SMTP session, or None when the kinds were registered already."""
+    if PUBLISHED_JOB in handlers.kinds():
+        return None
+    return register_notifications(
+        handlers,
+        SqlFanout(store.engines),
+        subscriptions or subscription_service(settings, store, clock=clock),
+        settings,
+        clock=clock or utc_now,
+        wrap=mail_job_errors,
+    )
+
+
+J = TypeVar("J")
+
+
+def mail_job_errors(handler: Callable[[J], None]) -> Callable[[J], None]:
+    """``handler`` with what the job table records of a mail failure fixed and free of
+    addresses: a refusal for good goes to the dead-letter list at once, anything else is
+    retried with backoff (nothing is lost while the SMTP server is down)."""
+
+    def run(job: J) -> None:
+        try:
+            handler(job)
+        except MailNotConfigured:
+            raise JobFailed("no smtp_url set") from None
+        except MailDeliveryError as exc:
+            if exc.temporary:
+                raise JobFailed("SMTP server unavailable or refusing for now") from None
+            raise GiveUp("SMTP server refused the mail for good") from None
+
+    return run
 
 
 def _seconds_of(clock: Callable[[], datetime]) -> Callable[[], float]:

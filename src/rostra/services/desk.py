@@ -29,6 +29,7 @@ from rostra.domain.desk import (
 from rostra.domain.errors import N_, Forbidden, InvalidInput, NotFound
 from rostra.domain.models import Author, Comment, CommentStatus, Site
 from rostra.services.ports import DeskStore, QueueQuery, Store, WriteTransaction
+from rostra.services.published import enqueue_published
 
 MAX_EXPLANATION = 2000
 MAX_BULK = 100
@@ -272,6 +273,9 @@ class ModerationDesk:
             comment = tx.set_status(comment, status)
             shown = (status is CommentStatus.PUBLISHED) - (previous is CommentStatus.PUBLISHED)
             tx.touch_thread(comment.thread_id, 0 if comment.is_deleted else shown)
+            if status is CommentStatus.PUBLISHED:
+                # Approved: its subscribers' mails, in the decision's transaction.
+                enqueue_published(tx, comment, now)
         resolved = tx.resolve_reports(comment.id, now)
         detail: dict[str, object] = {"resolved_reports": resolved}
         bans: list[dict[str, object]] = []

@@ -35,6 +35,7 @@ from rostra.services.desk import refuse_banned
 from rostra.services.formatting import render_markdown
 from rostra.services.moderation_port import Decision, Draft, ModerationMemory, Moderator
 from rostra.services.ports import NewComment, Store, WriteTransaction
+from rostra.services.published import enqueue_published
 from rostra.services.subscriptions import Subscriptions, parse_choice
 from rostra.services.thread_meta import ThreadKeys, believed_metadata
 from rostra.services.tokens import ReaderTokens, new_public_id
@@ -226,6 +227,9 @@ class Posting:
             if wish is not None and self.subscriptions and status is not CommentStatus.REJECTED:
                 # In the comment's transaction, with its confirmation job: all or nothing.
                 self.subscriptions.record(tx, wish, thread, comment, now)
+            if self.subscriptions is not None:
+                # Its subscribers' mails, in the comment's transaction (never for a held one).
+                enqueue_published(tx, comment, now)
         if status is CommentStatus.REJECTED:
             raise _rejected(decision)
         return comment
@@ -273,6 +277,9 @@ class Posting:
             _audit_automated(tx, site, updated, comment.status.value, decision, now)
             if decision.memory is not None:
                 tx.remember_moderation(decision.memory, comment.id)
+            if self.subscriptions is not None and comment.status is not CommentStatus.PUBLISHED:
+                # A held comment an edit made publishable is published now (once per comment).
+                enqueue_published(tx, updated, now)
         if status is CommentStatus.REJECTED:
             raise _rejected(decision)
         return updated

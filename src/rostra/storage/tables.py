@@ -376,3 +376,24 @@ subscriptions = Table(
     Index("ix_subscriptions_thread", "thread_id", "state"),
     Index("ix_subscriptions_comment", "comment_id", "state"),
 )
+
+# A published comment waiting for a subscriber's hourly or daily digest (rostra.notify.digest):
+# one row per subscriber and comment, deleted once the digest that carries it is sent.
+digest_items = Table(
+    "digest_items",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("site_id", Id, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("subscriber_id", Id, ForeignKey("subscribers.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "subscription_id", Id, ForeignKey("subscriptions.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("comment_id", Id, ForeignKey("comments.id", ondelete="CASCADE"), nullable=False),
+    # hourly | daily
+    Column("cadence", String(10), nullable=False),
+    # The end of the period whose digest carries it.
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("subscriber_id", "comment_id", name="uq_digest_items_subscriber_comment"),
+    Index("ix_digest_items_due", "cadence", "due_at", "subscriber_id"),
+)

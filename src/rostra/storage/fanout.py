@@ -1,0 +1,249 @@
+"""What the notification fan-out and the digests read and write (rostra.notify.fanout,
+rostra.notify.digest), for SQLite and PostgreSQL.
+
+Who gets a mail is read when the job runs, not when the comment was posted: a subscription
+confirmed or ended meanwhile counts as it is now. The fan-out's writes (a job per immediate
+recipient, a digest item per other one, each period's digest job) go in one transaction, every
+insert ``ON CONFLICT DO NOTHING``: a fan-out run again after a crash adds nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from rostra.domain.models import CommentStatus
+from rostra.domain.subscriptions import Cadence, SubscriptionState, Target
+from rostra.notify.digest import DigestEntry
+from rostra.notify.fanout import Match, NewDigestItem, Published
+from rostra.services.ports import NewJob
+from rostra.storage.database import Engines
+from rostra.storage.jobs import JobWrites, job_values
+from rostra.storage.rows import comment_from_row, site_from_row, thread_from_row
+from rostra.storage.subscriptions import subscriber_from_row, subscription_from_row
+from rostra.storage.tables import (
+    comments,
+    digest_items,
+    jobs,
+    sites,
+    subscribers,
+    subscriptions,
+    threads,
+)
+
+_CONFIRMED = SubscriptionState.CONFIRMED.value
+# Rows per statement: well inside SQLite's limit on bound parameters.
+_BATCH = 200
+
+
+class _Tx(JobWrites):
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+class SqlFanout:
+    """rostra.notify.digest.DigestStore (and so the fan-out's store) over ``engines``."""
+
+    def __init__(self, engines: Engines) -> None:
+        self.engines = engines
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self.engines.writing(), self.engines.write.begin() as conn:
+            yield conn
+
+    def _dialect(self, conn: Connection) -> Any:
+        return postgresql if conn.dialect.name == "postgresql" else sqlite
+
+    # -- the comment and who follows it --------------------------------------------------------
+    def published(self, comment_id: int) -> Published | None:
+        with self.engines.read.connect() as conn:
+            row = conn.execute(select(comments).where(comments.c.id == comment_id)).first()
+            if row is None:
+                return None
+            comment = comment_from_row(row)
+            if comment.status is not CommentStatus.PUBLISHED or comment.is_deleted:
+                return None
+            thread_row = conn.execute(
+                select(threads).where(threads.c.id == comment.thread_id)
+            ).one()
+            site_row = conn.execute(select(sites).where(sites.c.id == thread_row.site_id)).one()
+            parent = None
+            if comment.parent_id is not None:
+                found = conn.execute(
+                    select(comments).where(comments.c.id == comment.parent_id)
+                ).first()
+                parent = comment_from_row(found) if found else None
+        return Published(
+            site_from_row(site_row), thread_from_row(thread_row), comment, row.email_hash, parent
+        )
+
+    def matches(self, published: Published) -> list[Match]:
+        s = subscriptions.c
+        comment = published.comment
+        wanted = and_(s.target == Target.THREAD.value, s.thread_id == comment.thread_id)
+        if comment.parent_id is not None:
+            replies = and_(s.target == Target.REPLIES.value, s.comment_id == comment.parent_id)
+            wanted = or_(wanted, replies)
+        where = and_(s.site_id == published.site.id, s.state == _CONFIRMED, wanted)
+        with self.engines.read.connect() as conn:
+            rows = conn.execute(select(subscriptions).where(where))
+            found = [subscription_from_row(r) for r in rows]
+            people = conn.execute(
+                select(subscribers).where(
+                    subscribers.c.id.in_(select(s.subscriber_id).where(where)),
+                    subscribers.c.confirmed_at.is_not(None),
+                )
+            )
+            by_id = {p.id: subscriber_from_row(p) for p in people}
+        return [
+            Match(sub, by_id[sub.subscriber_id]) for sub in found if sub.subscriber_id in by_id
+        ]
+
+    def author_hashes(self, published: Published) -> set[str]:
+        comment = published.comment
+        hashes = {published.email_hash} if published.email_hash else set()
+        if comment.reader_key:
+            c = comments.c
+            with self.engines.read.connect() as conn:
+                rows = conn.execute(
+                    select(c.email_hash)
+                    .where(
+                        c.thread_id == comment.thread_id,
+                        c.reader_key == comment.reader_key,
+                        c.email_hash.is_not(None),
+                    )
+                    .distinct()
+                )
+                hashes.update(r.email_hash for r in rows)
+        return hashes
+
+    def live(self, subscription_id: int) -> Match | None:
+        with self.engines.read.connect() as conn:
+            row = conn.execute(
+                select(subscriptions).where(
+                    subscriptions.c.id == subscription_id, subscriptions.c.state == _CONFIRMED
+                )
+            ).first()
+            if row is None:
+                return None
+            person = conn.execute(
+                select(subscribers).where(
+                    subscribers.c.id == row.subscriber_id, subscribers.c.confirmed_at.is_not(None)
+                )
+            ).first()
+        if person is None:
+            return None
+        return Match(subscription_from_row(row), subscriber_from_row(person))
+
+    # -- the fan-out's one transaction -----------------------------------------------------------
+    def fan_out(
+        self,
+        mails: Sequence[NewJob],
+        items: Sequence[NewDigestItem],
+        digests: Sequence[NewJob],
+        now: datetime,
+    ) -> None:
+        job_rows = [job_values(job, now) for job in [*mails, *digests]]
+        item_rows = [
+            {
+                "site_id": i.site_id,
+                "subscriber_id": i.subscriber_id,
+                "subscription_id": i.subscription_id,
+                "comment_id": i.comment_id,
+                "cadence": i.cadence.value,
+                "due_at": _utc(i.due_at),
+                "created_at": now,
+            }
+            for i in items
+        ]
+        with self._write() as conn:
+            dialect = self._dialect(conn)
+            for start in range(0, len(job_rows), _BATCH):
+                conn.execute(
+                    dialect.insert(jobs)
+                    .values(job_rows[start : start + _BATCH])
+                    .on_conflict_do_nothing(index_elements=["idempotency_key"])
+                )
+            for start in range(0, len(item_rows), _BATCH):
+                conn.execute(
+                    dialect.insert(digest_items)
+                    .values(item_rows[start : start + _BATCH])
+                    .on_conflict_do_nothing(index_elements=["subscriber_id", "comment_id"])
+                )
+
+    # -- digests ---------------------------------------------------------------------------------
+    def due_subscribers(self, cadence: Cadence, due: datetime, after: int, limit: int) -> list[int]:
+        d = digest_items.c
+        with self.engines.read.connect() as conn:
+            rows = conn.execute(
+                select(d.subscriber_id)
+                .where(d.cadence == cadence.value, d.due_at <= _utc(due), d.subscriber_id > after)
+                .distinct()
+                .order_by(d.subscriber_id)
+                .limit(limit)
+            )
+            return [int(r.subscriber_id) for r in rows]
+
+    def entries(
+        self, subscriber_ids: Sequence[int], cadence: Cadence, due: datetime
+    ) -> list[DigestEntry]:
+        if not subscriber_ids:
+            return []
+        d = digest_items.c
+        with self.engines.read.connect() as conn:
+            items = conn.execute(
+                select(digest_items)
+                .where(
+                    d.subscriber_id.in_(list(subscriber_ids)),
+                    d.cadence == cadence.value,
+                    d.due_at <= _utc(due),
+                )
+                .order_by(d.subscriber_id, d.id)
+            ).fetchall()
+            live = conn.execute(
+                select(subscriptions).where(
+                    subscriptions.c.id.in_({r.subscription_id for r in items}),
+                    subscriptions.c.state == _CONFIRMED,
+                )
+            )
+            by_subscription = {r.id: subscription_from_row(r) for r in live}
+            people = conn.execute(
+                select(subscribers).where(
+                    subscribers.c.id.in_(list(subscriber_ids)),
+                    subscribers.c.confirmed_at.is_not(None),
+                )
+            )
+            by_subscriber = {p.id: subscriber_from_row(p) for p in people}
+        found: list[DigestEntry] = []
+        for r in items:
+            sub, person = by_subscription.get(r.subscription_id), by_subscriber.get(r.subscriber_id)
+            match = Match(sub, person) if sub is not None and person is not None else None
+            found.append(DigestEntry(int(r.id), int(r.subscriber_id), int(r.comment_id), match))
+        return found
+
+    def drop(self, item_ids: Sequence[int]) -> None:
+        ids = list(item_ids)
+        with self._write() as conn:
+            for start in range(0, len(ids), _BATCH):
+                conn.execute(
+                    delete(digest_items).where(digest_items.c.id.in_(ids[start : start + _BATCH]))
+                )
+
+    def enqueue(self, job: NewJob, now: datetime) -> None:
+        with self._write() as conn:
+            _Tx(conn).enqueue(job, now)
+
+    def pending_items(self) -> int:
+        """How many digest items wait (for tests and the bench)."""
+        with self.engines.read.connect() as conn:
+            return len(conn.execute(select(digest_items.c.id)).fetchall())
