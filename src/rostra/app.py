@@ -48,6 +48,7 @@ from rostra.services.staff import StaffAccounts
 from rostra.services.subscriptions import AddressBox, Subscriptions
 from rostra.services.thread_meta import ThreadKeys
 from rostra.services.tokens import ReaderTokens, Signer
+from rostra.services.webhooks import DELIVER_JOB, Webhooks
 from rostra.storage.database import create_engines
 from rostra.storage.fanout import SqlFanout
 from rostra.storage.jobs import SqlJobQueue
@@ -56,6 +57,7 @@ from rostra.storage.repository import SqlStore
 from rostra.storage.schema import HealthCheck
 from rostra.storage.staff import SqlStaffStore
 from rostra.storage.subscriptions import SqlSubscriptionReads
+from rostra.storage.webhooks import SqlWebhookStore
 from rostra.web.cached import FastReads
 from rostra.web.context import WebContext
 from rostra.web.edge import EdgeGuard
@@ -67,6 +69,7 @@ from rostra.web.problems import (
 )
 from rostra.web.render import RenderCache, make_environment
 from rostra.web.routes import ROUTES, fast_read_paths
+from rostra.webhooks.delivery import register as register_webhook_delivery
 
 
 def create_app(
@@ -112,6 +115,9 @@ def create_app(
         cache=RenderCache(settings.render_cache_mb * 1_000_000, settings.render_cache_seconds),
         accounts=StaffAccounts(SqlStaffStore(engines), signer),
         desk=ModerationDesk(store),
+        webhooks=Webhooks(
+            SqlWebhookStore(engines), allow_private=settings.webhook_allow_private_addresses
+        ),
         reports=ReaderReports(store, counters=moderation_state, address_key=address_key),
         preview_limits=preview_limiter(clock=seconds),
         new_reader_limits=new_reader_limiter(clock=seconds),
@@ -128,6 +134,7 @@ def create_app(
         handlers = job_handlers or builtin_handlers(settings.jobs_plugins)
         if CONFIRM_JOB not in handlers.kinds():
             register_subscription_mail(handlers, subscriptions, settings, mail_sender(settings))
+        register_webhook_jobs(handlers, settings, store, clock=clock)
         notifier = register_notification_jobs(handlers, settings, store, subscriptions, clock=clock)
         runner = Runner(
             SqlJobQueue(engines), handlers, runner_settings(settings), clock=clock or utc_now
@@ -254,6 +261,20 @@ def mail_job_errors(handler: Callable[[J], None]) -> Callable[[J], None]:
             raise GiveUp("SMTP server refused the mail for good") from None
 
     return run
+
+
+def register_webhook_jobs(
+    handlers: JobHandlers,
+    settings: Settings,
+    store: SqlStore,
+    *,
+    clock: Callable[[], datetime] | None = None,
+) -> None:
+    """``webhook.deliver`` (rostra.webhooks.delivery) in ``handlers``, unless a test or plug-in
+    registered its own; ``rostra serve``'s runner and ``rostra worker`` both call this."""
+    if DELIVER_JOB not in handlers.kinds():
+        webhook_store = SqlWebhookStore(store.engines)
+        register_webhook_delivery(handlers, webhook_store, store, settings, clock=clock or utc_now)
 
 
 def _seconds_of(clock: Callable[[], datetime]) -> Callable[[], float]:

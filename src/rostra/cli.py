@@ -14,7 +14,16 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from rostra import __version__, jobs_cli, keys_cli, mail_cli, site_cli, staff_cli, thread_cli
+from rostra import (
+    __version__,
+    jobs_cli,
+    keys_cli,
+    mail_cli,
+    site_cli,
+    staff_cli,
+    thread_cli,
+    webhook_cli,
+)
 from rostra.config import ConfigError, command_settings
 from rostra.domain.errors import RostraError
 from rostra.moderation import cli as moderation_cli
@@ -180,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     jobs_cli.register(sub)
     mail_cli.register(sub)
     keys_cli.register(sub)
+    webhook_cli.register(sub)
     for command in _commands(parser):
         _global_options(command, after_command=True)
     return parser

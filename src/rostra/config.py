@@ -68,6 +68,13 @@ class Settings:
     smtp_timeout_seconds: int = 10
     # "Notify me of": how many days a confirmation link works.
     notify_confirm_days: int = 7
+    # Signed webhooks (docs/webhooks.md): one deadline per delivery, the most of an answer that
+    # is read, failures in a row before an endpoint is disabled, and whether endpoints may be on
+    # private, loopback, link-local or reserved addresses (SSRF: off unless the site needs it).
+    webhook_timeout_seconds: int = 5
+    webhook_max_response_bytes: int = 65_536
+    webhook_disable_after: int = 10
+    webhook_allow_private_addresses: bool = False
 
     @property
     def smtp(self) -> SmtpEndpoint | None:
@@ -443,6 +450,12 @@ def _check_mail(settings: Settings) -> None:
         raise ConfigError("notify_confirm_days must be between 1 and 90")
     if settings.smtp_timeout_seconds < 1:
         raise ConfigError("smtp_timeout_seconds must be at least 1")
+    if not 1 <= settings.webhook_timeout_seconds <= 60:
+        raise ConfigError("webhook_timeout_seconds must be between 1 and 60")
+    if not 1024 <= settings.webhook_max_response_bytes <= 10_000_000:
+        raise ConfigError("webhook_max_response_bytes must be between 1024 and 10000000")
+    if settings.webhook_disable_after < 1:
+        raise ConfigError("webhook_disable_after must be at least 1")
     if settings.production and settings.smtp_url and settings.mail_from == DEFAULT_MAIL_FROM:
         raise ConfigError(
             "production mode with smtp_url needs mail_from, the sender readers see, "

@@ -28,8 +28,10 @@ from rostra.domain.desk import (
 )
 from rostra.domain.errors import N_, Forbidden, InvalidInput, NotFound
 from rostra.domain.models import Author, Comment, CommentStatus, Site
+from rostra.domain.webhooks import WebhookEvent
 from rostra.services.ports import DeskStore, QueueQuery, Store, WriteTransaction
 from rostra.services.published import enqueue_published
+from rostra.services.webhooks import enqueue_event
 
 MAX_EXPLANATION = 2000
 MAX_BULK = 100
@@ -299,6 +301,18 @@ class ModerationDesk:
                 detail=json.dumps(detail, sort_keys=True),
             )
         )
+        # The site's webhooks hear of it in the decision's transaction (published too, when so).
+        enqueue_event(
+            tx,
+            site,
+            WebhookEvent.DECIDED,
+            comment,
+            now,
+            action=request.action.value,
+            from_status=previous.value,
+        )
+        if status is not previous and status is CommentStatus.PUBLISHED:
+            enqueue_event(tx, site, WebhookEvent.PUBLISHED, comment, now)
         return comment
 
     def _ban_author(

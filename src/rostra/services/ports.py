@@ -193,6 +193,10 @@ class WriteTransaction(Protocol):
         """
         ...
 
+    def webhook_endpoints_for(self, site_id: int, event: str) -> list[int]:
+        """The enabled webhook endpoints of the site that want ``event`` (their ids)."""
+        ...
+
     # -- "Notify me of" (rostra.storage.subscriptions says what each does) ---------------------
     def subscriber(self, subscriber_id: int) -> Subscriber | None: ...
 

@@ -31,6 +31,7 @@ from rostra.domain.errors import (
     TooManyRequests,
 )
 from rostra.domain.models import Author, Comment, CommentStatus, Site
+from rostra.domain.webhooks import WebhookEvent
 from rostra.services.desk import refuse_banned
 from rostra.services.formatting import render_markdown
 from rostra.services.moderation_port import Decision, Draft, ModerationMemory, Moderator
@@ -39,6 +40,7 @@ from rostra.services.published import enqueue_published
 from rostra.services.subscriptions import Subscriptions, parse_choice
 from rostra.services.thread_meta import ThreadKeys, believed_metadata
 from rostra.services.tokens import ReaderTokens, new_public_id
+from rostra.services.webhooks import enqueue_event
 
 log = logging.getLogger("rostra.services")
 
@@ -222,6 +224,8 @@ class Posting:
                 tx.update_thread(thread.id, meta.url, meta.title)
             tx.touch_thread(thread.id, 1 if published else 0)
             _audit_automated(tx, site, comment, None, decision, now)
+            if status in _WEBHOOK_EVENT:  # the site's webhooks, in the comment's transaction
+                enqueue_event(tx, site, _WEBHOOK_EVENT[status], comment, now)
             if decision.memory is not None:
                 tx.remember_moderation(decision.memory, comment.id)
             if wish is not None and self.subscriptions and status is not CommentStatus.REJECTED:
@@ -368,6 +372,12 @@ def _audit_automated(
             detail=decision.record or "{}",
         )
     )
+
+
+_WEBHOOK_EVENT = {
+    CommentStatus.PUBLISHED: WebhookEvent.PUBLISHED,
+    CommentStatus.PENDING: WebhookEvent.HELD,
+}
 
 
 def _rejected(decision: Decision) -> CommentRejected:

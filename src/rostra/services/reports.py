@@ -24,9 +24,11 @@ from rostra.domain.errors import (
     Unauthorized,
 )
 from rostra.domain.models import Author, CommentStatus, Site
+from rostra.domain.webhooks import WebhookEvent
 from rostra.services.desk import refuse_banned
 from rostra.services.ports import Store
 from rostra.services.tokens import address_hash
+from rostra.services.webhooks import enqueue_event
 
 MAX_NOTE = 500
 
@@ -108,7 +110,10 @@ class ReaderReports:
                 )
             if _wrote(reporter, comment.reader_key, comment.account_id):
                 raise Forbidden(N_("You cannot report your own comment."), code="own-comment")
-            return tx.add_report(comment.id, key, why.value, text, now)
+            reports = tx.add_report(comment.id, key, why.value, text, now)
+            # The site's webhooks, in the report's transaction (the reason, never the note).
+            enqueue_event(tx, site, WebhookEvent.REPORTED, comment, now, reason=why.value)
+            return reports
 
     def _limit(self, site: Site, reader: str, address: str | None, now: datetime) -> None:
         if self.counters is None:

@@ -36,6 +36,7 @@ from rostra.storage.rows import utc as _utc
 from rostra.storage.subscriptions import SubscriptionWrites
 from rostra.storage.tables import comments, revisions, sites, threads, votes
 from rostra.storage.thread_versions import QueryVersionProbe, SqliteVersionProbe, version_probe
+from rostra.storage.webhooks import WebhookWrites
 
 # Statements on the hot paths are built once; per call only parameters change. Building
 # SQLAlchemy expressions per call cost more than running them on SQLite.
@@ -304,7 +305,9 @@ class SqlStore(DeskReads):
         return iter([_site(r) for r in rows])
 
 
-class SqlWriteTransaction(DeskWrites, ModerationWrites, JobWrites, SubscriptionWrites):
+class SqlWriteTransaction(
+    DeskWrites, ModerationWrites, JobWrites, SubscriptionWrites, WebhookWrites
+):
     """The ``WriteTransaction`` port: every call runs inside one database transaction."""
 
     def __init__(self, conn: Connection) -> None:

@@ -397,3 +397,44 @@ digest_items = Table(
     UniqueConstraint("subscriber_id", "comment_id", name="uq_digest_items_subscriber_comment"),
     Index("ix_digest_items_due", "cadence", "due_at", "subscriber_id"),
 )
+
+# -- Signed webhooks (rostra.domain.webhooks, rostra.services.webhooks) ------------------------
+
+# A URL a site's admins registered, the events it wants and the secret deliveries are signed
+# with (kept to sign; shown to the admin once, when it is made).
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("site_id", Id, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("url", String(2000), nullable=False),
+    # Space-separated event names (comment.published ...).
+    Column("events", String(200), nullable=False),
+    Column("secret", String(80), nullable=False),
+    Column("enabled", Boolean, nullable=False, default=True),
+    # Failed deliveries since the last one that worked; at webhook_disable_after it is disabled.
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("disabled_at", DateTime(timezone=True), nullable=True),
+    Column("disabled_reason", String(200), nullable=True),
+    Index("ix_webhook_endpoints_site", "site_id"),
+)
+
+# Every attempt to deliver an event to an endpoint: the desk's delivery log.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column(
+        "endpoint_id", Id, ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("event_id", String(64), nullable=False),
+    Column("event", String(32), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("status", Integer, nullable=True),
+    # Short and fixed (never the receiver's answer).
+    Column("outcome", String(200), nullable=False),
+    Index("ix_webhook_deliveries_endpoint", "endpoint_id", "id"),
+)

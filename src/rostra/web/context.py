@@ -38,6 +38,7 @@ from rostra.services.reports import ReaderReports
 from rostra.services.staff import StaffAccounts
 from rostra.services.subscriptions import Subscriptions
 from rostra.services.tokens import ReaderTokens
+from rostra.services.webhooks import Webhooks
 from rostra.web.render import RenderCache
 
 T = TypeVar("T")
@@ -65,6 +66,8 @@ class WebContext:
     subscribe_limits: AddressLimiter = field(default_factory=subscribe_limiter)
     # "Notify me of" (rostra.services.subscriptions); None only in an app built without it.
     subscriptions: Subscriptions | None = None
+    # Signed webhooks' endpoints (rostra.services.webhooks), for the desk's admins.
+    webhooks: Webhooks | None = None
     # How many writing service calls of this worker may run at once (see ``off_loop_write``).
     write_slots: int = 1
     write_limiter: anyio.CapacityLimiter | None = None

@@ -16,6 +16,7 @@ from rostra.web.api.openapi import openapi_document
 from rostra.web.api.routes import API, API_ROUTES
 from rostra.web.desk import pages as desk
 from rostra.web.desk import threads as desk_threads
+from rostra.web.desk import webhooks as desk_webhooks
 from rostra.web.desk.access import ADMIN, DESK_ENTRY, MODERATOR
 from rostra.web.embed_script import embed_script
 from rostra.web.groups import PUBLIC, READER, Group, own_origin_write
@@ -79,6 +80,9 @@ DESK_ROUTES: list[BaseRoute] = [
     MODERATOR.route(DESK + "/bans", desk.bans, ["GET"]),
     MODERATOR.route(DESK + "/bans/{ban}/lift", desk.lift_ban, ["POST"]),
     MODERATOR.route(DESK + "/audit", desk.audit, ["GET"]),
+    ADMIN.route(DESK + "/webhooks", desk_webhooks.webhooks_page, ["GET"]),
+    ADMIN.route(DESK + "/webhooks", desk_webhooks.add_endpoint, ["POST"]),
+    ADMIN.route(DESK + "/webhooks/{endpoint}/{action}", desk_webhooks.endpoint_action, ["POST"]),
 ]
 
 ROUTES: list[BaseRoute] = [*API_ROUTES, *PAGES, *DESK_ROUTES]
