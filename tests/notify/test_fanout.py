@@ -217,14 +217,14 @@ def test_a_reply_mails_the_parents_subscriber_and_the_follower_once_never_its_au
     world: World,
 ) -> None:
     ana, carl = world.reader(), world.reader()
+    world.follow("ana@x.example")
+    world.follow("bob@x.example")
+    world.follow("carl@x.example")
     root = world.post(
         ana, "The **harbour** plan needs a second look.", name="Ana", email="ana@x.example"
     )
     # Ana follows the replies to her comment and the whole thread: both match a reply to her.
     replies = world.follow("ana@x.example", comment=root)
-    world.follow("ana@x.example")
-    world.follow("bob@x.example")
-    world.follow("carl@x.example")
     carl_root = world.post(carl, "I was there.", name="Carl", email="carl@x.example")
     # Carl's reply carries no address: his reader token (which left his address on his first
     # comment) still tells it is his.
@@ -433,3 +433,32 @@ def test_the_link_goes_to_rostras_thread_page_when_the_article_is_on_another_ori
     [mail] = world.to("dora@x.example")
     text = mail.get_body(("plain",)).get_content()
     assert f"https://comments.news.example/t/demo?thread=elsewhere#c-{comment.public_id}" in text
+
+
+def test_a_mail_refused_for_good_is_dead_at_once_and_its_record_names_no_address(
+    world: World,
+) -> None:
+    world.follow("gone.for.good@x.example")
+    world.drain()
+    world.recorder.refuse = "550 5.1.1 <gone.for.good@x.example>: no such mailbox"
+    world.post(world.reader(), "Hello.", name="Ana")
+    world.drain()
+    with world.store.engines.read.connect() as conn:
+        [job] = conn.execute(select(jobs).where(jobs.c.kind == "notify.mail")).fetchall()
+    assert (job.state, job.attempts) == ("dead", 1)
+    assert job.last_error == "SMTP server refused the mail for good"
+    assert "gone.for.good" not in job.payload
+    assert world.mails() == []
+
+
+def test_a_thread_no_one_follows_gets_no_job_and_a_later_follower_no_old_comments(
+    world: World,
+) -> None:
+    world.post(world.reader(), "Nobody follows this yet.", name="Ana")
+    with world.store.engines.read.connect() as conn:
+        assert conn.execute(select(jobs.c.kind)).fetchall() == []
+    world.follow("late@x.example")
+    world.post(world.reader(), "Now someone does.", name="Ana")
+    world.drain()
+    [mail] = world.to("late@x.example")
+    assert "Now someone does." in mail.get_body(("plain",)).get_content()

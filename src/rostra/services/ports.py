@@ -185,6 +185,11 @@ class WriteTransaction(Protocol):
         ...
 
     # -- background work -----------------------------------------------------------------------
+    def has_followers(self, thread_id: int) -> bool:
+        """Whether any subscription that is not ended follows the thread or one of its comments
+        (no notify.published job is worth enqueueing otherwise)."""
+        ...
+
     def enqueue(self, job: NewJob, now: datetime) -> bool:
         """Add ``job`` to the queue in this transaction: it commits with the rest, or not at all.
 

@@ -22,6 +22,11 @@ def published_job(comment: Comment) -> NewJob:
 
 
 def enqueue_published(tx: WriteTransaction, comment: Comment, now: datetime) -> None:
-    """Enqueue the comment's ``notify.published`` job if it is published and not deleted."""
-    if comment.status is CommentStatus.PUBLISHED and not comment.is_deleted:
+    """Enqueue the comment's ``notify.published`` job if it is published, not deleted, and its
+    thread has followers: a thread no one follows (most of them) costs one indexed read, not a
+    job to write, claim and finish. Someone who starts following later is not told of comments
+    published before."""
+    if comment.status is not CommentStatus.PUBLISHED or comment.is_deleted:
+        return
+    if tx.has_followers(comment.thread_id):
         tx.enqueue(published_job(comment), now)

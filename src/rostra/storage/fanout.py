@@ -46,8 +46,35 @@ class _Tx(JobWrites):
         self.conn = conn
 
 
+class _Prefixed:
+    """The columns of one table in a joined row, by their own names (``row.id``…)."""
+
+    def __init__(self, values: Any, prefix: str) -> None:
+        self._values = values
+        self._prefix = prefix
+
+    def __getattr__(self, name: str) -> Any:
+        return self._values[self._prefix + name]
+
+
 def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
+
+
+class FanoutWrites:
+    """``WriteTransaction.has_followers``, mixed into the store's write transaction."""
+
+    conn: Connection
+
+    def has_followers(self, thread_id: int) -> bool:
+        # Every subscription names its thread (a reply subscription too): one indexed lookup.
+        s = subscriptions.c
+        found = self.conn.execute(
+            select(s.id)
+            .where(s.thread_id == thread_id, s.state != SubscriptionState.ENDED.value)
+            .limit(1)
+        ).first()
+        return found is not None
 
 
 class SqlFanout:
@@ -105,9 +132,7 @@ class SqlFanout:
                 )
             )
             by_id = {p.id: subscriber_from_row(p) for p in people}
-        return [
-            Match(sub, by_id[sub.subscriber_id]) for sub in found if sub.subscriber_id in by_id
-        ]
+        return [Match(sub, by_id[sub.subscriber_id]) for sub in found if sub.subscriber_id in by_id]
 
     def author_hashes(self, published: Published) -> set[str]:
         comment = published.comment
@@ -128,22 +153,28 @@ class SqlFanout:
         return hashes
 
     def live(self, subscription_id: int) -> Match | None:
+        # One query (it runs once per mail): the subscription and its subscriber, both confirmed.
+        sub, person = subscriptions.c, subscribers.c
+        columns = [c.label(f"s_{c.name}") for c in subscriptions.c] + [
+            c.label(f"p_{c.name}") for c in subscribers.c
+        ]
         with self.engines.read.connect() as conn:
             row = conn.execute(
-                select(subscriptions).where(
-                    subscriptions.c.id == subscription_id, subscriptions.c.state == _CONFIRMED
+                select(*columns)
+                .join_from(subscriptions, subscribers, person.id == sub.subscriber_id)
+                .where(
+                    sub.id == subscription_id,
+                    sub.state == _CONFIRMED,
+                    person.confirmed_at.is_not(None),
                 )
             ).first()
-            if row is None:
-                return None
-            person = conn.execute(
-                select(subscribers).where(
-                    subscribers.c.id == row.subscriber_id, subscribers.c.confirmed_at.is_not(None)
-                )
-            ).first()
-        if person is None:
+        if row is None:
             return None
-        return Match(subscription_from_row(row), subscriber_from_row(person))
+        values = row._mapping
+        return Match(
+            subscription_from_row(_Prefixed(values, "s_")),  # type: ignore[arg-type]
+            subscriber_from_row(_Prefixed(values, "p_")),  # type: ignore[arg-type]
+        )
 
     # -- the fan-out's one transaction -----------------------------------------------------------
     def fan_out(

@@ -25,6 +25,7 @@ from rostra.domain.models import (
 from rostra.services.ports import NewComment, RootCursor
 from rostra.storage.database import Engines
 from rostra.storage.desk import DeskReads, DeskWrites
+from rostra.storage.fanout import FanoutWrites
 from rostra.storage.jobs import JobWrites
 from rostra.storage.moderation import ModerationWrites
 from rostra.storage.rows import COMMENT_COLUMNS as _COMMENT_COLUMNS
@@ -306,7 +307,7 @@ class SqlStore(DeskReads):
 
 
 class SqlWriteTransaction(
-    DeskWrites, ModerationWrites, JobWrites, SubscriptionWrites, WebhookWrites
+    DeskWrites, ModerationWrites, JobWrites, SubscriptionWrites, WebhookWrites, FanoutWrites
 ):
     """The ``WriteTransaction`` port: every call runs inside one database transaction."""
 
