@@ -33,7 +33,10 @@ pytestmark = [pytest.mark.xdist_group("processes"), pytest.mark.slow]
 
 ROSTRA = Path(sys.executable).with_name("rostra")
 ROOT = Path(__file__).resolve().parents[2]
-READY = "running jobs of kinds notify.confirm, test.record"
+READY = (
+    "running jobs of kinds notify.confirm, notify.digest, notify.mail, notify.published, "
+    "test.record, webhook.deliver"
+)
 LEASE_SECONDS = 2
 
 
