@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from rostra.domain.errors import InvalidInput
 from rostra.domain.models import Author
 from rostra.domain.webhooks import Endpoint
 from rostra.jobs.registry import JobHandlers
@@ -45,10 +46,12 @@ def documented_verify() -> Any:
 
 
 class World:
-    def __init__(self, store: SqlStore, **settings: Any) -> None:
+    def __init__(
+        self, store: SqlStore, site_settings: dict[str, Any] | None = None, **settings: Any
+    ) -> None:
         self.store = store
         self.clock = MovingClock()
-        self.site = store.create_site("news", "News", [], {})
+        self.site = store.create_site("news", "News", [], site_settings or {})
         self.hooks = Webhooks(SqlWebhookStore(store.engines), allow_private=True, clock=self.clock)
         self.delivery = DeliverySettings(**{"allow_private": True, **settings})
         handlers = JobHandlers()
@@ -274,3 +277,28 @@ def test_a_name_that_now_resolves_to_a_private_address_is_refused_at_delivery(
         assert world.run() == 1
     assert receiver.received == []
     assert world.log() == [(False, None, "refused address")]
+
+
+def test_a_site_that_allows_private_addresses_gets_them_and_only_while_it_does(
+    store: SqlStore,
+) -> None:
+    world = World(
+        store, {"webhook_allow_private_addresses": True}, timeout_seconds=2.0, allow_private=False
+    )
+    world.hooks.allow_private = False  # the server allows none: the site's setting does
+    with receiving() as receiver:
+        world.endpoint(receiver.url)
+        world.post("While allowed.")
+        assert world.run() == 1
+        assert len(receiver.received) == 1
+        # The operator takes the site's permission back: the next delivery is refused.
+        store.update_site("news", None, {})
+        world.post("No longer.")
+        assert world.run() == 1
+        assert len(receiver.received) == 1
+    assert world.log() == [(True, 200, "delivered"), (False, None, "refused address")]
+    # And a site without the setting cannot register such an endpoint at all.
+    other = store.create_site("other", "Other", [], {})
+    with pytest.raises(InvalidInput) as caught:
+        world.hooks.add(other, receiver.url, ["comment.held"])
+    assert caught.value.code == "refused-address"

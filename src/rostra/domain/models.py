@@ -44,6 +44,10 @@ class SiteSettings:
     # Whether anyone may read a comment's earlier versions (``/revisions``); by default only
     # staff and the comment's author may, since an author may have edited something out.
     public_revisions: bool = False
+    # Whether this site's webhook endpoints may be on private, loopback, link-local or reserved
+    # addresses (SSRF; rostra.services.webhooks). The server's webhook_allow_private_addresses
+    # allows them for every site.
+    webhook_allow_private_addresses: bool = False
     # The moderation policy (see rostra.moderation.policy); empty: the default policy. Left out
     # of the hash so settings stay hashable.
     moderation: dict[str, object] = field(default_factory=dict, hash=False)

@@ -8,7 +8,8 @@ status then; the comment's text and author name are read when it is delivered
 (rostra.webhooks.delivery), so a comment deleted meanwhile is not sent out.
 
 :class:`Webhooks` is what the desk's admin page and ``rostra webhook`` use: add (URL checked,
-and its addresses checked against :func:`public_addresses` unless private ones are allowed), list,
+and its addresses checked against :func:`public_addresses` unless the server or the site allows
+private ones: the setting ``webhook_allow_private_addresses`` of either), list,
 enable or disable, remove, send a test event and read the delivery log.
 """
 
@@ -204,7 +205,8 @@ class Webhooks:
         """A new endpoint, enabled, with a fresh secret (the caller shows it once)."""
         checked = check_url(url)
         wanted = check_events(tuple(events))
-        public_addresses(checked, allow_private=self.allow_private, resolve=self.resolve)
+        allow = self.allow_private or site.settings.webhook_allow_private_addresses
+        public_addresses(checked, allow_private=allow, resolve=self.resolve)
         if len(self.store.endpoints(site.id)) >= MAX_ENDPOINTS_PER_SITE:
             raise Conflict(
                 N_("A site has at most %(max)d webhook endpoints."),

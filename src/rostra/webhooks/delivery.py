@@ -26,14 +26,14 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from rostra.config import Settings
 from rostra.domain.clock import utc_now
-from rostra.domain.models import Comment, Thread
+from rostra.domain.models import Comment, Site, Thread
 from rostra.domain.webhooks import Endpoint, WebhookEvent, sign
 from rostra.jobs.queue import Job
 from rostra.jobs.registry import GiveUp, JobFailed
@@ -59,6 +59,8 @@ class Comments(Protocol):
     def get_comment(self, site_id: int, public_id: str) -> Comment | None: ...
 
     def get_thread_by_id(self, thread_id: int) -> Thread | None: ...
+
+    def get_site(self, slug: str) -> Site | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,8 +254,12 @@ class Deliverer:
         body = event_body(payload, self.comments)
         stamp = str(int(self.clock().timestamp()))
         headers = signed_headers(endpoint, event_id, body, stamp)
+        # The server's setting, or the site's own (read now: an operator may have changed it).
+        site = self.comments.get_site(str(payload.get("site", "")))
+        allowed = site is not None and site.settings.webhook_allow_private_addresses
+        settings = replace(self.settings, allow_private=self.settings.allow_private or allowed)
         try:
-            status = post(endpoint.url, body, headers, self.settings, self.resolve)
+            status = post(endpoint.url, body, headers, settings, self.resolve)
         except DeliveryFailed as exc:
             self._record(endpoint, event_id, event, job.attempt, exc.status, exc.reason, ok=False)
             raise
