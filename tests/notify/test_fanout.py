@@ -462,3 +462,37 @@ def test_a_thread_no_one_follows_gets_no_job_and_a_later_follower_no_old_comment
     world.drain()
     [mail] = world.to("late@x.example")
     assert "Now someone does." in mail.get_body(("plain",)).get_content()
+
+
+def test_a_digest_leaves_out_what_ended_and_a_refused_recipient_does_not_hold_up_the_rest(
+    world: World,
+) -> None:
+    world.follow("stays@x.example", cadence=Cadence.HOURLY)
+    leaves = world.follow("leaves@x.example", cadence=Cadence.HOURLY)
+    world.follow("refused@x.example", cadence=Cadence.HOURLY)
+    world.drain()
+    world.post(world.reader(), "For the digest.", name="Ana")
+    world.drain()
+    with world.store.write() as tx:
+        tx.end_subscription(leaves.subscriber_id, leaves.id, world.clock())
+
+    refusing = world.recorder.handle_RCPT
+
+    async def refuse_one(
+        server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address.startswith("refused@"):
+            return "550 5.1.1 no such mailbox"
+        return await refusing(server, session, envelope, address, options)
+
+    world.recorder.handle_RCPT = refuse_one  # type: ignore[method-assign]
+    world.clock.advance(3600)
+    world.drain()
+    assert [m.rcpt_tos for m in world.mails()] == [["stays@x.example"]]
+    assert SqlFanout(world.store.engines).pending_items() == 0  # nothing retried forever
+    with world.store.engines.read.connect() as conn:
+        states = [
+            r.state
+            for r in conn.execute(select(jobs.c.state).where(jobs.c.kind == "notify.digest"))
+        ]
+    assert states == ["done"]
