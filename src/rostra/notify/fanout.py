@@ -27,7 +27,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -491,8 +491,3 @@ class Notifier:
         # A MailDeliveryError says whether a retry can help; the app turns it into the
         # runner's retry or dead letter (rostra.app.mail_job_errors).
         self.send(compose(mail))
-
-
-def chunks(values: Sequence[int], size: int) -> Iterator[Sequence[int]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
