@@ -23,6 +23,8 @@ from rostra.storage.rows import utc
 from rostra.storage.tables import webhook_deliveries, webhook_endpoints
 
 DISABLED_REASON = "disabled after repeated failures"
+#: The delivery log keeps this many attempts per endpoint; older ones go as new ones come.
+KEEP_DELIVERIES = 500
 
 
 def endpoint_from_row(row: Row[Any]) -> Endpoint:
@@ -59,8 +61,9 @@ class _Enqueue(JobWrites):
 
 
 class SqlWebhookStore:
-    def __init__(self, engines: Engines) -> None:
+    def __init__(self, engines: Engines, keep_deliveries: int = KEEP_DELIVERIES) -> None:
         self.engines = engines
+        self.keep_deliveries = keep_deliveries
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
@@ -179,6 +182,7 @@ class SqlWebhookStore:
                     outcome=outcome[:200],
                 )
             )
+            self._prune(conn, endpoint_id)
             where = c.id == endpoint_id
             if ok:
                 conn.execute(update(webhook_endpoints).where(where).values(consecutive_failures=0))
@@ -195,6 +199,21 @@ class SqlWebhookStore:
                     .values(enabled=False, disabled_at=now, disabled_reason=DISABLED_REASON)
                 )
         return self.endpoint(endpoint_id)
+
+    def _prune(self, conn: Connection, endpoint_id: int) -> None:
+        """Only the newest ``keep_deliveries`` attempts of the endpoint stay in the log."""
+        d = webhook_deliveries.c
+        oldest_kept = conn.execute(
+            select(d.id)
+            .where(d.endpoint_id == endpoint_id)
+            .order_by(d.id.desc())
+            .offset(self.keep_deliveries - 1)
+            .limit(1)
+        ).scalar()
+        if oldest_kept is not None:
+            conn.execute(
+                delete(webhook_deliveries).where(d.endpoint_id == endpoint_id, d.id < oldest_kept)
+            )
 
     def enqueue(self, job: NewJob, now: datetime) -> bool:
         with self._write() as conn:
