@@ -154,6 +154,9 @@ def test_an_endpoint_disabled_after_failures_is_announced(
         ("ftp://hooks.example/a", "invalid-url"),
         ("javascript:alert(1)", "invalid-url"),
         ("", "invalid-url"),
+        ("https://93.184.215.14/\x00", "invalid-url"),
+        ("https://93.184.215.14/" + "a" * 2000, "invalid-url"),
+        ("http://127.0.0.1.nip.io.invalid/%00", "unresolvable"),
     ],
 )
 def test_bad_urls_are_a_readable_page_and_store_nothing(
@@ -165,6 +168,9 @@ def test_bad_urls_are_a_readable_page_and_store_nothing(
     assert "Traceback" not in answer.text and endpoints(server) == []
     none = add(browser_like, csrf, "https://93.184.215.14/h")
     assert none.status_code == 422 and 'data-code="no-events"' in none.text
+    bogus = add(browser_like, csrf, "https://93.184.215.14/h", "comment.deleted")
+    assert bogus.status_code == 422 and 'data-code="invalid-events"' in bogus.text
+    assert endpoints(server) == []
 
 
 def test_moderators_get_403_pages_and_forged_forms_change_nothing(
