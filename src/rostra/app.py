@@ -29,6 +29,8 @@ from rostra.domain.errors import RostraError
 from rostra.jobs.registry import GiveUp, JobFailed, JobHandlers, builtin_handlers
 from rostra.jobs.runner import Runner, runner_settings
 from rostra.moderation.moderator import PipelineModerator
+from rostra.notify.desk_alerts import DeskAlerts, Recipient
+from rostra.notify.desk_alerts import register as register_desk_alerts
 from rostra.notify.digest import PUBLISHED_JOB
 from rostra.notify.digest import register as register_notifications
 from rostra.notify.fanout import Notifier
@@ -40,7 +42,8 @@ from rostra.services.address_limits import (
     preview_limiter,
     subscribe_limiter,
 )
-from rostra.services.desk import ModerationDesk
+from rostra.services.desk import ModerationDesk, report_threshold
+from rostra.services.desk_alerts import ALERT_JOB, StaffAlerts, staff_associated_data
 from rostra.services.discussion import Discussion
 from rostra.services.reading import ThreadReading
 from rostra.services.reports import ReaderReports
@@ -49,13 +52,14 @@ from rostra.services.subscriptions import AddressBox, Subscriptions
 from rostra.services.thread_meta import ThreadKeys
 from rostra.services.tokens import ReaderTokens, Signer
 from rostra.services.webhooks import DELIVER_JOB, Webhooks
-from rostra.storage.database import create_engines
+from rostra.storage.database import Engines, create_engines
 from rostra.storage.fanout import SqlFanout
 from rostra.storage.jobs import SqlJobQueue
 from rostra.storage.moderation import SqlModerationState
 from rostra.storage.repository import SqlStore
 from rostra.storage.schema import HealthCheck
 from rostra.storage.staff import SqlStaffStore
+from rostra.storage.staff_alerts import SqlStaffAlerts
 from rostra.storage.subscriptions import SqlSubscriptionReads
 from rostra.storage.webhooks import SqlWebhookStore
 from rostra.web.cached import FastReads
@@ -136,6 +140,7 @@ def create_app(
             register_subscription_mail(handlers, subscriptions, settings, mail_sender(settings))
         register_webhook_jobs(handlers, settings, store, clock=clock)
         notifier = register_notification_jobs(handlers, settings, store, subscriptions, clock=clock)
+        register_alert_jobs(handlers, settings, store, clock=clock)
         runner = Runner(
             SqlJobQueue(engines), handlers, runner_settings(settings), clock=clock or utc_now
         )
@@ -168,6 +173,7 @@ def create_app(
     app.state.rostra = ctx
     app.state.health_check = HealthCheck(engines.read)  # what /healthz asks
     app.state.job_runner = runner
+    app.state.staff_alerts = staff_alerts_service(settings, engines, clock=clock)
     logging.getLogger("rostra").setLevel(logging.INFO)
     return EdgeGuard(FastReads(app, ctx, fast_read_paths()), settings)
 
@@ -216,6 +222,52 @@ def register_notify_jobs(handlers: JobHandlers, settings: Settings, store: SqlSt
             handlers, subscription_service(settings, store), settings, mail_sender(settings)
         )
     register_notification_jobs(handlers, settings, store)
+    register_alert_jobs(handlers, settings, store)
+
+
+def staff_alerts_service(
+    settings: Settings, engines: Engines, *, clock: Callable[[], datetime] | None = None
+) -> StaffAlerts:
+    """Each staff account's alert choice (the desk's "My alerts" page, ``rostra staff alerts``)."""
+    return StaffAlerts(
+        SqlStaffAlerts(engines),
+        AddressBox(settings.secret_key),
+        ReaderTokens(Signer(settings.secret_key)),
+        settings.languages,
+        clock=clock or utc_now,
+    )
+
+
+def register_alert_jobs(
+    handlers: JobHandlers,
+    settings: Settings,
+    store: SqlStore,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    send: Callable[[EmailMessage], None] | None = None,
+) -> None:
+    """Moderator alerts (``desk.alert``, ``.send``, ``.digest``, rostra.notify.desk_alerts) in
+    ``handlers``, unless a test or plug-in registered its own; ``rostra serve``'s runner and
+    ``rostra worker`` both call this."""
+    if ALERT_JOB in handlers.kinds():
+        return
+    box = AddressBox(settings.secret_key)
+
+    def open_address(recipient: Recipient) -> str | None:
+        try:
+            return box.open(recipient.sealed_address, staff_associated_data(recipient.account_id))
+        except ValueError:
+            return None  # sealed under another secret: nothing to send to
+
+    alerts = DeskAlerts(
+        SqlStaffAlerts(store.engines),
+        settings,
+        open_address,
+        lambda site: store.queue_counts(site.id, report_threshold(site)),
+        send or mail_sender(settings),
+        clock or utc_now,
+    )
+    register_desk_alerts(handlers, alerts)
 
 
 def register_notification_jobs(

@@ -75,6 +75,8 @@ class Settings:
     webhook_max_response_bytes: int = 65_536
     webhook_disable_after: int = 10
     webhook_allow_private_addresses: bool = False
+    # Moderator alerts: at most one immediate alert mail per staff account and site this often.
+    desk_alert_minutes: int = 10
 
     @property
     def smtp(self) -> SmtpEndpoint | None:
@@ -456,6 +458,8 @@ def _check_mail(settings: Settings) -> None:
         raise ConfigError("webhook_max_response_bytes must be between 1024 and 10000000")
     if settings.webhook_disable_after < 1:
         raise ConfigError("webhook_disable_after must be at least 1")
+    if not 1 <= settings.desk_alert_minutes <= 1440:
+        raise ConfigError("desk_alert_minutes must be between 1 and 1440")
     if settings.production and settings.smtp_url and settings.mail_from == DEFAULT_MAIL_FROM:
         raise ConfigError(
             "production mode with smtp_url needs mail_from, the sender readers see, "

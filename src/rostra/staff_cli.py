@@ -33,6 +33,13 @@ def register(sub: Any) -> None:
     for name in ("disable", "enable"):
         staff_sub.add_parser(name, help=f"{name} a staff account").add_argument("username")
     staff_sub.add_parser("list", help="list staff accounts")
+    alerts = staff_sub.add_parser("alerts", help="set a staff account's moderator alerts")
+    alerts.add_argument("username")
+    alerts.add_argument("--email", default="", help="where alerts go (empty: no address)")
+    alerts.add_argument(
+        "--cadence", choices=["off", "immediate", "hourly", "daily"], default="immediate"
+    )
+    alerts.add_argument("--language", default="", help="en, fr… (left out: the site's)")
     staff.set_defaults(func=cmd_staff)
 
 
@@ -88,6 +95,18 @@ def cmd_staff(args: argparse.Namespace) -> int:
         elif command == "sites":
             staff_store.update_account(account_id(args.username), site_ids=site_ids(args.site))
             print("sites updated")
+        elif command == "alerts":
+            from rostra.app import staff_alerts_service
+            from rostra.services.desk_alerts import masked
+
+            account = staff_store.account_login(accounts.check_username(args.username))
+            if account is None:
+                raise NotFound(N_("There is no such staff account."), code="account-not-found")
+            view = staff_alerts_service(settings, engines).change(
+                account[0], args.email, args.cadence, args.language
+            )
+            # The address only masked: the terminal's scrollback is not its owner's alone.
+            print(f"alerts {view.cadence.value} to {masked(view.address) or 'no address'}")
         elif command in ("disable", "enable"):
             staff_store.update_account(account_id(args.username), disabled=command == "disable")
             print(f"account {command}d")

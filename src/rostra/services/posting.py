@@ -33,6 +33,7 @@ from rostra.domain.errors import (
 from rostra.domain.models import Author, Comment, CommentStatus, Site
 from rostra.domain.webhooks import WebhookEvent
 from rostra.services.desk import refuse_banned
+from rostra.services.desk_alerts import AlertQueue, enqueue_alert
 from rostra.services.formatting import render_markdown
 from rostra.services.moderation_port import Decision, Draft, ModerationMemory, Moderator
 from rostra.services.ports import NewComment, Store, WriteTransaction
@@ -226,6 +227,8 @@ class Posting:
             _audit_automated(tx, site, comment, None, decision, now)
             if status in _WEBHOOK_EVENT:  # the site's webhooks, in the comment's transaction
                 enqueue_event(tx, site, _WEBHOOK_EVENT[status], comment, now)
+            if status is CommentStatus.PENDING:  # its moderators' alerts, in the same transaction
+                enqueue_alert(tx, site, comment, AlertQueue.PENDING, now)
             if decision.memory is not None:
                 tx.remember_moderation(decision.memory, comment.id)
             if wish is not None and self.subscriptions and status is not CommentStatus.REJECTED:
@@ -279,6 +282,8 @@ class Posting:
                 updated = replace(updated, language=decision.language)
             tx.touch_thread(comment.thread_id, delta)
             _audit_automated(tx, site, updated, comment.status.value, decision, now)
+            if status is CommentStatus.PENDING and comment.status is not CommentStatus.PENDING:
+                enqueue_alert(tx, site, updated, AlertQueue.PENDING, now)  # held on edit
             if decision.memory is not None:
                 tx.remember_moderation(decision.memory, comment.id)
             if self.subscriptions is not None and comment.status is not CommentStatus.PUBLISHED:

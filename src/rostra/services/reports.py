@@ -25,7 +25,8 @@ from rostra.domain.errors import (
 )
 from rostra.domain.models import Author, CommentStatus, Site
 from rostra.domain.webhooks import WebhookEvent
-from rostra.services.desk import refuse_banned
+from rostra.services.desk import refuse_banned, report_threshold
+from rostra.services.desk_alerts import AlertQueue, enqueue_alert
 from rostra.services.ports import Store
 from rostra.services.tokens import address_hash
 from rostra.services.webhooks import enqueue_event
@@ -113,6 +114,8 @@ class ReaderReports:
             reports = tx.add_report(comment.id, key, why.value, text, now)
             # The site's webhooks, in the report's transaction (the reason, never the note).
             enqueue_event(tx, site, WebhookEvent.REPORTED, comment, now, reason=why.value)
+            if reports == report_threshold(site):  # the report that sends it to the queue
+                enqueue_alert(tx, site, comment, AlertQueue.REPORTED, now)
             return reports
 
     def _limit(self, site: Site, reader: str, address: str | None, now: datetime) -> None:

@@ -438,3 +438,48 @@ webhook_deliveries = Table(
     Column("outcome", String(200), nullable=False),
     Index("ix_webhook_deliveries_endpoint", "endpoint_id", "id"),
 )
+
+# -- Moderator alerts (rostra.notify.desk_alerts, rostra.storage.staff_alerts) -----------------
+
+# A staff account's alert address and cadence: the address sealed with AES-GCM (as subscribers'
+# are) and its keyed hash; no row, or cadence "off", means no alerts.
+staff_alerts = Table(
+    "staff_alerts",
+    metadata,
+    Column("account_id", Id, ForeignKey("staff_accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("email_hash", String(64), nullable=True),
+    Column("address", Text, nullable=True),
+    # off | immediate | hourly | daily
+    Column("cadence", String(10), nullable=False),
+    # The mails' language; NULL: the site's default language.
+    Column("language", String(8), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# A comment that entered a queue, waiting for one staff account's next alert mail (immediate:
+# the next one the coalescing window allows; hourly or daily: the period's digest). Deleted once
+# the mail that carries it is sent.
+staff_alert_items = Table(
+    "staff_alert_items",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("account_id", Id, ForeignKey("staff_accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("site_id", Id, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("comment_id", Id, ForeignKey("comments.id", ondelete="CASCADE"), nullable=False),
+    # pending | reported
+    Column("queue", String(10), nullable=False),
+    Column("cadence", String(10), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("account_id", "comment_id", "queue", name="uq_staff_alert_items_event"),
+    Index("ix_staff_alert_items_due", "cadence", "due_at", "account_id"),
+)
+
+# When an account's last immediate alert for a site was sent: the next waits a coalescing window.
+staff_alert_marks = Table(
+    "staff_alert_marks",
+    metadata,
+    Column("account_id", Id, ForeignKey("staff_accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("site_id", Id, ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+)

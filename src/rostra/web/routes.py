@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Mount
 
 from rostra.web.api.openapi import openapi_document
 from rostra.web.api.routes import API, API_ROUTES
+from rostra.web.desk import alerts as desk_alerts
 from rostra.web.desk import pages as desk
 from rostra.web.desk import threads as desk_threads
 from rostra.web.desk import webhooks as desk_webhooks
@@ -67,6 +68,8 @@ DESK_ROUTES: list[BaseRoute] = [
     MODERATOR.route("/moderation/logout", desk.sign_out, ["POST"]),
     MODERATOR.route("/moderation/", desk.home, ["GET"]),
     # Before the per-site routes, which would take "staff" for a site's name.
+    MODERATOR.route("/moderation/alerts", desk_alerts.alerts_page, ["GET"]),
+    MODERATOR.route("/moderation/alerts", desk_alerts.change_alerts, ["POST"]),
     ADMIN.route("/moderation/staff", desk.staff, ["GET"]),
     ADMIN.route("/moderation/staff", desk.staff_add, ["POST"]),
     ADMIN.route("/moderation/staff/{account}", desk.staff_change, ["POST"]),
