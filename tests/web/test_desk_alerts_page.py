@@ -80,3 +80,20 @@ def test_the_alerts_migration_matches_the_tables_and_goes_down_and_up(store: Sql
     assert {"staff_alerts", "staff_alert_items", "staff_alert_marks"} <= set(
         inspect(engine).get_table_names()
     )
+
+
+def test_rostra_staff_alerts_sets_them_and_refuses_a_bad_address(
+    store: SqlStore, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rostra.cli import main
+
+    staff_accounts(store).create("mod", PASSWORD, Role.MODERATOR, [])
+    args = ["--database-url", db_url, "staff", "alerts", "mod"]
+    assert main([*args, "--email", "mo@desk.example", "--cadence", "daily"]) == 0
+    assert "alerts daily to m…@desk.example" in capsys.readouterr().out
+    with store.engines.read.connect() as conn:
+        [row] = [tuple(r) for r in conn.execute(select(staff_alerts))]
+    assert row[3] == "daily" and "mo@desk.example" not in str(row)
+    assert main([*args, "--email", "mo@desk.example\nBcc: x@y.example"]) != 0
+    with store.engines.read.connect() as conn:
+        assert [tuple(r) for r in conn.execute(select(staff_alerts))] == [row]
