@@ -34,7 +34,8 @@ pytestmark = [pytest.mark.xdist_group("processes"), pytest.mark.slow]
 ROSTRA = Path(sys.executable).with_name("rostra")
 ROOT = Path(__file__).resolve().parents[2]
 READY = (
-    "running jobs of kinds notify.confirm, notify.digest, notify.mail, notify.published, "
+    "running jobs of kinds desk.alert, desk.alert.digest, desk.alert.send, "
+    "notify.confirm, notify.digest, notify.mail, notify.published, "
     "test.record, webhook.deliver"
 )
 LEASE_SECONDS = 2
