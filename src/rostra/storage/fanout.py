@@ -15,14 +15,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from rostra.domain.models import CommentStatus
 from rostra.domain.subscriptions import Cadence, SubscriptionState, Target
 from rostra.notify.digest import DigestEntry
 from rostra.notify.fanout import Match, NewDigestItem, Published
 from rostra.services.ports import NewJob
-from rostra.storage.database import Engines
+from rostra.storage.database import Engines, upsert
 from rostra.storage.jobs import JobWrites, job_values
 from rostra.storage.rows import comment_from_row, site_from_row, thread_from_row
 from rostra.storage.subscriptions import subscriber_from_row, subscription_from_row
@@ -87,9 +86,6 @@ class SqlFanout:
     def _write(self) -> Iterator[Connection]:
         with self.engines.writing(), self.engines.write.begin() as conn:
             yield conn
-
-    def _dialect(self, conn: Connection) -> Any:
-        return postgresql if conn.dialect.name == "postgresql" else sqlite
 
     # -- the comment and who follows it --------------------------------------------------------
     def published(self, comment_id: int) -> Published | None:
@@ -198,16 +194,15 @@ class SqlFanout:
             for i in items
         ]
         with self._write() as conn:
-            dialect = self._dialect(conn)
             for start in range(0, len(job_rows), _BATCH):
                 conn.execute(
-                    dialect.insert(jobs)
+                    upsert(conn, jobs)
                     .values(job_rows[start : start + _BATCH])
                     .on_conflict_do_nothing(index_elements=["idempotency_key"])
                 )
             for start in range(0, len(item_rows), _BATCH):
                 conn.execute(
-                    dialect.insert(digest_items)
+                    upsert(conn, digest_items)
                     .values(item_rows[start : start + _BATCH])
                     .on_conflict_do_nothing(index_elements=["subscriber_id", "comment_id"])
                 )

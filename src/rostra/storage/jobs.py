@@ -19,12 +19,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, and_, delete, exists, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from rostra.jobs.queue import Claim, Job, JobRecord, JobState
 from rostra.jobs.registry import KIND
 from rostra.services.ports import NewJob
-from rostra.storage.database import Engines
+from rostra.storage.database import Engines, upsert
 from rostra.storage.rows import has_nul, utc
 from rostra.storage.tables import jobs
 
@@ -63,9 +62,8 @@ class JobWrites:
     conn: Connection
 
     def enqueue(self, job: NewJob, now: datetime) -> bool:
-        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
         result = self.conn.execute(
-            dialect.insert(jobs)
+            upsert(self.conn, jobs)
             .values(**job_values(job, now))
             .on_conflict_do_nothing(index_elements=["idempotency_key"])
             .returning(jobs.c.id)

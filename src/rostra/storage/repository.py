@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from rostra.domain import rules
@@ -23,7 +22,7 @@ from rostra.domain.models import (
     Thread,
 )
 from rostra.services.ports import NewComment, RootCursor
-from rostra.storage.database import Engines
+from rostra.storage.database import Engines, upsert
 from rostra.storage.desk import DeskReads, DeskWrites
 from rostra.storage.fanout import FanoutWrites
 from rostra.storage.jobs import JobWrites
@@ -328,9 +327,8 @@ class SqlWriteTransaction(
         # see no thread and both insert it. ON CONFLICT DO NOTHING makes the second wait for the
         # first, then insert nothing and read the thread the first one committed (READ
         # COMMITTED reads it in the next statement), instead of failing with a write conflict.
-        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
         self.conn.execute(
-            dialect.insert(threads)
+            upsert(self.conn, threads)
             .values(
                 site_id=site_id,
                 external_id=external_id,

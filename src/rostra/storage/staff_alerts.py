@@ -15,14 +15,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, exists, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from rostra.domain.desk import Role
 from rostra.domain.models import Site
 from rostra.notify.desk_alerts import NewAlertItem, Recipient, Waiting
 from rostra.services.desk_alerts import AlertCadence, AlertQueue, AlertSettings
 from rostra.services.ports import NewJob
-from rostra.storage.database import Engines
+from rostra.storage.database import Engines, upsert
 from rostra.storage.jobs import job_values
 from rostra.storage.rows import site_from_row, utc
 from rostra.storage.tables import (
@@ -57,10 +56,6 @@ class SqlStaffAlerts:
         with self.engines.writing(), self.engines.write.begin() as conn:
             yield conn
 
-    @staticmethod
-    def _dialect(conn: Connection) -> Any:
-        return postgresql if conn.dialect.name == "postgresql" else sqlite
-
     # -- an account's choice ---------------------------------------------------------------------
     def alert_settings(self, account_id: int) -> AlertSettings | None:
         with self.engines.read.connect() as conn:
@@ -83,8 +78,7 @@ class SqlStaffAlerts:
         }
         with self._write() as conn:
             conn.execute(
-                self._dialect(conn)
-                .insert(staff_alerts)
+                upsert(conn, staff_alerts)
                 .values(account_id=settings.account_id, **values)
                 .on_conflict_do_update(index_elements=["account_id"], set_=values)
             )
@@ -146,16 +140,15 @@ class SqlStaffAlerts:
             for i in items
         ]
         with self._write() as conn:
-            dialect = self._dialect(conn)
             if rows:
                 conn.execute(
-                    dialect.insert(staff_alert_items)
+                    upsert(conn, staff_alert_items)
                     .values(rows)
                     .on_conflict_do_nothing(index_elements=["account_id", "comment_id", "queue"])
                 )
             for job in jobs_:
                 conn.execute(
-                    dialect.insert(jobs)
+                    upsert(conn, jobs)
                     .values(**job_values(job, now))
                     .on_conflict_do_nothing(index_elements=["idempotency_key"])
                 )
@@ -230,8 +223,7 @@ class SqlStaffAlerts:
             if moved:
                 return None
             added = conn.execute(
-                self._dialect(conn)
-                .insert(staff_alert_marks)
+                upsert(conn, staff_alert_marks)
                 .values(account_id=account_id, site_id=site_id, sent_at=now)
                 .on_conflict_do_nothing(index_elements=["account_id", "site_id"])
             ).rowcount

@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, and_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from rostra.domain.subscriptions import (
     Cadence,
@@ -26,7 +25,7 @@ from rostra.domain.subscriptions import (
     Target,
     target_key,
 )
-from rostra.storage.database import Engines
+from rostra.storage.database import Engines, upsert
 from rostra.storage.rows import utc
 from rostra.storage.tables import comments, subscribers, subscriptions, threads
 
@@ -92,9 +91,8 @@ class SubscriptionWrites:
         """The subscriber ``key`` of the site, added if new: (subscriber, nonce of the
         confirmation link in force, None once confirmed). An unconfirmed subscriber without a
         link in force (never had one, or stopped everything) gets ``confirm_nonce``."""
-        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
         self.conn.execute(
-            dialect.insert(subscribers)
+            upsert(self.conn, subscribers)
             .values(
                 site_id=site_id,
                 key=key,
