@@ -58,6 +58,12 @@ class Engines:
         with self.writer_lock:
             yield
 
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A write transaction, holding the right to write for its length (see ``writing``)."""
+        with self.writing(), self.write.begin() as conn:
+            yield conn
+
 
 class WriterLock:
     """One SQLite writer at a time across threads and processes, queued by the kernel.

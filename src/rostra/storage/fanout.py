@@ -9,8 +9,7 @@ insert ``ON CONFLICT DO NOTHING``: a fan-out run again after a crash adds nothin
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -81,11 +80,6 @@ class SqlFanout:
 
     def __init__(self, engines: Engines) -> None:
         self.engines = engines
-
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        with self.engines.writing(), self.engines.write.begin() as conn:
-            yield conn
 
     # -- the comment and who follows it --------------------------------------------------------
     def published(self, comment_id: int) -> Published | None:
@@ -193,7 +187,7 @@ class SqlFanout:
             }
             for i in items
         ]
-        with self._write() as conn:
+        with self.engines.begin() as conn:
             for start in range(0, len(job_rows), _BATCH):
                 conn.execute(
                     upsert(conn, jobs)
@@ -259,14 +253,14 @@ class SqlFanout:
 
     def drop(self, item_ids: Sequence[int]) -> None:
         ids = list(item_ids)
-        with self._write() as conn:
+        with self.engines.begin() as conn:
             for start in range(0, len(ids), _BATCH):
                 conn.execute(
                     delete(digest_items).where(digest_items.c.id.in_(ids[start : start + _BATCH]))
                 )
 
     def enqueue(self, job: NewJob, now: datetime) -> None:
-        with self._write() as conn:
+        with self.engines.begin() as conn:
             _Tx(conn).enqueue(job, now)
 
     def pending_items(self) -> int:

@@ -9,8 +9,7 @@ conditional write, so two workers cannot both send the window's mail.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -51,11 +50,6 @@ class SqlStaffAlerts:
     def __init__(self, engines: Engines) -> None:
         self.engines = engines
 
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        with self.engines.writing(), self.engines.write.begin() as conn:
-            yield conn
-
     # -- an account's choice ---------------------------------------------------------------------
     def alert_settings(self, account_id: int) -> AlertSettings | None:
         with self.engines.read.connect() as conn:
@@ -76,7 +70,7 @@ class SqlStaffAlerts:
             "language": settings.language,
             "updated_at": now,
         }
-        with self._write() as conn:
+        with self.engines.begin() as conn:
             conn.execute(
                 upsert(conn, staff_alerts)
                 .values(account_id=settings.account_id, **values)
@@ -139,7 +133,7 @@ class SqlStaffAlerts:
             }
             for i in items
         ]
-        with self._write() as conn:
+        with self.engines.begin() as conn:
             if rows:
                 conn.execute(
                     upsert(conn, staff_alert_items)
@@ -197,7 +191,7 @@ class SqlStaffAlerts:
     def drop(self, item_ids: Sequence[int]) -> None:
         if not item_ids:
             return
-        with self._write() as conn:
+        with self.engines.begin() as conn:
             conn.execute(
                 delete(staff_alert_items).where(staff_alert_items.c.id.in_(list(item_ids)))
             )
@@ -216,7 +210,7 @@ class SqlStaffAlerts:
     ) -> datetime | None:
         m = staff_alert_marks.c
         mine = and_(m.account_id == account_id, m.site_id == site_id)
-        with self._write() as conn:
+        with self.engines.begin() as conn:
             moved = conn.execute(
                 update(staff_alert_marks).where(mine, m.sent_at <= now - window).values(sent_at=now)
             ).rowcount
@@ -234,7 +228,7 @@ class SqlStaffAlerts:
 
     def give_back(self, account_id: int, site_id: int, now: datetime) -> None:
         m = staff_alert_marks.c
-        with self._write() as conn:
+        with self.engines.begin() as conn:
             conn.execute(
                 delete(staff_alert_marks).where(
                     m.account_id == account_id, m.site_id == site_id, m.sent_at == now
