@@ -1,5 +1,6 @@
 """A real SMTP server for the mail tests: aiosmtpd on 127.0.0.1 and a kernel-assigned port,
-keeping what it receives; and a certificate made for the test, for STARTTLS and TLS."""
+keeping what it receives, and one a test stops and starts again; a certificate made for the
+test, for STARTTLS and TLS; the test's clock and the jobs runner that runs on it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
@@ -19,6 +21,14 @@ import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from rostra.demo.mail_sink import BoundController
+from rostra.domain.clock import utc_now
+from rostra.jobs.registry import JobHandlers
+from rostra.jobs.retry import RetryPolicy
+from rostra.jobs.runner import Runner, RunnerSettings
+from rostra.storage.jobs import SqlJobQueue
+from rostra.storage.repository import SqlStore
+
+FROM = '"The Courier" <comments@news.example>'
 
 
 @dataclass
@@ -95,6 +105,70 @@ def smtp() -> Iterator[SmtpServer]:
     controller = serve(recorder)
     yield SmtpServer(controller, recorder)
     controller.stop()
+
+
+@dataclass
+class Restartable:
+    """aiosmtpd on a kernel-assigned port that a test stops and starts again on that port."""
+
+    recorder: Recorder
+    controller: BoundController | None
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        assert self.controller is not None
+        self.controller.stop()
+        self.controller = None
+
+    def start(self) -> None:
+        self.controller = serve(self.recorder, port=self.port)
+
+
+@pytest.fixture
+def mailserver() -> Iterator[Restartable]:
+    recorder = Recorder()
+    controller = serve(recorder)
+    server = Restartable(recorder, controller, controller.port)
+    yield server
+    if server.controller is not None:
+        server.controller.stop()
+
+
+class Clock:
+    """A clock a minute ahead of the real one (what the services stamp is due at once), moved
+    by the test."""
+
+    def __init__(self) -> None:
+        self.at = utc_now() + timedelta(minutes=1)
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        self.at += timedelta(seconds=seconds)
+
+
+def jobs_runner(store: SqlStore, handlers: JobHandlers, clock: Clock) -> Runner:
+    """The jobs runner on the test's clock: a failed job is tried again 10 to 60 s later."""
+    retry = RetryPolicy(base_seconds=10, max_seconds=60, max_attempts=20)
+    return Runner(
+        SqlJobQueue(store.engines),
+        handlers,
+        RunnerSettings(batch_size=50, retry=retry),
+        clock=clock,
+    )
+
+
+def drain(runner: Runner) -> int:
+    """Run every due job (jobs that enqueue jobs included); how many ran."""
+    ran = 0
+    while n := runner.run_batch():
+        ran += n
+    return ran
 
 
 @dataclass(frozen=True)

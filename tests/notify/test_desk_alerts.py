@@ -10,9 +10,8 @@ the reported queue alerts once; mails are in the account's language, else the si
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from email.message import EmailMessage
 
 import pytest
@@ -20,40 +19,23 @@ from sqlalchemy import func, select
 
 from rostra.app import register_alert_jobs, staff_alerts_service
 from rostra.config import Settings, load_settings
-from rostra.domain.clock import utc_now
 from rostra.domain.desk import Role, StaffAccount
 from rostra.domain.models import Author, Comment, CommentStatus, Site
 from rostra.jobs.registry import JobHandlers
-from rostra.jobs.retry import RetryPolicy
-from rostra.jobs.runner import Runner, RunnerSettings
+from rostra.jobs.runner import Runner
 from rostra.moderation.moderator import PipelineModerator
 from rostra.services.desk_alerts import StaffAlerts
 from rostra.services.discussion import Discussion, PostRequest
 from rostra.services.reports import ReaderReports
 from rostra.services.tokens import ReaderTokens, Signer
-from rostra.storage.jobs import SqlJobQueue
 from rostra.storage.moderation import SqlModerationState
 from rostra.storage.repository import SqlStore
 from rostra.storage.tables import jobs, staff_alerts
 from tests.conftest import SECRET
 from tests.helpers import QUIET, reader_author, staff_accounts
-from tests.notify.conftest import Recorder, serve
+from tests.notify.conftest import FROM, Clock, Recorder, Restartable, drain, jobs_runner
 
-FROM = '"The Courier" <comments@news.example>'
 HELD = {**QUIET, "moderation": {**QUIET["moderation"], "premoderation": "all"}}
-
-
-class Clock:
-    """A clock a minute ahead of the real one, moved by the test."""
-
-    def __init__(self) -> None:
-        self.at = utc_now() + timedelta(minutes=1)
-
-    def __call__(self) -> datetime:
-        return self.at
-
-    def advance(self, seconds: float) -> None:
-        self.at += timedelta(seconds=seconds)
 
 
 @dataclass
@@ -71,10 +53,7 @@ class World:
     alerts: StaffAlerts
 
     def drain(self) -> int:
-        ran = 0
-        while n := self.runner.run_batch():
-            ran += n
-        return ran
+        return drain(self.runner)
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m.message for m in self.recorder.mails if m.rcpt_tos == [address]]
@@ -110,15 +89,13 @@ class World:
 
 
 @pytest.fixture
-def world(store: SqlStore) -> Iterator[World]:
-    recorder = Recorder()
-    controller = serve(recorder)
+def world(store: SqlStore, mailserver: Restartable) -> World:
     site = store.create_site("demo", "Demo", ["https://news.example"], HELD)
     other = store.create_site("other", "Other", ["https://other.example"], HELD)
     settings = load_settings(
         env={},
         secret_key=SECRET,
-        smtp_url=f"smtp://127.0.0.1:{controller.port}",
+        smtp_url=mailserver.url,
         mail_from=FROM,
         public_url="https://comments.news.example",
         desk_alert_minutes=10,
@@ -129,19 +106,22 @@ def world(store: SqlStore) -> Iterator[World]:
     discussion = Discussion(store, tokens, moderator=moderator, clock=clock)
     handlers = JobHandlers()
     register_alert_jobs(handlers, settings, store, clock=clock)
-    retry = RetryPolicy(base_seconds=10, max_seconds=60, max_attempts=20)
-    runner = Runner(
-        SqlJobQueue(store.engines),
-        handlers,
-        RunnerSettings(batch_size=50, retry=retry),
-        clock=clock,
-    )
+    runner = jobs_runner(store, handlers, clock)
     alerts = staff_alerts_service(settings, store.engines, clock=clock)
     reports = ReaderReports(store, clock=clock)
-    yield World(
-        store, site, other, settings, clock, discussion, reports, runner, recorder, tokens, alerts
+    return World(
+        store,
+        site,
+        other,
+        settings,
+        clock,
+        discussion,
+        reports,
+        runner,
+        mailserver.recorder,
+        tokens,
+        alerts,
     )
-    controller.stop()
 
 
 def text_of(mail: EmailMessage) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -24,14 +24,11 @@ from sqlalchemy import select, update
 
 from rostra.app import register_notification_jobs, register_notify_jobs, subscription_service
 from rostra.config import Settings, load_settings
-from rostra.demo.mail_sink import BoundController
-from rostra.domain.clock import utc_now
 from rostra.domain.desk import DeskAction, Grounds, Role
 from rostra.domain.models import Author, Comment, CommentStatus, Site
 from rostra.domain.subscriptions import Cadence, NotifyChoice, Subscription
 from rostra.jobs.registry import JobHandlers
-from rostra.jobs.retry import RetryPolicy
-from rostra.jobs.runner import Runner, RunnerSettings
+from rostra.jobs.runner import Runner
 from rostra.moderation.moderator import PipelineModerator
 from rostra.notify.fanout import clean_name, fan_out
 from rostra.services.desk import DecisionRequest, ModerationDesk
@@ -39,31 +36,23 @@ from rostra.services.discussion import Discussion, PostRequest
 from rostra.services.subscriptions import Subscriptions
 from rostra.services.tokens import ReaderTokens, Signer
 from rostra.storage.fanout import SqlFanout
-from rostra.storage.jobs import SqlJobQueue
 from rostra.storage.moderation import SqlModerationState
 from rostra.storage.repository import SqlStore
 from rostra.storage.tables import comments, jobs
 from tests.conftest import SECRET
 from tests.helpers import QUIET, reader_author, staff_accounts
-from tests.notify.conftest import Received, Recorder, serve
+from tests.notify.conftest import (
+    FROM,
+    Clock,
+    Received,
+    Recorder,
+    Restartable,
+    drain,
+    jobs_runner,
+)
 
-FROM = '"The Courier" <comments@news.example>'
 ARTICLE = "https://news.example/2026/12/harbour"
 CONFIRM_SUBJECT = re.compile(r"Confirm|Confirmez")
-
-
-class Clock:
-    """A clock a minute ahead of the real one (what the services stamp is due at once), moved
-    by the test."""
-
-    def __init__(self) -> None:
-        self.at = utc_now() + timedelta(minutes=1)
-
-    def __call__(self) -> datetime:
-        return self.at
-
-    def advance(self, seconds: float) -> None:
-        self.at += timedelta(seconds=seconds)
 
 
 @dataclass
@@ -79,11 +68,7 @@ class World:
     tokens: ReaderTokens
 
     def drain(self) -> int:
-        """Run every due job (jobs that enqueue jobs included); how many ran."""
-        ran = 0
-        while n := self.runner.run_batch():
-            ran += n
-        return ran
+        return drain(self.runner)
 
     def mails(self) -> list[Received]:
         """What arrived, the confirmation mails left out."""
@@ -154,33 +139,6 @@ def settings_for(url: str, **extra: Any) -> Settings:
     )
 
 
-@dataclass
-class Restartable:
-    """aiosmtpd on a kernel-assigned port that a test stops and starts again on that port."""
-
-    recorder: Recorder
-    controller: BoundController | None
-    port: int
-
-    def stop(self) -> None:
-        assert self.controller is not None
-        self.controller.stop()
-        self.controller = None
-
-    def start(self) -> None:
-        self.controller = serve(self.recorder, port=self.port)
-
-
-@pytest.fixture
-def mailserver() -> Iterator[Restartable]:
-    recorder = Recorder()
-    controller = serve(recorder)
-    server = Restartable(recorder, controller, controller.port)
-    yield server
-    if server.controller is not None:
-        server.controller.stop()
-
-
 @pytest.fixture
 def world(store: SqlStore, mailserver: Restartable) -> Iterator[World]:
     site = store.create_site("demo", "Demo", ["https://news.example"], QUIET)
@@ -194,13 +152,7 @@ def world(store: SqlStore, mailserver: Restartable) -> Iterator[World]:
     notifier = register_notification_jobs(handlers, settings, store, subs, clock=clock)
     assert notifier is not None
     register_notify_jobs(handlers, settings, store)
-    retry = RetryPolicy(base_seconds=10, max_seconds=60, max_attempts=20)
-    runner = Runner(
-        SqlJobQueue(store.engines),
-        handlers,
-        RunnerSettings(batch_size=50, retry=retry),
-        clock=clock,
-    )
+    runner = jobs_runner(store, handlers, clock)
     yield World(store, site, settings, clock, subs, discussion, runner, mailserver.recorder, tokens)
     notifier.close()
 
