@@ -48,6 +48,7 @@ from rostra.domain.rules import clean_text, encode_cursor
 from rostra.services.reports import ReportLimits
 from rostra.storage.repository import SqlStore
 from rostra.storage.tables import audit_log, comments, jobs, metadata, reports, votes
+from rostra.web.pages.threads import VOTE_VALUES
 from tests.conftest import HOST_ORIGIN, IN_PROCESS_URL, LiveServer
 from tests.helpers import API, PROBLEM
 
@@ -443,7 +444,8 @@ def test_the_vote_buttons(site: tuple[LiveServer, Seeded]) -> None:
         if answer.status_code == 303:
             assert answer.headers["location"].endswith(f"#c-{comment}")
             value = fields.get("value", "")
-            number = int(value) if value in ("1", "-1") else 0
+            assert value in VOTE_VALUES  # any other value is refused (422), not read as 0
+            number = int(value)
             if known:
                 # The same button again takes the vote back; no vote is no row.
                 expected = 0 if (mine or 0) == number else number

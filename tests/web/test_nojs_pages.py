@@ -64,3 +64,20 @@ def test_after_posting_from_the_article_the_reader_returns_to_it(
         "/t/demo/post", data={"thread": "t1", "body": "From the page."}, headers={"Origin": own}
     )
     assert answer.status_code == 303 and answer.headers["location"].startswith("/t/demo?")
+
+
+def test_a_vote_other_than_up_down_or_none_is_refused_and_counts_nothing(
+    quiet: LiveServer, http: httpx.Client
+) -> None:
+    posted = http.post("/api/v1/sites/demo/comments", json={"thread": "t1", "body": "Vote me."})
+    comment = posted.json()["comment"]["id"]
+    for value in ("7", "+1", "1.0", "", "-0"):
+        answer = http.post("/t/demo/vote", data={"comment": comment, "value": value})
+        assert answer.status_code == 422, (value, answer.text)
+        assert "text/html" in answer.headers["content-type"]
+        assert "A vote is 1, -1 or 0." in answer.text
+    read = http.get("/api/v1/sites/demo/comments", params={"thread": "t1"}).json()
+    assert [(c["upvotes"], c["downvotes"]) for c in read["comments"]] == [(0, 0)]
+    assert http.post("/t/demo/vote", data={"comment": comment, "value": "1"}).status_code == 303
+    read = http.get("/api/v1/sites/demo/comments", params={"thread": "t1"}).json()
+    assert [(c["upvotes"], c["downvotes"]) for c in read["comments"]] == [(1, 0)]

@@ -280,6 +280,9 @@ def _replying_to(
     return found if found is not None and found.thread_id == page.thread.id else None
 
 
+VOTE_VALUES = ("1", "-1", "0")  # up, down, none (the buttons send 1 or -1)
+
+
 async def vote_form(request: Request) -> Response:
     """The no-JavaScript vote buttons."""
     site = await web.site(request)
@@ -291,11 +294,14 @@ async def vote_form(request: Request) -> Response:
         token = response_token = ctx.tokens.issue(site.id)
     voter = ctx.discussion.author(site, token)
     value = form.get("value", "")
+    if value not in VOTE_VALUES:
+        # Only the page's own buttons send a value; anything else is refused, not read as 0.
+        raise InvalidInput(N_("A vote is 1, -1 or 0."), code="invalid-vote", field="value")
     comment_id = form.get("comment", "")
     comment = await web.off_loop(ctx.discussion.comment, site, comment_id)
     thread = await web.off_loop(ctx.reading.thread_of, comment)
     _, votes = await web.off_loop(ctx.discussion.reader_state, site, thread.external_id, voter)
-    number = int(value) if value in ("1", "-1") else 0
+    number = int(value)
     if votes.get(comment_id) == number:
         number = 0  # pressing the same button again takes the vote back
     try:
