@@ -75,3 +75,19 @@ def test_a_remembered_read_follows_a_reloaded_site(server: LiveServer, http: htt
     fast.ctx.sites["demo"] = (loaded_at, smaller)
     assert len(http.get(READS[0]).json()["comments"]) == 1
     assert len(http.get(READS[0]).json()["comments"]) == 1 and fast.hits == hits + 2
+
+
+def test_a_site_update_reaches_a_running_server_once_its_cached_copy_is_old(
+    server: LiveServer, http: httpx.Client
+) -> None:
+    # The README: a running server re-reads a site's settings every site_cache_seconds. Here 60 s:
+    # an update is not seen while the copy is younger, and is seen once the copy has that age.
+    for body in ("one", "two"):
+        post(http, body)
+    ctx = server.app.app.ctx
+    assert len(http.get(READS[0]).json()["comments"]) == 2
+    server.store.update_site("demo", None, {"page_size": 1})
+    assert len(http.get(READS[0]).json()["comments"]) == 2  # the cached copy is still fresh
+    loaded_at, site = ctx.sites["demo"]
+    ctx.sites["demo"] = (loaded_at - ctx.settings.site_cache_seconds, site)  # as if 60 s passed
+    assert len(http.get(READS[0]).json()["comments"]) == 1
