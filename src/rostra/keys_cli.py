@@ -1,5 +1,6 @@
 """``rostra keys rotate-email --old-secret-file F``: after changing ``secret_key``, re-seal every
-stored subscriber address under the new one (and re-key its lookup hash), in one transaction.
+stored address — readers' subscriptions and staff accounts' alert addresses — under the new one
+(and re-key its lookup hash), in one transaction.
 
 Run it once the new secret is in the configuration, with the old one in a file (never on the
 command line, where other users and the shell history see it). A rerun finds nothing to do; an
@@ -33,7 +34,7 @@ def register(sub: Any) -> None:
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
     rotate = keys_sub.add_parser(
         "rotate-email",
-        help="re-seal stored subscriber addresses under the current secret_key",
+        help="re-seal stored subscriber and staff alert addresses under the current secret_key",
     )
     rotate.add_argument(
         "--old-secret-file",

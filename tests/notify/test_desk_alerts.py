@@ -10,23 +10,29 @@ the reported queue alerts once; mails are in the account's language, else the si
 
 from __future__ import annotations
 
+import io
+from contextlib import redirect_stdout
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from rostra.app import register_alert_jobs, staff_alerts_service
+from rostra.cli import main
 from rostra.config import Settings, load_settings
-from rostra.domain.desk import Role, StaffAccount
+from rostra.domain.desk import DeskAction, Role, StaffAccount
 from rostra.domain.models import Author, Comment, CommentStatus, Site
 from rostra.jobs.registry import JobHandlers
 from rostra.jobs.runner import Runner
 from rostra.moderation.moderator import PipelineModerator
+from rostra.services.desk import DecisionRequest, ModerationDesk
 from rostra.services.desk_alerts import StaffAlerts
 from rostra.services.discussion import Discussion, PostRequest
 from rostra.services.reports import ReaderReports
+from rostra.services.subscriptions import AddressBox
 from rostra.services.tokens import ReaderTokens, Signer
 from rostra.storage.moderation import SqlModerationState
 from rostra.storage.repository import SqlStore
@@ -35,6 +41,7 @@ from tests.conftest import SECRET
 from tests.helpers import QUIET, reader_author, staff_accounts
 from tests.notify.conftest import FROM, Clock, Recorder, Restartable, drain, jobs_runner
 
+NEW_SECRET = "the-new-secret-key-after-rotation-0123456789"
 HELD = {**QUIET, "moderation": {**QUIET["moderation"], "premoderation": "all"}}
 
 
@@ -61,7 +68,9 @@ class World:
     def reader(self, site: Site | None = None) -> Author:
         return reader_author(self.tokens, (site or self.site).id)
 
-    def post(self, body: str, site: Site | None = None, name: str = "Ana") -> Comment:
+    def post(
+        self, body: str, site: Site | None = None, name: str = "Ana", author: Author | None = None
+    ) -> Comment:
         request = PostRequest(
             thread_external_id="harbour",
             body=body,
@@ -69,7 +78,7 @@ class World:
             url="https://news.example/harbour",
             title="The harbour story",
         )
-        return self.discussion.post(site or self.site, request, self.reader(site))
+        return self.discussion.post(site or self.site, request, author or self.reader(site))
 
     def staff(
         self,
@@ -88,40 +97,46 @@ class World:
         return account
 
 
-@pytest.fixture
-def world(store: SqlStore, mailserver: Restartable) -> World:
-    site = store.create_site("demo", "Demo", ["https://news.example"], HELD)
-    other = store.create_site("other", "Other", ["https://other.example"], HELD)
+def build(
+    store: SqlStore,
+    mailserver: Restartable,
+    sites: tuple[Site, Site],
+    clock: Clock,
+    secret: str = SECRET,
+) -> World:
+    """The services and the jobs runner over ``store``, under ``secret``."""
     settings = load_settings(
         env={},
-        secret_key=SECRET,
+        secret_key=secret,
         smtp_url=mailserver.url,
         mail_from=FROM,
         public_url="https://comments.news.example",
         desk_alert_minutes=10,
     )
-    clock = Clock()
-    tokens = ReaderTokens(Signer(SECRET))
+    tokens = ReaderTokens(Signer(secret))
     moderator = PipelineModerator(SqlModerationState(store.engines), address_key=b"k" * 32)
     discussion = Discussion(store, tokens, moderator=moderator, clock=clock)
     handlers = JobHandlers()
     register_alert_jobs(handlers, settings, store, clock=clock)
-    runner = jobs_runner(store, handlers, clock)
-    alerts = staff_alerts_service(settings, store.engines, clock=clock)
-    reports = ReaderReports(store, clock=clock)
     return World(
         store,
-        site,
-        other,
+        *sites,
         settings,
         clock,
         discussion,
-        reports,
-        runner,
+        ReaderReports(store, clock=clock),
+        jobs_runner(store, handlers, clock),
         mailserver.recorder,
         tokens,
-        alerts,
+        staff_alerts_service(settings, store.engines, clock=clock),
     )
+
+
+@pytest.fixture
+def world(store: SqlStore, mailserver: Restartable) -> World:
+    site = store.create_site("demo", "Demo", ["https://news.example"], HELD)
+    other = store.create_site("other", "Other", ["https://other.example"], HELD)
+    return build(store, mailserver, (site, other), Clock())
 
 
 def text_of(mail: EmailMessage) -> str:
@@ -255,3 +270,108 @@ def test_the_address_is_sealed_and_bad_choices_write_nothing(world: World) -> No
             world.alerts.change(account, email, cadence)
     with world.store.engines.read.connect() as conn:
         assert conn.execute(select(staff_alerts)).one() == row
+
+
+def alert_jobs(store: SqlStore) -> int:
+    with store.engines.read.connect() as conn:
+        found = conn.execute(
+            select(func.count()).select_from(jobs).where(jobs.c.kind == "desk.alert")
+        ).scalar()
+    return int(found or 0)
+
+
+def test_no_alert_job_while_nobody_of_the_site_wants_alerts(world: World) -> None:
+    world.staff("quiet", "off")
+    elsewhere = world.staff("elsewhere", "immediate", sites=(world.other,))
+    held = world.post("Nobody here is listening.")
+    assert held.status is CommentStatus.PENDING
+    assert alert_jobs(world.store) == 0
+    # An admin of no site in particular moderates them all: the next held comment has its job.
+    chief = world.staff("chief", "daily", role=Role.ADMIN, sites=())
+    world.post("Now someone is.")
+    assert alert_jobs(world.store) == 1
+    # The report that sends a comment to the reported queue, likewise only with someone to tell.
+    other = world.store.update_site(
+        "other", None, {**QUIET, "moderation": {**QUIET["moderation"], "reports": {"threshold": 1}}}
+    )
+    published = world.post("Published on the other site.", site=other)
+    for account in (chief, elsewhere):
+        world.alerts.change(account, "", "off")
+    world.reports.report(other, published.public_id, "abuse", "", world.reader(other))
+    assert alert_jobs(world.store) == 1
+
+
+def test_a_comment_back_in_a_queue_alerts_again(world: World) -> None:
+    world.staff("mod", "immediate")
+    admin = staff_accounts(world.store).create("boss", "a long and careful passphrase", Role.ADMIN)
+    desk = ModerationDesk(world.store, clock=world.clock)
+    author = world.reader()
+    held = world.post("First version.", author=author)
+    world.drain()
+    assert len(world.to("mod@desk.example")) == 1
+    desk.decide(admin, world.site, DecisionRequest(DeskAction.APPROVE, [held.public_id]))
+    world.clock.advance(30)
+    # Approved, then edited: held again on edit, back in the pending queue.
+    edited = world.discussion.edit(world.site, held.public_id, "Second version.", author)
+    assert edited.status is CommentStatus.PENDING
+    world.clock.advance(600)  # the coalescing window of the first mail is over
+    world.drain()
+    [_first, again] = world.to("mod@desk.example")
+    assert again["Subject"] == "Demo: 1 held, 0 reported"
+    assert held.public_id in text_of(again)
+
+
+def test_a_comment_reported_again_after_its_reports_were_cleared_alerts_again(
+    store: SqlStore, world: World
+) -> None:
+    settings = {**QUIET, "moderation": {**QUIET["moderation"], "reports": {"threshold": 1}}}
+    site = store.update_site("other", None, settings)
+    world.staff("mod", "immediate", sites=(site,))
+    admin = staff_accounts(world.store).create("boss", "a long and careful passphrase", Role.ADMIN)
+    comment = world.post("A published comment.", site=site)
+    world.reports.report(site, comment.public_id, "abuse", "", world.reader(site))
+    world.drain()
+    assert len(world.to("mod@desk.example")) == 1
+    desk = ModerationDesk(world.store, clock=world.clock)
+    desk.decide(admin, site, DecisionRequest(DeskAction.APPROVE, [comment.public_id]))
+    world.clock.advance(600)
+    world.reports.report(site, comment.public_id, "spam", "", world.reader(site))
+    world.drain()
+    [_first, again] = world.to("mod@desk.example")
+    assert again["Subject"] == "Other: 0 held, 1 reported"
+
+
+def test_after_key_rotation_alerts_still_arrive_without_the_old_secret(
+    store: SqlStore,
+    db_url: str,
+    mailserver: Restartable,
+    world: World,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    account = world.staff("mod", "immediate")
+    with store.engines.read.connect() as conn:
+        before = conn.execute(select(staff_alerts)).one()
+    old_file = tmp_path / "old-secret"
+    old_file.write_text(SECRET + "\n", encoding="utf-8")
+    monkeypatch.setenv("ROSTRA_SECRET_KEY", NEW_SECRET)
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = main(
+            ["keys", "rotate-email", "--old-secret-file", str(old_file), "--database-url", db_url]
+        )
+    assert code == 0
+    assert out.getvalue().startswith("re-sealed 1 address(es) under the current secret_key;")
+    with store.engines.read.connect() as conn:
+        after = conn.execute(select(staff_alerts)).one()
+    assert after.address != before.address and after.email_hash != before.email_hash
+    with pytest.raises(ValueError):
+        AddressBox(SECRET).open(after.address, -account.id)
+    # Everything now runs under the new secret alone.
+    rotated = build(store, mailserver, (world.site, world.other), world.clock, NEW_SECRET)
+    assert rotated.alerts.view(account).address == "mod@desk.example"
+    assert after.email_hash == rotated.tokens.email_hash("mod@desk.example")
+    held = rotated.post("Held after the rotation.")
+    rotated.drain()
+    [mail] = rotated.to("mod@desk.example")
+    assert held.public_id in text_of(mail)

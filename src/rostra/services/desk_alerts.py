@@ -10,9 +10,9 @@ here does not open) and found by its keyed hash. Only its owner sees it in full.
 
 ``enqueue_alert`` is the hook posting (a comment held at posting or on edit) and reports (the
 report that sends a comment to the reported queue) call inside the event's own write
-transaction: one ``desk.alert`` job per event, keyed per (comment, queue), so it commits with
-the comment or the report, or not at all. Its handler (rostra.notify.desk_alerts) finds who
-wants to know when it runs.
+transaction: one ``desk.alert`` job per entry into a queue, so it commits with the comment or
+the report, or not at all; none when no staff account of the site has alerts on. Its handler
+(rostra.notify.desk_alerts) finds who wants to know when it runs.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from rostra.domain.clock import utc_now
@@ -30,6 +30,7 @@ from rostra.domain.models import Comment, Site
 from rostra.domain.subscriptions import check_address
 from rostra.services.ports import NewJob, WriteTransaction
 from rostra.services.subscriptions import AddressBox
+from rostra.services.subscriptions import staff_associated_data as staff_associated_data
 from rostra.services.tokens import ReaderTokens
 
 ALERT_JOB = "desk.alert"
@@ -49,20 +50,25 @@ class AlertQueue(enum.StrEnum):
     REPORTED = "reported"
 
 
-def alert_job(site: Site, comment: Comment, queue: AlertQueue) -> NewJob:
+def alert_job(site: Site, comment: Comment, queue: AlertQueue, now: datetime) -> NewJob:
+    # Keyed per entry into the queue (the comment, the queue, the moment): a comment held,
+    # approved and held again on edit, or reported again after a moderator cleared its reports,
+    # alerts again; a retried job adds nothing twice (its items are per comment and queue).
     return NewJob(
         ALERT_JOB,
         {"site": site.id, "comment": comment.id, "queue": queue.value},
-        f"{ALERT_JOB}:{comment.id}:{queue.value}",
+        f"{ALERT_JOB}:{comment.id}:{queue.value}:{now.astimezone(UTC).isoformat()}",
     )
 
 
 def enqueue_alert(
     tx: WriteTransaction, site: Site, comment: Comment, queue: AlertQueue, now: datetime
 ) -> None:
-    """One ``desk.alert`` job for the comment entering ``queue``, in the event's transaction (a
-    comment held, released and held again alerts once per queue: the key is per comment)."""
-    tx.enqueue(alert_job(site, comment, queue), now)
+    """One ``desk.alert`` job for the comment entering ``queue``, in the event's transaction;
+    none when nobody of the site has alerts on (asked in the same transaction, so a choice
+    another process saved counts at once)."""
+    if tx.wants_alerts(site.id):
+        tx.enqueue(alert_job(site, comment, queue, now), now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,12 +95,6 @@ class AlertSettingsStore(Protocol):
     def alert_settings(self, account_id: int) -> AlertSettings | None: ...
 
     def save_alert_settings(self, settings: AlertSettings, now: datetime) -> None: ...
-
-
-def staff_associated_data(account_id: int) -> int:
-    """What a staff address is sealed with: the account as a negative number (a site id never
-    is), so subscribers' and staff's sealed addresses do not open in each other's rows."""
-    return -account_id
 
 
 def masked(address: str | None) -> str:

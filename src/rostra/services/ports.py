@@ -202,6 +202,20 @@ class WriteTransaction(Protocol):
         """The enabled webhook endpoints of the site that want ``event`` (their ids)."""
         ...
 
+    # -- moderator alerts (rostra.storage.staff_alerts.StaffAlertWrites) -----------------------
+    def wants_alerts(self, site_id: int) -> bool:
+        """Whether any staff account of the site (its moderators, every admin) has alerts on,
+        with an address (no desk.alert job is worth enqueueing otherwise)."""
+        ...
+
+    def sealed_staff_addresses(self) -> list[tuple[int, str]]:
+        """(account, sealed address) of every staff alert address, for key rotation."""
+        ...
+
+    def reseal_staff_address(
+        self, account_id: int, email_hash: str, sealed_address: str
+    ) -> None: ...
+
     # -- "Notify me of" (rostra.storage.subscriptions says what each does) ---------------------
     def subscriber(self, subscriber_id: int) -> Subscriber | None: ...
 

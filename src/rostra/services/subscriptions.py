@@ -114,6 +114,13 @@ class AddressBox:
             raise ValueError("the sealed address does not open with this key") from exc
 
 
+def staff_associated_data(account_id: int) -> int:
+    """What a staff alert address (rostra.services.desk_alerts) is sealed with: the account as a
+    negative number (a site id never is), so subscribers' and staff's sealed addresses do not
+    open in each other's rows."""
+    return -account_id
+
+
 class LinkRefused(RostraError):
     """A notification link that cannot be used; the code says why."""
 
@@ -532,35 +539,53 @@ class Subscriptions:
 
 
 def rotate_addresses(store: Store, old_secret: str, new_secret: str) -> tuple[int, int]:
-    """Re-seal every stored address under ``new_secret`` and re-key its hash, in one
-    transaction: (re-sealed, already under the new secret). An address that opens with neither
-    key stops the whole run with ``ValueError`` (nothing is changed)."""
+    """Re-seal every stored address, subscribers' and staff alerts', under ``new_secret`` and
+    re-key its hash, in one transaction: (re-sealed, already under the new secret). An address
+    that opens with neither key stops the whole run with ``ValueError`` (nothing is changed)."""
     old_box, new_box = AddressBox(old_secret), AddressBox(new_secret)
     new_tokens = ReaderTokens(Signer(new_secret))
     moved = kept = 0
+
+    def reopened(sealed: str, data: int, whose: str) -> str | None:
+        """The address, when it is sealed under the old secret; None under the new one."""
+        nonlocal kept
+        try:
+            new_box.open(sealed, data)
+            kept += 1
+            return None
+        except ValueError:
+            pass
+        try:
+            return old_box.open(sealed, data)
+        except ValueError:
+            raise ValueError(
+                f"{whose} address opens with neither secret: "
+                "is --old-secret-file the secret it was sealed with?"
+            ) from None
+
     with store.write() as tx:
         for subscriber in tx.sealed_subscribers():
-            sealed = subscriber.sealed_address
-            assert sealed is not None
-            try:
-                new_box.open(sealed, subscriber.site_id)
-                kept += 1
+            assert subscriber.sealed_address is not None
+            address = reopened(
+                subscriber.sealed_address, subscriber.site_id, f"subscriber {subscriber.id}'s"
+            )
+            if address is None:
                 continue
-            except ValueError:
-                pass
-            try:
-                address = old_box.open(sealed, subscriber.site_id)
-            except ValueError:
-                raise ValueError(
-                    f"subscriber {subscriber.id}'s address opens with neither secret: "
-                    "is --old-secret-file the secret it was sealed with?"
-                ) from None
             email_hash = new_tokens.email_hash(address)
             tx.reseal(
                 subscriber.id,
                 f"e:{email_hash}",
                 email_hash,
                 new_box.seal(address, subscriber.site_id),
+            )
+            moved += 1
+        for account_id, sealed in tx.sealed_staff_addresses():
+            data = staff_associated_data(account_id)
+            address = reopened(sealed, data, f"staff account {account_id}'s alert")
+            if address is None:
+                continue
+            tx.reseal_staff_address(
+                account_id, new_tokens.email_hash(address), new_box.seal(address, data)
             )
             moved += 1
     return moved, kept

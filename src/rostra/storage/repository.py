@@ -33,6 +33,7 @@ from rostra.storage.rows import has_nul as _has_nul
 from rostra.storage.rows import site_from_row as _site
 from rostra.storage.rows import thread_from_row as _thread
 from rostra.storage.rows import utc as _utc
+from rostra.storage.staff_alerts import StaffAlertWrites
 from rostra.storage.subscriptions import SubscriptionWrites
 from rostra.storage.tables import comments, revisions, sites, threads, votes
 from rostra.storage.thread_versions import QueryVersionProbe, SqliteVersionProbe, version_probe
@@ -306,7 +307,13 @@ class SqlStore(DeskReads):
 
 
 class SqlWriteTransaction(
-    DeskWrites, ModerationWrites, JobWrites, SubscriptionWrites, WebhookWrites, FanoutWrites
+    DeskWrites,
+    ModerationWrites,
+    JobWrites,
+    SubscriptionWrites,
+    WebhookWrites,
+    FanoutWrites,
+    StaffAlertWrites,
 ):
     """The ``WriteTransaction`` port: every call runs inside one database transaction."""
 

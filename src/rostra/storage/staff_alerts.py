@@ -5,6 +5,10 @@ immediate mail per site went out. SQLite and PostgreSQL.
 Items and the jobs that carry them are written in one transaction, ``ON CONFLICT DO NOTHING``:
 an alert job run again after a crash adds nothing twice. The coalescing mark is claimed with one
 conditional write, so two workers cannot both send the window's mail.
+
+:class:`StaffAlertWrites` is what the event's own write transaction asks: whether anyone of the
+site wants alerts (read in that transaction, so a choice saved by another process counts at
+once), and the sealed addresses key rotation re-seals with the subscribers' ones.
 """
 
 from __future__ import annotations
@@ -42,6 +46,54 @@ def _when(value: datetime | None) -> datetime:
     found = utc(value)
     assert found is not None
     return found
+
+
+def _wanting(*where: Any) -> Any:
+    """Staff alerts that are on, with an address, of accounts that are not disabled."""
+    a, s = staff_alerts.c, staff_accounts.c
+    return (
+        select(a.account_id, a.cadence, a.language, a.address)
+        .join_from(staff_alerts, staff_accounts, s.id == a.account_id)
+        .where(
+            a.cadence != AlertCadence.OFF.value,
+            a.address.is_not(None),
+            s.disabled.is_(False),
+            *where,
+        )
+    )
+
+
+def _of_site(site_id: int) -> Any:
+    """An admin (admins moderate every site), or a moderator of the site."""
+    s = staff_accounts.c
+    moderates = exists().where(staff_sites.c.account_id == s.id, staff_sites.c.site_id == site_id)
+    return or_(s.role == Role.ADMIN.value, moderates)
+
+
+class StaffAlertWrites:
+    """``WriteTransaction.wants_alerts`` and the staff half of key rotation, mixed into the
+    store's write transaction."""
+
+    conn: Connection
+
+    def wants_alerts(self, site_id: int) -> bool:
+        # A handful of staff rows, each found by its primary key: cheaper than the job it spares.
+        found = self.conn.execute(_wanting(_of_site(site_id)).limit(1)).first()
+        return found is not None
+
+    def sealed_staff_addresses(self) -> list[tuple[int, str]]:
+        a = staff_alerts.c
+        rows = self.conn.execute(
+            select(a.account_id, a.address).where(a.address.is_not(None)).order_by(a.account_id)
+        )
+        return [(int(r.account_id), str(r.address)) for r in rows]
+
+    def reseal_staff_address(self, account_id: int, email_hash: str, sealed_address: str) -> None:
+        self.conn.execute(
+            update(staff_alerts)
+            .where(staff_alerts.c.account_id == account_id)
+            .values(email_hash=email_hash, address=sealed_address)
+        )
 
 
 class SqlStaffAlerts:
@@ -85,29 +137,14 @@ class SqlStaffAlerts:
 
     # -- who wants to know -----------------------------------------------------------------------
     def _recipients(self, conn: Connection, *where: Any) -> list[Recipient]:
-        a, s = staff_alerts.c, staff_accounts.c
-        rows = conn.execute(
-            select(a.account_id, a.cadence, a.language, a.address)
-            .join_from(staff_alerts, staff_accounts, s.id == a.account_id)
-            .where(
-                a.cadence != AlertCadence.OFF.value,
-                a.address.is_not(None),
-                s.disabled.is_(False),
-                *where,
-            )
-            .order_by(a.account_id)
-        )
+        rows = conn.execute(_wanting(*where).order_by(staff_alerts.c.account_id))
         return [
             Recipient(r.account_id, AlertCadence(r.cadence), r.language, r.address) for r in rows
         ]
 
     def recipients(self, site_id: int) -> list[Recipient]:
-        s = staff_accounts.c
-        moderates = exists().where(
-            staff_sites.c.account_id == s.id, staff_sites.c.site_id == site_id
-        )
         with self.engines.read.connect() as conn:
-            return self._recipients(conn, or_(s.role == Role.ADMIN.value, moderates))
+            return self._recipients(conn, _of_site(site_id))
 
     def recipient(self, account_id: int) -> Recipient | None:
         with self.engines.read.connect() as conn:
