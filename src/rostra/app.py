@@ -26,6 +26,7 @@ from starlette.types import ASGIApp
 from rostra.config import Settings, load_settings
 from rostra.domain.clock import utc_now
 from rostra.domain.errors import RostraError
+from rostra.jobs.desk import DeadLetters
 from rostra.jobs.registry import GiveUp, JobFailed, JobHandlers, builtin_handlers
 from rostra.jobs.runner import Runner, runner_settings
 from rostra.moderation.moderator import PipelineModerator
@@ -173,6 +174,9 @@ def create_app(
     app.state.rostra = ctx
     app.state.health_check = HealthCheck(engines.read)  # what /healthz asks
     app.state.job_runner = runner
+    app.state.dead_letters = DeadLetters(
+        SqlJobQueue(engines), store.list_sites, clock=clock or utc_now
+    )
     app.state.staff_alerts = staff_alerts_service(settings, engines, clock=clock)
     logging.getLogger("rostra").setLevel(logging.INFO)
     return EdgeGuard(FastReads(app, ctx, fast_read_paths()), settings)

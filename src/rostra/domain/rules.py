@@ -23,7 +23,7 @@ _INVISIBLE_CATEGORIES = {"Cc", "Cf", "Zl", "Zp"}
 MAX_EXTERNAL_ID = 500
 MAX_URL = 2000
 MAX_TITLE = 500
-RESERVED_SLUGS = frozenset({"staff", "login", "logout"})
+RESERVED_SLUGS = frozenset({"staff", "login", "logout", "jobs"})
 SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 

@@ -53,6 +53,9 @@ class JobRecord:
     last_error: str | None
     created_at: datetime
     finished_at: datetime | None
+    # The site the payload names, when it names one (by id, by slug or both); many kinds do not.
+    site_id: int | None = None
+    site_slug: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, exists, select, update
+from sqlalchemy import Connection, Row, and_, delete, exists, func, select, update
 
 from rostra.jobs.queue import Claim, Job, JobRecord, JobState
 from rostra.jobs.registry import KIND
@@ -81,6 +81,40 @@ def _job(row: Row[Any], locked_until: datetime) -> Job:
         idempotency_key=row.idempotency_key,
         attempt=int(row.attempts),
         locked_until=locked_until,
+    )
+
+
+def _site_of(payload: str) -> tuple[int | None, str | None]:
+    """The site a payload names. Kinds spell it their own way: ``site`` (an id or a slug),
+    ``site_id``, ``slug``; a payload that names none (a mail for a subscription) gives none."""
+    try:
+        value = json.loads(payload)
+    except ValueError:
+        return None, None
+    if not isinstance(value, dict):
+        return None, None
+    site_id = value.get("site_id", value.get("site"))
+    slug = value.get("slug", value.get("site"))
+    return (
+        site_id if isinstance(site_id, int) and not isinstance(site_id, bool) else None,
+        slug if isinstance(slug, str) else None,
+    )
+
+
+def _record(r: Row[Any]) -> JobRecord:
+    site_id, site_slug = _site_of(r.payload)
+    return JobRecord(
+        id=int(r.id),
+        kind=r.kind,
+        idempotency_key=r.idempotency_key,
+        state=JobState(r.state),
+        attempts=int(r.attempts),
+        run_after=utc(r.run_after) or r.run_after,
+        last_error=r.last_error,
+        created_at=utc(r.created_at) or r.created_at,
+        finished_at=utc(r.finished_at),
+        site_id=site_id,
+        site_slug=site_slug,
     )
 
 
@@ -240,21 +274,41 @@ class SqlJobQueue:
         if state is not None:
             query = query.where(jobs.c.state == state.value)
         with self.engines.read.connect() as conn:
-            rows = conn.execute(query).all()
-        return [
-            JobRecord(
-                id=int(r.id),
-                kind=r.kind,
-                idempotency_key=r.idempotency_key,
-                state=JobState(r.state),
-                attempts=int(r.attempts),
-                run_after=utc(r.run_after) or r.run_after,
-                last_error=r.last_error,
-                created_at=utc(r.created_at) or r.created_at,
-                finished_at=utc(r.finished_at),
+            return [_record(r) for r in conn.execute(query)]
+
+    def list_waiting(self, limit: int) -> list[JobRecord]:
+        """Queued jobs that failed at least once and wait for their retry, soonest first."""
+        c = jobs.c
+        query = (
+            select(jobs)
+            .where(c.state == _QUEUED, c.attempts > 0)
+            .order_by(c.run_after, c.id)
+            .limit(limit)
+        )
+        with self.engines.read.connect() as conn:
+            return [_record(r) for r in conn.execute(query)]
+
+    def count_dead(self) -> int:
+        query = select(func.count()).select_from(jobs).where(jobs.c.state == _DEAD)
+        with self.engines.read.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def count_waiting(self) -> int:
+        c = jobs.c
+        query = select(func.count()).select_from(jobs).where(c.state == _QUEUED, c.attempts > 0)
+        with self.engines.read.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def retry_dead(self, now: datetime) -> int:
+        """Queue every dead job again, due now, attempts reset; how many."""
+        c = jobs.c
+        with self.engines.writing(), self.engines.write.begin() as conn:
+            result = conn.execute(
+                update(jobs)
+                .where(c.state == _DEAD)
+                .values(state=_QUEUED, attempts=0, run_after=now, finished_at=None)
             )
-            for r in rows
-        ]
+        return int(result.rowcount)
 
     def retry(self, job_id: int, now: datetime) -> bool:
         c = jobs.c

@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Mount
 from rostra.web.api.openapi import openapi_document
 from rostra.web.api.routes import API, API_ROUTES
 from rostra.web.desk import alerts as desk_alerts
+from rostra.web.desk import jobs as desk_jobs
 from rostra.web.desk import pages as desk
 from rostra.web.desk import threads as desk_threads
 from rostra.web.desk import webhooks as desk_webhooks
@@ -73,6 +74,9 @@ DESK_ROUTES: list[BaseRoute] = [
     ADMIN.route("/moderation/staff", desk.staff, ["GET"]),
     ADMIN.route("/moderation/staff", desk.staff_add, ["POST"]),
     ADMIN.route("/moderation/staff/{account}", desk.staff_change, ["POST"]),
+    ADMIN.route("/moderation/jobs", desk_jobs.jobs_page, ["GET"]),
+    ADMIN.route("/moderation/jobs/retry-dead", desk_jobs.retry_all_dead, ["POST"]),
+    ADMIN.route("/moderation/jobs/{job}/retry", desk_jobs.retry_job, ["POST"]),
     MODERATOR.route(DESK, desk.site_home, ["GET"]),
     MODERATOR.route(DESK + "/queue/{queue}", desk.queue, ["GET"]),
     MODERATOR.route(DESK + "/comments/{comment}", desk.case, ["GET"]),
