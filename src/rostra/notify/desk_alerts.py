@@ -189,6 +189,10 @@ class DeskAlerts:
             return
         if not isinstance(site_id, int) or not isinstance(comment_id, int):
             return
+        if not self.settings.smtp_url:
+            # Choices saved while a mail server was set: with none now, nothing could be sent,
+            # and items and mail jobs would only wait for one (the desk shows the queues anyway).
+            return
         now = self.clock()
         items: list[NewAlertItem] = []
         jobs: dict[str, NewJob] = {}

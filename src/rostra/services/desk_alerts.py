@@ -2,11 +2,12 @@
 that enqueues an alert with the event that causes it.
 
 A staff account may give an address and pick off (the default), immediately, or an hourly or
-daily digest. The address is checked as readers' addresses are (rostra.domain.subscriptions:
-a line break, a control character or an over-long address is refused, never cleaned), sealed
-with AES-GCM under the subscribers' key (rostra.services.subscriptions.AddressBox; the account,
-written as a negative number, is the associated data, so a sealed subscriber address copied
-here does not open) and found by its keyed hash. Only its owner sees it in full.
+daily digest; without a mail server (no ``smtp_url``) only off, so no alert job is written. The
+address is checked as readers' addresses are (rostra.domain.subscriptions: a line break, a
+control character or an over-long address is refused, never cleaned), sealed with AES-GCM under
+the subscribers' key (rostra.services.subscriptions.AddressBox; the account, written as a
+negative number, is the associated data, so a sealed subscriber address copied here does not
+open) and found by its keyed hash. Only its owner sees it in full.
 
 ``enqueue_alert`` is the hook posting (a comment held at posting or on edit) and reports (the
 report that sends a comment to the reported queue) call inside the event's own write
@@ -124,8 +125,11 @@ class StaffAlerts:
         tokens: ReaderTokens,
         languages: tuple[str, ...],
         clock: Callable[[], datetime] = utc_now,
+        mail: bool = True,
     ) -> None:
         self.store = store
+        # Whether a mail server is set (``smtp_url``): without one, alerts cannot be turned on.
+        self.mail = mail
         self.box = box
         self.tokens = tokens
         self.languages = languages
@@ -150,6 +154,15 @@ class StaffAlerts:
     ) -> AlertView:
         """Check everything, then write once: a refusal writes nothing."""
         chosen = check_cadence(cadence)
+        if chosen is not AlertCadence.OFF and not self.mail:
+            raise InvalidInput(
+                N_(
+                    "Alerts need a mail server, and this server has none: an administrator sets "
+                    "one with smtp_url."
+                ),
+                field="cadence",
+                code="alerts-need-mail",
+            )
         address = check_address(email) if email.strip() else None
         if chosen is not AlertCadence.OFF and address is None:
             raise InvalidInput(

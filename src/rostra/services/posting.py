@@ -38,7 +38,7 @@ from rostra.services.formatting import render_markdown
 from rostra.services.moderation_port import Decision, Draft, ModerationMemory, Moderator
 from rostra.services.ports import NewComment, Store, WriteTransaction
 from rostra.services.published import enqueue_published
-from rostra.services.subscriptions import Subscriptions, parse_choice
+from rostra.services.subscriptions import Subscriptions, notifications_off, parse_choice
 from rostra.services.thread_meta import ThreadKeys, believed_metadata
 from rostra.services.tokens import ReaderTokens, new_public_id
 from rostra.services.webhooks import enqueue_event
@@ -154,9 +154,7 @@ class Posting:
                 client_ip=request.client_ip,
             )
         elif choice.value != "none":
-            raise InvalidInput(
-                N_("This server does not send notifications."), field="notify", code="notify-off"
-            )
+            raise notifications_off("notify")
         now = self.clock()
         refuse_banned(self.store, site, author, email_hash, now, fresh_reader=request.new_reader)
         html = render_markdown(body)

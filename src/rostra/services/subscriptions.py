@@ -16,6 +16,10 @@ and leaving — all without signing in, through signed links.
   expires after ``notify_confirm_days`` and works once (it names the nonce in force, which using
   it clears); unsubscribe and manage links name one subscription or one subscriber and stay
   valid (a mail's link must keep working), their use being idempotent.
+- Without a mail server (no ``smtp_url``: ``mail=False``) nothing is offered or taken: a wish
+  other than "nothing" and a follow request are refused with :func:`notifications_off`, before
+  anything is written, so no job waits for a server that does not exist. An address given with
+  a comment alone is still taken.
 """
 
 from __future__ import annotations
@@ -119,6 +123,13 @@ def staff_associated_data(account_id: int) -> int:
     negative number (a site id never is), so subscribers' and staff's sealed addresses do not
     open in each other's rows."""
     return -account_id
+
+
+def notifications_off(field: str | None = None) -> Conflict:
+    """The refusal of any subscription while the server has no mail server to send with."""
+    return Conflict(
+        N_("E-mail notifications are not enabled on this server."), field=field, code="notify-off"
+    )
 
 
 class LinkRefused(RostraError):
@@ -303,8 +314,11 @@ class Subscriptions:
         languages: Sequence[str] = ("en", "fr"),
         limits: NotifyLimits | None = None,
         clock: Callable[[], datetime] = utc_now,
+        mail: bool = True,
     ) -> None:
         self.store = store
+        # Whether a mail server is set (``smtp_url``): without one nothing is offered or taken.
+        self.mail = mail
         self.reads = reads
         self.tokens = tokens
         self.box = box
@@ -326,9 +340,12 @@ class Subscriptions:
         author: Author | None = None,
         client_ip: str | None = None,
     ) -> Wish | None:
-        """The checked wish (None for "nothing"), or ``InvalidInput`` naming the e-mail field."""
+        """The checked wish (None for "nothing"), or ``InvalidInput`` naming the e-mail field
+        (``Conflict`` without a mail server)."""
         if choice is NotifyChoice.NONE:
             return None
+        if not self.mail:
+            raise notifications_off("notify")
         if not email or not email.strip():
             raise InvalidInput(
                 N_("Give your e-mail address to be notified."),
@@ -421,6 +438,8 @@ class Subscriptions:
     def follow(self, site: Site, request: FollowRequest) -> Subscription:
         """Follow a thread without commenting. The answer never says whether the address was
         confirmed already (no one learns another's subscriptions from it)."""
+        if not self.mail:
+            raise notifications_off()
         external_id = rules.check_external_id(request.thread_external_id)
         cadence = parse_cadence(request.cadence)
         wish = self.wish(

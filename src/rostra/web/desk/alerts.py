@@ -2,7 +2,8 @@
 hourly or daily digest) and language. Its own page only: the address is shown in full to its
 owner and to no one else. The routes are in the ``moderator`` group (rostra.web.desk.access):
 a form needs our origin and the session's CSRF token; a refused address or choice answers this
-page again, with the error and a 4xx, and writes nothing.
+page again, with the error and a 4xx, and writes nothing. Without a mail server (no
+``smtp_url``) the page says alerts need one, and only "Off" can be saved.
 """
 
 from __future__ import annotations
@@ -87,5 +88,6 @@ def _page(
         form=typed,
         cadences=CADENCES,
         languages=web.context(request).settings.languages,
+        mail=_alerts(request).mail,
         **context,
     )

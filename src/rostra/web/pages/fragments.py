@@ -50,8 +50,9 @@ def render_thread(
     """The thread section; ``page`` is None for a thread nobody has commented on yet."""
     root = base_url(request)
     sort = page.sort if page else SortOrder.NEWEST
+    ctx = web.context(request)
     return render(
-        web.context(request).env,
+        ctx.env,
         "thread.html",
         lang,
         site=site,
@@ -67,6 +68,8 @@ def render_thread(
         notice=notice,
         form=form or {},
         mine=False,
+        # "Notify me of" and "Follow" only where mail can be sent (rostra.services.subscriptions).
+        notify_by_mail=ctx.subscriptions is not None and ctx.subscriptions.mail,
     )
 
 
