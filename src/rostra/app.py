@@ -52,7 +52,7 @@ from rostra.services.staff import StaffAccounts
 from rostra.services.subscriptions import AddressBox, Subscriptions
 from rostra.services.thread_meta import ThreadKeys
 from rostra.services.tokens import ReaderTokens, Signer
-from rostra.services.webhooks import DELIVER_JOB, Webhooks
+from rostra.services.webhooks import DELIVER_JOB, NOTICE_JOB, NoticeRecipient, Webhooks
 from rostra.storage.database import Engines, create_engines
 from rostra.storage.fanout import SqlFanout
 from rostra.storage.jobs import SqlJobQueue
@@ -75,6 +75,8 @@ from rostra.web.problems import (
 from rostra.web.render import RenderCache, make_environment
 from rostra.web.routes import ROUTES, fast_read_paths
 from rostra.webhooks.delivery import register as register_webhook_delivery
+from rostra.webhooks.notice import DisabledNotice
+from rostra.webhooks.notice import register as register_webhook_notice
 
 
 def create_app(
@@ -325,12 +327,31 @@ def register_webhook_jobs(
     store: SqlStore,
     *,
     clock: Callable[[], datetime] | None = None,
+    send: Callable[[EmailMessage], None] | None = None,
 ) -> None:
-    """``webhook.deliver`` (rostra.webhooks.delivery) in ``handlers``, unless a test or plug-in
-    registered its own; ``rostra serve``'s runner and ``rostra worker`` both call this."""
+    """``webhook.deliver`` (rostra.webhooks.delivery) and ``webhook.disabled`` (the admins'
+    mail, rostra.webhooks.notice) in ``handlers``, unless a test or plug-in registered its own;
+    ``rostra serve``'s runner and ``rostra worker`` both call this."""
     if DELIVER_JOB not in handlers.kinds():
         webhook_store = SqlWebhookStore(store.engines)
         register_webhook_delivery(handlers, webhook_store, store, settings, clock=clock or utc_now)
+    if NOTICE_JOB not in handlers.kinds():
+        box = AddressBox(settings.secret_key)
+
+        def open_address(admin: NoticeRecipient) -> str | None:
+            try:
+                return box.open(admin.sealed_address, staff_associated_data(admin.account_id))
+            except ValueError:
+                return None  # sealed under another secret: nothing to send to
+
+        notice = DisabledNotice(
+            SqlWebhookStore(store.engines),
+            settings,
+            open_address,
+            send or mail_sender(settings),
+            clock or utc_now,
+        )
+        register_webhook_notice(handlers, mail_job_errors(notice))
 
 
 def _seconds_of(clock: Callable[[], datetime]) -> Callable[[], float]:

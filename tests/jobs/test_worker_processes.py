@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 READY = (
     "running jobs of kinds desk.alert, desk.alert.digest, desk.alert.send, "
     "notify.confirm, notify.digest, notify.mail, notify.published, "
-    "test.record, webhook.deliver"
+    "test.record, webhook.deliver, webhook.disabled"
 )
 LEASE_SECONDS = 2
 

@@ -17,7 +17,7 @@ from sqlalchemy import inspect, select
 from rostra.domain.desk import DeskAction, Grounds, Role, StaffAccount
 from rostra.domain.errors import InvalidInput
 from rostra.domain.models import Author, CommentStatus
-from rostra.domain.webhooks import WebhookEvent
+from rostra.domain.webhooks import Actor, WebhookEvent
 from rostra.services.desk import DecisionRequest, ModerationDesk
 from rostra.services.discussion import Discussion, PostRequest
 from rostra.services.moderation_port import Decision, Draft
@@ -30,6 +30,8 @@ from rostra.storage.schema import SCHEMA_HEAD
 from rostra.storage.tables import jobs, metadata, webhook_endpoints
 from rostra.storage.webhooks import SqlWebhookStore
 from tests.conftest import SECRET
+
+ACTOR = Actor(None, "tester (command line)")
 
 NOW = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
 ADMIN = StaffAccount(1, "ada", "Ada", Role.ADMIN)
@@ -75,11 +77,11 @@ def test_a_published_comment_enqueues_one_job_per_endpoint_that_wants_it(store: 
     site = store.create_site("news", "News", [], {})
     other = store.create_site("other", "Other", [], {})
     w = hooks(store)
-    both = w.add(site, "http://127.0.0.1:9/a", ["comment.published", "comment.held"])
-    held_only = w.add(site, "http://127.0.0.1:9/b", ["comment.held"])
-    off = w.add(site, "http://127.0.0.1:9/c", ["comment.published"])
-    w.set_enabled(site, off.id, False)
-    w.add(other, "http://127.0.0.1:9/d", ["comment.published"])
+    both = w.add(site, "http://127.0.0.1:9/a", ["comment.published", "comment.held"], ACTOR)
+    held_only = w.add(site, "http://127.0.0.1:9/b", ["comment.held"], ACTOR)
+    off = w.add(site, "http://127.0.0.1:9/c", ["comment.published"], ACTOR)
+    w.set_enabled(site, off.id, False, ACTOR)
+    w.add(other, "http://127.0.0.1:9/d", ["comment.published"], ACTOR)
     talk = Discussion(store, ReaderTokens(Signer(SECRET)), clock=lambda: NOW)
     comment = talk.post(site, PostRequest("t1", "A first comment."), Author(reader_key=None))
     [job] = deliveries(store)
@@ -101,7 +103,7 @@ def test_a_published_comment_enqueues_one_job_per_endpoint_that_wants_it(store: 
 
 def test_a_comment_that_rolls_back_leaves_no_webhook_job(store: SqlStore) -> None:
     site = store.create_site("news", "News", [], {"auto_create_threads": False})
-    hooks(store).add(site, "http://127.0.0.1:9/a", ["comment.published"])
+    hooks(store).add(site, "http://127.0.0.1:9/a", ["comment.published"], ACTOR)
     talk = Discussion(store, ReaderTokens(Signer(SECRET)), clock=lambda: NOW)
     with pytest.raises(Exception):  # noqa: B017,PT011 - the thread does not exist: NotFound
         talk.post(site, PostRequest("nowhere", "A comment."), Author(reader_key=None))
@@ -114,6 +116,7 @@ def test_a_decision_and_a_report_enqueue_their_events(store: SqlStore) -> None:
         site,
         "https://hooks.example/x",
         ["comment.decided", "comment.reported", "comment.published"],
+        ACTOR,
     )
     tokens = ReaderTokens(Signer(SECRET))
     held = Discussion(store, tokens, moderator=Hold(), clock=lambda: NOW)
@@ -164,7 +167,7 @@ def test_bad_urls_and_events_are_refused_and_write_nothing(store: SqlStore) -> N
     ]
     for url, events, code in bad:
         with pytest.raises(InvalidInput) as caught:
-            w.add(site, url, events)
+            w.add(site, url, events, ACTOR)
         assert caught.value.code == code, url
     with store.engines.read.connect() as conn:
         assert conn.execute(select(webhook_endpoints)).fetchall() == []
@@ -180,20 +183,20 @@ def test_a_name_resolving_to_a_private_address_is_refused_unless_allowed(store: 
     strict = Webhooks(SqlWebhookStore(store.engines), resolve=resolve, clock=lambda: NOW)
     for host in inside:
         with pytest.raises(InvalidInput) as caught:
-            strict.add(site, f"https://{host}/hook", ["comment.published"])
+            strict.add(site, f"https://{host}/hook", ["comment.published"], ACTOR)
         assert caught.value.code == "refused-address"
     allowed = Webhooks(
         SqlWebhookStore(store.engines), allow_private=True, resolve=resolve, clock=lambda: NOW
     )
-    made = allowed.add(site, "https://intranet.example/hook", [WebhookEvent.PUBLISHED.value])
+    made = allowed.add(site, "https://intranet.example/hook", [WebhookEvent.PUBLISHED.value], ACTOR)
     assert made.enabled and made.secret.startswith("whsec_") and len(made.secret) == 70
 
 
 def test_the_delivery_log_keeps_the_newest_attempts_of_each_endpoint(store: SqlStore) -> None:
     site = store.create_site("news", "News", [], {})
     w = hooks(store)
-    first = w.add(site, "http://127.0.0.1:9/a", ["comment.held"])
-    second = w.add(site, "http://127.0.0.1:9/b", ["comment.held"])
+    first = w.add(site, "http://127.0.0.1:9/a", ["comment.held"], ACTOR)
+    second = w.add(site, "http://127.0.0.1:9/b", ["comment.held"], ACTOR)
     log = SqlWebhookStore(store.engines, keep_deliveries=3)
     for n in range(1, 6):
         log.record_delivery(

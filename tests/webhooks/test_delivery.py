@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from rostra.domain.errors import InvalidInput
 from rostra.domain.models import Author
-from rostra.domain.webhooks import Endpoint
+from rostra.domain.webhooks import Actor, Endpoint
 from rostra.jobs.registry import JobHandlers
 from rostra.jobs.retry import RetryPolicy
 from rostra.jobs.runner import Runner, RunnerSettings
@@ -31,6 +31,8 @@ from rostra.webhooks.delivery import Deliverer, DeliverySettings
 from tests.conftest import SECRET
 from tests.helpers import MovingClock, closed_port
 from tests.webhooks.receiver import Behaviour, Receiver, receiving
+
+ACTOR = Actor(None, "tester (command line)")
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "webhooks.md"
 ADDRESS = "ines.moreau@news.example"
@@ -67,7 +69,7 @@ class World:
         self.talk = Discussion(store, ReaderTokens(Signer(SECRET)), clock=self.clock)
 
     def endpoint(self, url: str, events: tuple[str, ...] = ("comment.published",)) -> Endpoint:
-        return self.hooks.add(self.site, url, list(events))
+        return self.hooks.add(self.site, url, list(events), ACTOR)
 
     def post(self, body: str = "A civil first comment.") -> str:
         comment = self.talk.post(
@@ -190,7 +192,7 @@ def test_repeated_failures_disable_the_endpoint_and_say_so(store: SqlStore) -> N
         assert world.later() == 2
         gone = world.current(endpoint)
         assert not gone.enabled and gone.consecutive_failures == 3
-        assert gone.disabled_reason == "disabled after repeated failures"
+        assert gone.disabled_reason == "HTTP 503"  # the last error
         assert gone.disabled_at is not None
         assert len(receiver.received) == 3
         # What was still queued for it ends in the dead-letter list, without a request, and
@@ -201,7 +203,7 @@ def test_repeated_failures_disable_the_endpoint_and_say_so(store: SqlStore) -> N
         assert len(receiver.received) == 3
     assert world.states() == ["dead", "dead"]
     # An admin enables it again: its failures start over.
-    again = world.hooks.set_enabled(world.site, endpoint.id, True)
+    again = world.hooks.set_enabled(world.site, endpoint.id, True, ACTOR)
     assert again.enabled and again.consecutive_failures == 0 and again.disabled_reason is None
 
 
@@ -300,5 +302,5 @@ def test_a_site_that_allows_private_addresses_gets_them_and_only_while_it_does(
     # And a site without the setting cannot register such an endpoint at all.
     other = store.create_site("other", "Other", [], {})
     with pytest.raises(InvalidInput) as caught:
-        world.hooks.add(other, receiver.url, ["comment.held"])
+        world.hooks.add(other, receiver.url, ["comment.held"], ACTOR)
     assert caught.value.code == "refused-address"

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from rostra.domain.webhooks import sign
+from rostra.domain.webhooks import Actor, sign
 from rostra.services.webhooks import DELIVER_JOB, Webhooks
 from rostra.storage.tables import jobs
 from rostra.storage.webhooks import SqlWebhookStore
@@ -19,6 +19,8 @@ from tests.conftest import LiveServer
 from tests.helpers import posted
 from tests.process.servers import wait_until
 from tests.webhooks.receiver import receiving
+
+ACTOR = Actor(None, "tester (command line)")
 
 
 @pytest.fixture
@@ -40,7 +42,7 @@ def test_a_comment_posted_through_the_api_reaches_the_receiver(
     assert site is not None
     hooks = Webhooks(SqlWebhookStore(server.store.engines), allow_private=True)
     with receiving() as receiver:
-        endpoint = hooks.add(site, receiver.url, ["comment.published"])
+        endpoint = hooks.add(site, receiver.url, ["comment.published"], ACTOR)
         public_id, _ = posted(http, "Straight from the API.")
         with receiver.got:
             assert receiver.got.wait_for(lambda: receiver.received, 30), "nothing arrived"

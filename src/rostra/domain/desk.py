@@ -76,6 +76,15 @@ class DeskAction(enum.StrEnum):
     # Decisions the moderation pipeline took on its own (no human involved).
     AUTO_HOLD = "auto_hold"
     AUTO_REJECT = "auto_reject"
+    # Changes to a site's webhook endpoints (rostra.services.webhooks), never their secrets.
+    WEBHOOK_ADD = "webhook_add"
+    WEBHOOK_EDIT = "webhook_edit"
+    WEBHOOK_ENABLE = "webhook_enable"
+    WEBHOOK_DISABLE = "webhook_disable"
+    # Rostra turned the endpoint off after repeated failed deliveries.
+    WEBHOOK_AUTO_DISABLE = "webhook_auto_disable"
+    WEBHOOK_DELETE = "webhook_delete"
+    WEBHOOK_ROTATE = "webhook_rotate_secret"
 
 
 # The status a comment gets from each action on it (a ban also rejects the comment it was on).

@@ -56,6 +56,16 @@ class Endpoint:
 
 
 @dataclass(frozen=True, slots=True)
+class Actor:
+    """Who changed an endpoint, for the audit log: a staff account in the desk (``id`` set), or
+    an operator at the command line (``id`` None, ``name`` says so). Rostra's own disabling is
+    written as the automated actor (rostra.domain.desk.AUTOMATED_ACTOR)."""
+
+    id: int | None
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class Delivery:
     """One attempt to deliver one event to one endpoint, for the desk's delivery log."""
 

@@ -10,7 +10,13 @@ status then; the comment's text and author name are read when it is delivered
 :class:`Webhooks` is what the desk's admin page and ``rostra webhook`` use: add (URL checked,
 and its addresses checked against :func:`public_addresses` unless the server or the site allows
 private ones: the setting ``webhook_allow_private_addresses`` of either), list,
-enable or disable, remove, send a test event and read the delivery log.
+edit (URL and events), enable or disable, rotate the secret, remove, send a test event and read
+the delivery log. Each change names its :class:`~rostra.domain.webhooks.Actor`, and the store
+writes its audit entry in the change's transaction.
+
+When delivery disables an endpoint after ``webhook_disable_after`` failures in a row, the store
+enqueues in that transaction one ``webhook.disabled`` job (:func:`notice_job`) per admin with an
+alert address; rostra.webhooks.notice sends the mail.
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ import ipaddress
 import secrets
 import socket
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -28,6 +35,7 @@ from rostra.domain.errors import N_, Conflict, InvalidInput, NotFound
 from rostra.domain.models import Comment, Site
 from rostra.domain.webhooks import (
     MAX_ENDPOINTS_PER_SITE,
+    Actor,
     Delivery,
     Endpoint,
     WebhookEvent,
@@ -38,6 +46,7 @@ from rostra.domain.webhooks import (
 from rostra.services.ports import NewJob, WriteTransaction
 
 DELIVER_JOB = "webhook.deliver"
+NOTICE_JOB = "webhook.disabled"
 
 Resolver = Callable[[str, int], list[str]]
 
@@ -97,20 +106,67 @@ def public_addresses(
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class NoticeRecipient:
+    """An admin to tell that an endpoint was disabled: their language and sealed address (the
+    moderator alerts' address, rostra.services.desk_alerts)."""
+
+    account_id: int
+    language: str | None
+    sealed_address: str
+
+
+def notice_job(endpoint_id: int, site_id: int, account_id: int, disabled_at: datetime) -> NewJob:
+    """The mail telling one admin the endpoint was disabled; keyed by the disabling's time, so
+    a job retried sends one mail, and the same endpoint disabled again later sends a new one."""
+    stamp = disabled_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return NewJob(
+        kind=NOTICE_JOB,
+        payload={"endpoint": endpoint_id, "site_id": site_id, "account": account_id},
+        idempotency_key=f"{NOTICE_JOB}:{endpoint_id}:{account_id}:{stamp}",
+    )
+
+
 class WebhookStore(Protocol):
-    """What the webhooks need from storage (rostra.storage.webhooks.SqlWebhookStore)."""
+    """What the webhooks need from storage (rostra.storage.webhooks.SqlWebhookStore). Every
+    change writes its audit entry, naming ``actor``, in its own transaction."""
 
     def add_endpoint(
-        self, site_id: int, url: str, events: Sequence[WebhookEvent], secret: str, now: datetime
+        self,
+        site_id: int,
+        url: str,
+        events: Sequence[WebhookEvent],
+        secret: str,
+        now: datetime,
+        actor: Actor,
     ) -> Endpoint: ...
 
     def endpoints(self, site_id: int) -> list[Endpoint]: ...
 
     def endpoint(self, endpoint_id: int) -> Endpoint | None: ...
 
-    def set_enabled(self, endpoint_id: int, enabled: bool) -> bool: ...
+    def update_endpoint(
+        self,
+        endpoint_id: int,
+        url: str,
+        events: Sequence[WebhookEvent],
+        now: datetime,
+        actor: Actor,
+    ) -> bool:
+        """Change the URL and events (audited only when something changed)."""
+        ...
 
-    def remove_endpoint(self, endpoint_id: int) -> bool: ...
+    def rotate_secret(self, endpoint_id: int, secret: str, now: datetime, actor: Actor) -> bool: ...
+
+    def set_enabled(self, endpoint_id: int, enabled: bool, now: datetime, actor: Actor) -> bool:
+        """Enabling also resets the failures in a row and the reason Rostra disabled it."""
+        ...
+
+    def remove_endpoint(self, endpoint_id: int, now: datetime, actor: Actor) -> bool: ...
+
+    def notice_recipient(self, account_id: int) -> NoticeRecipient | None:
+        """The admin as they are now: None once no admin, disabled or without an address."""
+        ...
 
     def deliveries(self, site_id: int, limit: int) -> list[Delivery]: ...
 
@@ -128,7 +184,9 @@ class WebhookStore(Protocol):
         disable_after: int,
     ) -> Endpoint | None:
         """Log the attempt and count it: a success resets the failures, a failure adds one
-        and disables the endpoint at ``disable_after``. Returns the endpoint as it now is."""
+        and disables the endpoint at ``disable_after`` (its reason: ``outcome``, the last error;
+        with the automated audit entry and the admins' :func:`notice_job` in the same
+        transaction). Returns the endpoint as it now is."""
         ...
 
     def enqueue(self, job: NewJob, now: datetime) -> bool:
@@ -201,19 +259,25 @@ class Webhooks:
         self.resolve = resolve
         self.clock = clock
 
-    def add(self, site: Site, url: str, events: Sequence[str]) -> Endpoint:
-        """A new endpoint, enabled, with a fresh secret (the caller shows it once)."""
+    def _check(
+        self, site: Site, url: str, events: Sequence[str]
+    ) -> tuple[str, tuple[WebhookEvent, ...]]:
         checked = check_url(url)
         wanted = check_events(tuple(events))
         allow = self.allow_private or site.settings.webhook_allow_private_addresses
         public_addresses(checked, allow_private=allow, resolve=self.resolve)
+        return checked, wanted
+
+    def add(self, site: Site, url: str, events: Sequence[str], actor: Actor) -> Endpoint:
+        """A new endpoint, enabled, with a fresh secret (the caller shows it once)."""
+        checked, wanted = self._check(site, url, events)
         if len(self.store.endpoints(site.id)) >= MAX_ENDPOINTS_PER_SITE:
             raise Conflict(
                 N_("A site has at most %(max)d webhook endpoints."),
                 code="too-many-endpoints",
                 max=MAX_ENDPOINTS_PER_SITE,
             )
-        return self.store.add_endpoint(site.id, checked, wanted, new_secret(), self.clock())
+        return self.store.add_endpoint(site.id, checked, wanted, new_secret(), self.clock(), actor)
 
     def endpoints(self, site: Site) -> list[Endpoint]:
         return self.store.endpoints(site.id)
@@ -224,12 +288,28 @@ class Webhooks:
             raise NotFound(N_("This webhook endpoint does not exist."), code="endpoint-not-found")
         return found
 
-    def set_enabled(self, site: Site, endpoint_id: int, enabled: bool) -> Endpoint:
-        self.store.set_enabled(self.get(site, endpoint_id).id, enabled)
+    def edit(
+        self, site: Site, endpoint_id: int, url: str, events: Sequence[str], actor: Actor
+    ) -> Endpoint:
+        """A new URL and events, checked as when adding; the secret and state stay."""
+        endpoint = self.get(site, endpoint_id)
+        checked, wanted = self._check(site, url, events)
+        self.store.update_endpoint(endpoint.id, checked, wanted, self.clock(), actor)
         return self.get(site, endpoint_id)
 
-    def remove(self, site: Site, endpoint_id: int) -> None:
-        self.store.remove_endpoint(self.get(site, endpoint_id).id)
+    def rotate_secret(self, site: Site, endpoint_id: int, actor: Actor) -> Endpoint:
+        """A fresh secret (the caller shows it once); the old one stops signing at once."""
+        endpoint = self.get(site, endpoint_id)
+        self.store.rotate_secret(endpoint.id, new_secret(), self.clock(), actor)
+        return self.get(site, endpoint_id)
+
+    def set_enabled(self, site: Site, endpoint_id: int, enabled: bool, actor: Actor) -> Endpoint:
+        """Enabling resets the failures in a row (and Rostra's reason for disabling it)."""
+        self.store.set_enabled(self.get(site, endpoint_id).id, enabled, self.clock(), actor)
+        return self.get(site, endpoint_id)
+
+    def remove(self, site: Site, endpoint_id: int, actor: Actor) -> None:
+        self.store.remove_endpoint(self.get(site, endpoint_id).id, self.clock(), actor)
 
     def send_test(self, site: Site, endpoint_id: int) -> str:
         """Queue a ``webhook.test`` event to one endpoint; its event id."""

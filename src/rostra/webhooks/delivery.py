@@ -14,7 +14,8 @@ checked, never to the name again. One deadline covers connecting, sending and re
 are not followed (a 3xx is a failure); an answer over ``webhook_max_response_bytes`` is cut and
 counted a failure. A 2xx is done; anything else is logged, counted against the endpoint and
 raised so the job queue retries it with its backoff and jitter. At ``webhook_disable_after``
-failures in a row the endpoint is disabled and its site's admins see why on the desk.
+failures in a row the endpoint is disabled (the last error kept as its reason), its site's
+admins see why on the desk and those with an alert address get a mail (rostra.webhooks.notice).
 """
 
 from __future__ import annotations
@@ -288,8 +289,8 @@ class Deliverer:
             disable_after=self.settings.disable_after,
         )
         if endpoint.enabled and after is not None and not after.enabled:
-            # The site's admins see it on the desk's webhooks page; a mail to them comes with
-            # the moderators' alerts.
+            # The site's admins see it on the desk's webhooks page, and those with an alert
+            # address get the webhook.disabled mail enqueued with the disabling.
             _LOG.warning(
                 "webhook endpoint %s of site %s disabled after %s failed deliveries in a row",
                 endpoint.id,

@@ -27,6 +27,24 @@ ACTION_LABELS: dict[DeskAction, str] = {
     DeskAction.EDIT_THREAD: N_("Thread title or address changed"),
     DeskAction.AUTO_HOLD: N_("Held for review by the checks"),
     DeskAction.AUTO_REJECT: N_("Rejected by the checks"),
+    DeskAction.WEBHOOK_ADD: N_("Webhook endpoint added"),
+    DeskAction.WEBHOOK_EDIT: N_("Webhook endpoint changed"),
+    DeskAction.WEBHOOK_ENABLE: N_("Webhook endpoint enabled"),
+    DeskAction.WEBHOOK_DISABLE: N_("Webhook endpoint disabled"),
+    DeskAction.WEBHOOK_AUTO_DISABLE: N_("Webhook endpoint disabled after repeated failures"),
+    DeskAction.WEBHOOK_DELETE: N_("Webhook endpoint deleted"),
+    DeskAction.WEBHOOK_ROTATE: N_("Webhook endpoint given a new secret"),
+}
+
+WEBHOOK_ACTIONS = frozenset(a for a in DeskAction if a.value.startswith("webhook_"))
+
+# What a change to a webhook endpoint records (never its secret).
+WEBHOOK_FACT_LABELS = {
+    "endpoint": N_("Webhook endpoint"),
+    "url": N_("Address"),
+    "events": N_("Events"),
+    "failures": N_("Failed deliveries in a row"),
+    "last_error": N_("Last error"),
 }
 
 # A status inside a sentence ("pending → published").
@@ -115,6 +133,9 @@ def audit_facts(entry: AuditEntry, gettext: Gettext, ngettext: Ngettext) -> list
             facts.append((gettext(N_("Ban")), f"#{value} ({kind})" if kind else f"#{value}"))
         elif key == "kind" and entry.action is DeskAction.LIFT_BAN:
             continue  # told with the ban
+        elif entry.action in WEBHOOK_ACTIONS and key in WEBHOOK_FACT_LABELS:
+            shown = _change(value, gettext) if isinstance(value, dict) else _plain(value, gettext)
+            facts.append((gettext(WEBHOOK_FACT_LABELS[key]), shown))
         elif entry.action is DeskAction.EDIT_THREAD and key in THREAD_FACT_LABELS:
             facts.append((gettext(THREAD_FACT_LABELS[key]), _change(value, gettext)))
         elif key in ("reason", "message"):
