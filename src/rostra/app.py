@@ -55,7 +55,7 @@ from rostra.services.tokens import ReaderTokens, Signer
 from rostra.services.webhooks import DELIVER_JOB, NOTICE_JOB, NoticeRecipient, Webhooks
 from rostra.storage.database import Engines, create_engines
 from rostra.storage.fanout import SqlFanout
-from rostra.storage.jobs import SqlJobQueue
+from rostra.storage.jobs import SqlJobQueue, wake_after_commit
 from rostra.storage.moderation import SqlModerationState
 from rostra.storage.repository import SqlStore
 from rostra.storage.schema import HealthCheck
@@ -147,6 +147,8 @@ def create_app(
         runner = Runner(
             SqlJobQueue(engines), handlers, runner_settings(settings), clock=clock or utc_now
         )
+        # A job a request queued runs when its transaction commits, not at the next poll.
+        wake_after_commit(engines, runner.wake)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

@@ -12,9 +12,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select
 
 from rostra.domain.models import CommentStatus
-from rostra.jobs.queue import JobState
+from rostra.jobs.queue import Claim, JobState
 from rostra.services.ports import NewComment, NewJob
-from rostra.storage.jobs import SqlJobQueue
+from rostra.storage.jobs import SqlJobQueue, wake_after_commit
 from rostra.storage.migrate import current, downgrade, upgrade
 from rostra.storage.repository import SqlStore, SqlWriteTransaction
 from rostra.storage.schema import SCHEMA_HEAD
@@ -71,6 +71,34 @@ def test_a_rolled_back_transaction_leaves_no_job_and_a_committed_one_leaves_both
     assert record.idempotency_key == "notify:second"
     assert (record.kind, record.state, record.attempts) == ("test.notify", JobState.QUEUED, 0)
     assert record.run_after == NOW and record.created_at == NOW and record.finished_at is None
+
+
+def test_a_commit_that_queued_a_job_wakes_once_it_can_be_seen_and_nothing_else_does(
+    store: SqlStore,
+) -> None:
+    site = store.create_site("news", "News", [], {})
+    seen: list[int] = []
+    # What a runner woken now would find: the job is visible when the callback runs.
+    wake_after_commit(store.engines, lambda: seen.append(count(store, jobs)))
+    with pytest.raises(Abandon), store.write() as tx:
+        post_with_job(tx, site.id, "rolled-back")
+        raise Abandon
+    assert seen == []
+    with store.write() as tx:
+        post_with_job(tx, site.id, "kept")
+    assert seen == [1]
+    with store.write() as tx:  # the same key again: no job added
+        assert tx.enqueue(NewJob("test.notify", {}, "notify:kept"), NOW) is False
+    with store.write() as tx:  # due later (a digest): nothing to run now
+        later = NewJob("test.notify", {}, "later", run_after=datetime.now(UTC) + timedelta(days=1))
+        assert tx.enqueue(later, datetime.now(UTC))
+    store.create_site("other", "Other", [], {})  # a write without a job
+    assert seen == [1]
+    queue = SqlJobQueue(store.engines)
+    [dead] = queue.claim(Claim("w", NOW, 1, 60, 8))
+    assert queue.fail(dead, "w", NOW, "Boom", None) and seen == [1]
+    assert queue.retry(dead.id, NOW) and seen == [1, 2]
+    assert not queue.retry(dead.id, NOW) and queue.retry_dead(NOW) == 0 and seen == [1, 2]
 
 
 def test_the_same_idempotency_key_is_enqueued_once(store: SqlStore) -> None:

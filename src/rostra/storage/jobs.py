@@ -14,11 +14,12 @@ See docs/adr/0007-durable-jobs.md for the design and what at-least-once delivery
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, exists, func, select, update
+from sqlalchemy import Connection, Row, and_, delete, event, exists, func, select, update
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from rostra.jobs.queue import Claim, Job, JobRecord, JobState
 from rostra.jobs.registry import KIND
@@ -32,6 +33,9 @@ MAX_KEY_CHARS = 200
 _LEASE_LOST = "lease expired"
 _QUEUED, _RUNNING = JobState.QUEUED.value, JobState.RUNNING.value
 _DONE, _DEAD = JobState.DONE.value, JobState.DEAD.value
+# Set in a connection's info by a write that queued a job due now; read when the connection goes
+# back to the pool, after its transaction committed or rolled back (see ``wake_after_commit``).
+_QUEUED_NOW = "rostra.jobs.queued"
 _CLAIMED = (jobs.c.id, jobs.c.kind, jobs.c.payload, jobs.c.idempotency_key, jobs.c.attempts)
 
 
@@ -70,7 +74,36 @@ class JobWrites:
         )
         # A row comes back only when one was inserted (rowcount is not reliable here on
         # PostgreSQL, where the driver reports the implicit RETURNING).
-        return result.first() is not None
+        added = result.first() is not None
+        if added and (job.run_after is None or job.run_after <= now):
+            mark_queued(self.conn)
+        return added
+
+
+def mark_queued(conn: Connection) -> None:
+    """This transaction queued a job: once it commits, ``wake_after_commit``'s callback runs."""
+    conn.info[_QUEUED_NOW] = True
+
+
+def wake_after_commit(engines: Engines, wake: Callable[[], None]) -> None:
+    """Call ``wake`` after each write transaction on ``engines`` that queued a job commits.
+
+    ``rostra serve`` passes its in-process runner's ``wake``, so a job a request queued runs now
+    rather than at the end of the runner's poll. SQLAlchemy's ``commit`` event comes before the
+    database's commit, when the job cannot be seen yet; so a rollback forgets the mark, and the
+    callback runs when the connection goes back to the pool, after the transaction ended. A
+    commit that failed may still call it: a needless wake costs one indexed read.
+    """
+
+    def rolled_back(conn: Connection) -> None:
+        conn.info.pop(_QUEUED_NOW, None)
+
+    def checked_in(_dbapi_conn: object, record: ConnectionPoolEntry) -> None:
+        if record.info.pop(_QUEUED_NOW, False):
+            wake()
+
+    event.listen(engines.write, "rollback", rolled_back)
+    event.listen(engines.write, "checkin", checked_in)
 
 
 def _job(row: Row[Any], locked_until: datetime) -> Job:
@@ -308,6 +341,8 @@ class SqlJobQueue:
                 .where(c.state == _DEAD)
                 .values(state=_QUEUED, attempts=0, run_after=now, finished_at=None)
             )
+            if result.rowcount:
+                mark_queued(conn)
         return int(result.rowcount)
 
     def retry(self, job_id: int, now: datetime) -> bool:
@@ -323,4 +358,6 @@ class SqlJobQueue:
                 .where(c.id == job_id, c.state == _QUEUED, c.run_after > now)
                 .values(run_after=now)
             ).rowcount
+            if dead or waiting:
+                mark_queued(conn)
         return bool(dead or waiting)

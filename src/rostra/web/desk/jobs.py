@@ -5,7 +5,8 @@ Admins are Rostra-wide and so is the job table, so the page is too (``/moderatio
 the staff accounts page). The routes are in the ``admin`` group (rostra.web.desk.access): a
 moderator gets a 403 page, a form needs our origin and the session's CSRF token. A job number
 that is not a number, or names no dead or waiting job, is a readable 404 page and changes
-nothing.
+nothing. A job queued again wakes this process's runner when the write commits
+(rostra.storage.jobs.wake_after_commit), so it runs now.
 """
 
 from __future__ import annotations
@@ -30,13 +31,6 @@ def _letters(request: Request) -> DeadLetters:
     return letters
 
 
-def _wake(request: Request) -> None:
-    """A job queued again runs now in this process, not at the end of the runner's poll."""
-    runner = getattr(request.app.state, "job_runner", None)
-    if runner is not None:
-        runner.wake()
-
-
 async def jobs_page(request: Request, session: StaffSession) -> Response:
     view = await web.off_loop(_letters(request).view, session.account)
     ngettext = translations(web.language(request)).ngettext
@@ -55,7 +49,6 @@ async def retry_job(request: Request, session: StaffSession) -> Response:
         raise NotFound(N_("A job number is written in digits only."), code="job-not-found")
     letters = _letters(request)
     await web.off_loop_write(web.context(request), lambda: letters.retry(session.account, job_id))
-    _wake(request)
     return _back(1)
 
 
@@ -64,8 +57,6 @@ async def retry_all_dead(request: Request, session: StaffSession) -> Response:
     count = await web.off_loop_write(
         web.context(request), lambda: letters.retry_all_dead(session.account)
     )
-    if count:
-        _wake(request)
     return _back(count)
 
 
