@@ -200,6 +200,8 @@ def subscription_service(
         confirm_days=settings.notify_confirm_days,
         languages=settings.languages,
         clock=clock or utc_now,
+        # No smtp_url (the demo sets its sink's): nothing is offered or taken (no job waits).
+        mail=bool(settings.smtp_url),
     )
 
 
@@ -243,6 +245,7 @@ def staff_alerts_service(
         ReaderTokens(Signer(settings.secret_key)),
         settings.languages,
         clock=clock or utc_now,
+        mail=bool(settings.smtp_url),
     )
 
 

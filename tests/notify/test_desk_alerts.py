@@ -36,7 +36,7 @@ from rostra.services.subscriptions import AddressBox
 from rostra.services.tokens import ReaderTokens, Signer
 from rostra.storage.moderation import SqlModerationState
 from rostra.storage.repository import SqlStore
-from rostra.storage.tables import jobs, staff_alerts
+from rostra.storage.tables import jobs, staff_alert_items, staff_alerts
 from tests.conftest import SECRET
 from tests.helpers import QUIET, reader_author, staff_accounts
 from tests.notify.conftest import FROM, Clock, Recorder, Restartable, drain, jobs_runner
@@ -103,12 +103,13 @@ def build(
     sites: tuple[Site, Site],
     clock: Clock,
     secret: str = SECRET,
+    smtp_url: str | None = None,
 ) -> World:
     """The services and the jobs runner over ``store``, under ``secret``."""
     settings = load_settings(
         env={},
         secret_key=secret,
-        smtp_url=mailserver.url,
+        smtp_url=mailserver.url if smtp_url is None else smtp_url,
         mail_from=FROM,
         public_url="https://comments.news.example",
         desk_alert_minutes=10,
@@ -375,3 +376,17 @@ def test_after_key_rotation_alerts_still_arrive_without_the_old_secret(
     rotated.drain()
     [mail] = rotated.to("mod@desk.example")
     assert held.public_id in text_of(mail)
+
+
+def test_without_a_mail_server_a_choice_saved_earlier_queues_no_mail(
+    store: SqlStore, mailserver: Restartable, world: World
+) -> None:
+    world.staff("mod", "immediate")  # saved while a mail server was set
+    unmailed = build(store, mailserver, (world.site, world.other), world.clock, smtp_url="")
+    unmailed.post("Held with no mail server.")
+    assert unmailed.drain() == 1  # the desk.alert job, which ends at once
+    with store.engines.read.connect() as conn:
+        states = conn.execute(select(jobs.c.kind, jobs.c.state)).all()
+        items = conn.execute(select(func.count()).select_from(staff_alert_items)).scalar()
+    assert [tuple(r) for r in states] == [("desk.alert", "done")]
+    assert items == 0 and world.recorder.mails == []

@@ -25,7 +25,8 @@ pytestmark = pytest.mark.in_process
 
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
-    return {"jobs_in_process": False}
+    # A mail server is named (alerts can be turned on only then); no job here runs to use it.
+    return {"jobs_in_process": False, "smtp_url": "smtp://127.0.0.1:9"}
 
 
 def rows(server: LiveServer) -> list[Any]:
@@ -83,12 +84,21 @@ def test_the_alerts_migration_matches_the_tables_and_goes_down_and_up(store: Sql
 
 
 def test_rostra_staff_alerts_sets_them_and_refuses_a_bad_address(
-    store: SqlStore, db_url: str, capsys: pytest.CaptureFixture[str]
+    store: SqlStore,
+    db_url: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from rostra.cli import main
 
     staff_accounts(store).create("mod", PASSWORD, Role.MODERATOR, [])
     args = ["--database-url", db_url, "staff", "alerts", "mod"]
+    # No mail server: alerts cannot be turned on, in one line, nothing written.
+    assert main([*args, "--email", "mo@desk.example", "--cadence", "daily"]) == 2
+    assert "Alerts need a mail server" in capsys.readouterr().err
+    with store.engines.read.connect() as conn:
+        assert conn.execute(select(staff_alerts)).first() is None
+    monkeypatch.setenv("ROSTRA_SMTP_URL", "smtp://127.0.0.1:9")
     assert main([*args, "--email", "mo@desk.example", "--cadence", "daily"]) == 0
     assert "alerts daily to m…@desk.example" in capsys.readouterr().out
     with store.engines.read.connect() as conn:

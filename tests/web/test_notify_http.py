@@ -33,8 +33,13 @@ INVALID = "invalid-email"
 
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
-    # Behind a proxy on loopback, so a test can give each request its client's address.
-    return {"jobs_in_process": False, "trusted_proxies": ("127.0.0.1/32",)}
+    # Behind a proxy on loopback, so a test can give each request its client's address; a mail
+    # server named (subscriptions are offered only then), which no job here uses.
+    return {
+        "jobs_in_process": False,
+        "trusted_proxies": ("127.0.0.1/32",),
+        "smtp_url": "smtp://127.0.0.1:9",
+    }
 
 
 @pytest.fixture

@@ -67,7 +67,7 @@ _ERRORS: dict[int, tuple[str, str]] = {
     409: (
         "Conflict",
         "The state forbids it: deleted, replied to, already posted, already reported, "
-        "already with the moderators.",
+        "already with the moderators, no mail server for notifications (notify-off).",
     ),
     413: ("PayloadTooLarge", "The request body is larger than the server accepts."),
     415: ("UnsupportedMediaType", "The request body is not sent as application/json."),
@@ -413,10 +413,11 @@ def _operations() -> list[Json]:
                         "already (the answer is the same either way).",
                         202,
                     ),
-                    **_errors(*_BODY, *_TOKEN, *_WRITE_ORIGIN),
+                    **_errors(*_BODY, *_TOKEN, *_WRITE_ORIGIN, 409),
                 },
             ),
             "description": (
+                "409 notify-off when this server has no mail server (no smtp_url). "
                 "The thread must exist and be open (404 thread-not-found, 403 thread-closed). "
                 "422 invalid-email for an address Rostra will not write to (malformed, too "
                 "long, a line break, not ASCII). One confirmation mail per address, site and "

@@ -36,7 +36,8 @@ Notify = Annotated[
             "Notify me of: nothing (the default), the replies to this comment, or every new "
             "comment in the thread, by mail to `email` (required then: a 422 with code "
             "notify-needs-email or invalid-email otherwise). The address gets one confirmation "
-            "mail first (double opt-in) and nothing else until it is confirmed."
+            "mail first (double opt-in) and nothing else until it is confirmed. A server with "
+            "no mail server answers anything but none with 409 notify-off."
         )
     ),
 ]
