@@ -1,16 +1,19 @@
 """Building a mail refuses what could add headers or is not an address, precisely, and sends
 nothing: CR/LF/NUL in any header value (names, titles, addresses, links, ids), malformed and
-over-long addresses, links that are not http(s)."""
+over-long addresses, links that are not http(s). Each case is checked on both builders:
+``compose`` (an ``EmailMessage``) and ``render`` (the bytes the fan-out sends, read back)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from email.message import EmailMessage
 
 import pytest
 
 from rostra.config import AddressError, HeaderInjection, load_settings
 from rostra.notify.content import CommentNotice, comment_mail
-from rostra.notify.message import Mail, MailError, compose, recipient
+from rostra.notify.message import Mail, MailError, compose, recipient, render
 
 SECRET = "a-secret-for-the-mail-tests-0123456789abcdef"
 SETTINGS = load_settings(env={}, secret_key=SECRET, mail_from="Courier <c@news.example>")
@@ -24,6 +27,15 @@ MAIL = Mail(
 BREAKS = ["\r\n", "\n", "\r", "\0"]
 
 
+def rendered(mail: Mail) -> EmailMessage:
+    return render(mail).message()
+
+
+Build = Callable[[Mail], EmailMessage]
+builders = pytest.mark.parametrize("build", [compose, rendered], ids=["compose", "render"])
+
+
+@builders
 @pytest.mark.parametrize("brk", BREAKS)
 @pytest.mark.parametrize(
     ("field", "header"),
@@ -38,7 +50,7 @@ BREAKS = ["\r\n", "\n", "\r", "\0"]
     ],
 )
 def test_a_line_break_or_nul_in_any_header_is_refused_by_name(
-    field: str, header: str, brk: str
+    field: str, header: str, brk: str, build: Build
 ) -> None:
     base = {
         "subject": "A reply",
@@ -51,27 +63,30 @@ def test_a_line_break_or_nul_in_any_header_is_refused_by_name(
     }
     value = base[field] + brk + "Bcc: victim@example.org"
     with pytest.raises(HeaderInjection) as raised:
-        compose(replace(MAIL, **{field: value}))
+        build(replace(MAIL, **{field: value}))
     kind = "a NUL character" if brk == "\0" else "a line break (CR or LF)"
     assert str(raised.value) == f"{header} contains {kind}: refused, it could add mail headers"
 
 
+@builders
 @pytest.mark.parametrize("brk", BREAKS)
-def test_a_line_break_in_a_title_or_name_refuses_the_notification(brk: str) -> None:
+def test_a_line_break_in_a_title_or_name_refuses_the_notification(brk: str, build: Build) -> None:
     for notice in (
         CommentNotice("Site", f"Title{brk}Bcc: x@y.z", "Ada", "body", "https://n.example/1"),
         CommentNotice("Site", "Title", f"Ada{brk}Bcc: x@y.z", "body", "https://n.example/1"),
     ):
         mail = comment_mail(SETTINGS, notice, to="r@example.org", key="k")
         with pytest.raises(HeaderInjection, match="^Subject contains"):
-            compose(mail)
+            build(mail)
 
 
-def test_a_reference_with_a_line_break_is_refused() -> None:
+@builders
+def test_a_reference_with_a_line_break_is_refused(build: Build) -> None:
     with pytest.raises(HeaderInjection, match="^References contains a line break"):
-        compose(replace(MAIL, references=("<a@b.example>\r\nBcc: x@y.z",)))
+        build(replace(MAIL, references=("<a@b.example>\r\nBcc: x@y.z",)))
 
 
+@builders
 @pytest.mark.parametrize(
     ("address", "why"),
     [
@@ -90,11 +105,11 @@ def test_a_reference_with_a_line_break_is_refused() -> None:
         ("One <a@example.org>, Two <b@example.org>", "must be one address"),
     ],
 )
-def test_a_bad_address_is_refused(address: str, why: str) -> None:
+def test_a_bad_address_is_refused(address: str, why: str, build: Build) -> None:
     with pytest.raises(AddressError, match=why):
         recipient(address)
     with pytest.raises(AddressError, match=why):
-        compose(replace(MAIL, to=address))
+        build(replace(MAIL, to=address))
 
 
 def test_addresses_at_the_limits_are_taken() -> None:
@@ -106,12 +121,13 @@ def test_addresses_at_the_limits_are_taken() -> None:
     assert str(recipient("a@example.org", 'Zoë "Z" <x>')) == '"Zoë \\"Z\\" <x>" <a@example.org>'
 
 
+@builders
 @pytest.mark.parametrize(
     "url", ["javascript:alert(1)", "mailto:x@y.z", "/relative", "https://a b.example/"]
 )
-def test_an_unsubscribe_link_must_be_http(url: str) -> None:
+def test_an_unsubscribe_link_must_be_http(url: str, build: Build) -> None:
     with pytest.raises(MailError, match="List-Unsubscribe takes an http"):
-        compose(replace(MAIL, unsubscribe_url=url))
+        build(replace(MAIL, unsubscribe_url=url))
 
 
 def test_a_comment_link_must_be_http() -> None:
@@ -120,22 +136,26 @@ def test_a_comment_link_must_be_http() -> None:
         comment_mail(SETTINGS, notice, to="r@example.org", key="k")
 
 
-def test_a_message_id_reference_must_look_like_one() -> None:
+@builders
+def test_a_message_id_reference_must_look_like_one(build: Build) -> None:
     with pytest.raises(MailError, match="In-Reply-To takes message ids"):
-        compose(replace(MAIL, in_reply_to="not-an-id"))
+        build(replace(MAIL, in_reply_to="not-an-id"))
 
 
-def test_a_long_subject_is_cut_not_refused() -> None:
-    message = compose(replace(MAIL, subject="word " * 100))
+@builders
+def test_a_long_subject_is_cut_not_refused(build: Build) -> None:
+    message = build(replace(MAIL, subject="word " * 100))
     assert len(message["Subject"]) == 200 and message["Subject"].endswith("…")
 
 
-def test_without_an_idempotency_key_there_is_no_mail() -> None:
+@builders
+def test_without_an_idempotency_key_there_is_no_mail(build: Build) -> None:
     with pytest.raises(MailError, match="idempotency key"):
-        compose(replace(MAIL, key=""))
+        build(replace(MAIL, key=""))
 
 
-def test_a_mail_without_html_is_plain_text_only() -> None:
-    message = compose(MAIL)
+@builders
+def test_a_mail_without_html_is_plain_text_only(build: Build) -> None:
+    message = build(MAIL)
     assert message.get_content_type() == "text/plain"
     assert "List-Unsubscribe" not in message and "List-Unsubscribe-Post" not in message

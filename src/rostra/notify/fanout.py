@@ -9,11 +9,15 @@ subscriber, so a fan-out run again adds no second mail) and records a digest ite
 hourly or daily one, with its period's ``notify.digest`` job (rostra.notify.digest).
 
 ``notify.mail`` checks that the subscription is still live when it runs (an address that left
-meanwhile gets nothing), builds the mail and sends it. The comment's part of the mail (its
+meanwhile gets nothing), builds the mail and sends it. What a fan-out's mails share is read and
+made once: the comment and its live immediate recipients are read by the first of its mail jobs
+and kept for ``KEEP_SECONDS`` (a reader who leaves, or a comment deleted, stops its mails within
+that time; one confirmed since is read alone), and the comment's part of the mail (its
 sanitised HTML, its text, its link, the sentences around it) is rendered once per comment and
-language and kept in a small cache; each mail only adds its own links and headers. Mails go
-through one SMTP connection kept open between jobs (:class:`PooledSender`), so a fan-out to a
-thousand readers does not log in a thousand times.
+language; each mail only adds its own links and headers. On the kept SMTP connection
+(rostra.notify.mail.PooledSender: a fan-out to a thousand readers does not log in a thousand
+times) a mail goes as bytes rendered directly (rostra.notify.message.render), not through the
+email package's generator, which cost more than the rest of the mail.
 
 Threading: each recipient's mail about a comment has the Message-ID of (comment, recipient);
 its In-Reply-To is that recipient's mail about the parent comment, and its References start
@@ -28,7 +32,6 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -42,8 +45,8 @@ from rostra.domain.models import Comment, Site, Thread
 from rostra.domain.subscriptions import Cadence, Subscriber, Subscription, Target
 from rostra.i18n import translations
 from rostra.notify.content import render_html
-from rostra.notify.mail import MailDeliveryError, SmtpSender, SmtpSession
-from rostra.notify.message import Mail, compose, message_id
+from rostra.notify.mail import PooledSender, SmtpSender
+from rostra.notify.message import Mail, compose, message_id, render
 from rostra.notify.subscription_mail import notify_link, public_root
 from rostra.services.formatting import render_markdown
 from rostra.services.ports import NewJob
@@ -56,6 +59,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _UNSUBSCRIBE = "\x00unsubscribe\x00"
 _MANAGE = "\x00manage\x00"
 _RANK = {Cadence.IMMEDIATE: 0, Cadence.HOURLY: 1, Cadence.DAILY: 2}
+#: How long the mail jobs of one comment reuse what they read of it and of its recipients.
+KEEP_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +120,11 @@ class FanoutStore(Protocol):
 
     def live(self, subscription_id: int) -> Match | None:
         """The subscription if it and its subscriber are still confirmed."""
+        ...
+
+    def live_mails(self, published: Published) -> list[Match]:
+        """The confirmed immediate subscriptions, with their confirmed subscribers, that
+        ``matches`` would find: every one a mail of this comment can be for, in one read."""
         ...
 
 
@@ -323,61 +333,6 @@ def fill(template: str, unsubscribe: str, manage: str, *, html: bool) -> str:
     return template.replace(_UNSUBSCRIBE, unsubscribe).replace(_MANAGE, manage)
 
 
-# -- sending ----------------------------------------------------------------------------------
-
-
-class PooledSender:
-    """One SMTP session kept open from mail to mail (closed when idle past ``idle_seconds``,
-    seen at the next mail). A mail that fails on a session kept from before is tried once more
-    on a new one (the server may have closed the old); a refusal for good is not retried."""
-
-    def __init__(self, connect: Callable[[], SmtpSender], idle_seconds: float = 15.0) -> None:
-        self._connect = connect
-        self.idle_seconds = idle_seconds
-        self._lock = threading.Lock()
-        self._stack: ExitStack | None = None
-        self._session: SmtpSession | None = None
-        self._used = 0.0
-
-    def send(self, message: EmailMessage) -> None:
-        with self._lock:
-            fresh = False
-            if self._session is None or time.monotonic() - self._used > self.idle_seconds:
-                self._open()
-                fresh = True
-            try:
-                assert self._session is not None
-                self._session.send(message)
-            except MailDeliveryError as exc:
-                if fresh or not exc.temporary:
-                    if exc.temporary:
-                        self._close()
-                    raise
-                self._open()
-                assert self._session is not None
-                try:
-                    self._session.send(message)
-                except MailDeliveryError:
-                    self._close()
-                    raise
-            self._used = time.monotonic()
-
-    def _open(self) -> None:
-        self._close()
-        stack = ExitStack()
-        self._session = stack.enter_context(self._connect().session())
-        self._stack = stack
-
-    def _close(self) -> None:
-        stack, self._stack, self._session = self._stack, None, None
-        if stack is not None:
-            stack.close()
-
-    def close(self) -> None:
-        with self._lock:
-            self._close()
-
-
 # -- the handlers -----------------------------------------------------------------------------
 
 
@@ -409,6 +364,7 @@ class Notifier:
         self.renderings = Renderings(settings)
         self.domain = parse_mailbox(settings.mail_from, "mail_from")[1].rpartition("@")[2]
         self._published: OrderedDict[int, tuple[float, Published | None]] = OrderedDict()
+        self._live: OrderedDict[int, tuple[float, dict[int, Match]]] = OrderedDict()
 
     def close(self) -> None:
         """Close the kept SMTP session, if any (a server shutting down)."""
@@ -434,13 +390,37 @@ class Notifier:
         now = time.monotonic()
         kept = self._published.get(comment_id)
         # Briefly: a comment deleted or rejected since must stop its mails soon after.
-        if kept is not None and now - kept[0] < 10:
+        if kept is not None and now - kept[0] < KEEP_SECONDS:
             return kept[1]
         found = self.store.published(comment_id)
         self._published[comment_id] = (now, found)
         while len(self._published) > 64:
             self._published.popitem(last=False)
         return found
+
+    def live(self, published: Published, subscription_id: int) -> Match | None:
+        """The subscription if it and its subscriber are still confirmed: read for all of the
+        comment's immediate recipients at once and kept as long as the comment is, so a
+        fan-out's thousand mails make one read, not a thousand. One not among them (confirmed
+        since) is read alone."""
+        now = time.monotonic()
+        key = published.comment.id
+        kept = self._live.get(key)
+        if kept is None or now - kept[0] >= KEEP_SECONDS:
+            kept = (now, {m.subscription.id: m for m in self.store.live_mails(published)})
+            self._live[key] = kept
+            while len(self._live) > 64:
+                self._live.popitem(last=False)
+        match = kept[1].get(subscription_id)
+        return match if match is not None else self.store.live(subscription_id)
+
+    def deliver(self, mail: Mail) -> None:
+        """Send ``mail``: as bytes rendered directly on the kept SMTP session, or composed for
+        the ``send`` given instead (a test's, the demo's)."""
+        if self.pool is not None:
+            self.pool.send(render(mail))
+        else:
+            self.send(compose(mail))
 
     def comment_mail(self, published: Published, match: Match) -> Mail | None:
         subscriber = match.subscriber
@@ -481,13 +461,15 @@ class Notifier:
         comment_id, subscription_id = payload.get("comment"), payload.get("subscription")
         if not isinstance(comment_id, int) or not isinstance(subscription_id, int):
             return
-        match = self.store.live(subscription_id)
         published = self.published(comment_id)
-        if match is None or published is None:
-            return  # the reader left, or the comment is no longer published: nothing to send
+        if published is None:
+            return  # the comment is no longer published: nothing to send
+        match = self.live(published, subscription_id)
+        if match is None:
+            return  # the reader left: nothing to send
         mail = self.comment_mail(published, match)
         if mail is None:
             return
         # A MailDeliveryError says whether a retry can help; the app turns it into the
         # runner's retry or dead letter (rostra.app.mail_job_errors).
-        self.send(compose(mail))
+        self.deliver(mail)

@@ -13,14 +13,16 @@ from __future__ import annotations
 import contextlib
 import smtplib
 import ssl
+import threading
+import time
 from base64 import b64encode
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 from rostra.config import Settings, SmtpEndpoint
-from rostra.notify.message import MailError
+from rostra.notify.message import MailError, Outgoing
 
 
 class MailNotConfigured(MailError):
@@ -72,7 +74,7 @@ class SmtpSender:
             local_hostname=host or "localhost",
         )
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage | Outgoing) -> None:
         """Hand ``message`` to the server on a connection of its own, or raise
         ``MailDeliveryError``."""
         with self.session() as session:
@@ -209,7 +211,64 @@ class SmtpSession:
         self._sender = sender
         self._client = client
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage | Outgoing) -> None:
         """Hand ``message`` to the server, or raise ``MailDeliveryError``."""
         with self._sender.errors():
-            self._client.send_message(message)
+            if isinstance(message, Outgoing):
+                # Bytes made by rostra.notify.message.render: ASCII addresses, CRLF lines.
+                self._client.sendmail(message.sender, [message.recipient], message.data)
+            else:
+                self._client.send_message(message)
+
+
+class PooledSender:
+    """One SMTP session kept open from mail to mail (closed when idle past ``idle_seconds``,
+    seen at the next mail), so a fan-out to a thousand readers does not connect and log in a
+    thousand times. A mail that fails on a session kept from before is tried once more on a new
+    one (the server may have closed the old); a refusal for good is not retried."""
+
+    def __init__(self, connect: Callable[[], SmtpSender], idle_seconds: float = 15.0) -> None:
+        self._connect = connect
+        self.idle_seconds = idle_seconds
+        self._lock = threading.Lock()
+        self._stack: ExitStack | None = None
+        self._session: SmtpSession | None = None
+        self._used = 0.0
+
+    def send(self, message: EmailMessage | Outgoing) -> None:
+        with self._lock:
+            fresh = False
+            if self._session is None or time.monotonic() - self._used > self.idle_seconds:
+                self._open()
+                fresh = True
+            try:
+                assert self._session is not None
+                self._session.send(message)
+            except MailDeliveryError as exc:
+                if fresh or not exc.temporary:
+                    if exc.temporary:
+                        self._close()
+                    raise
+                self._open()
+                assert self._session is not None
+                try:
+                    self._session.send(message)
+                except MailDeliveryError:
+                    self._close()
+                    raise
+            self._used = time.monotonic()
+
+    def _open(self) -> None:
+        self._close()
+        stack = ExitStack()
+        self._session = stack.enter_context(self._connect().session())
+        self._stack = stack
+
+    def _close(self) -> None:
+        stack, self._stack, self._session = self._stack, None, None
+        if stack is not None:
+            stack.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._close()

@@ -144,27 +144,40 @@ class SqlFanout:
 
     def live(self, subscription_id: int) -> Match | None:
         # One query (it runs once per mail): the subscription and its subscriber, both confirmed.
+        found = self._live(subscriptions.c.id == subscription_id)
+        return found[0] if found else None
+
+    def live_mails(self, published: Published) -> list[Match]:
+        # What ``matches`` finds, its immediate part, in one joined query: the mail jobs of one
+        # comment read it once (rostra.notify.fanout.Notifier.live).
+        s = subscriptions.c
+        comment = published.comment
+        wanted = and_(s.target == Target.THREAD.value, s.thread_id == comment.thread_id)
+        if comment.parent_id is not None:
+            replies = and_(s.target == Target.REPLIES.value, s.comment_id == comment.parent_id)
+            wanted = or_(wanted, replies)
+        return self._live(
+            s.site_id == published.site.id, s.cadence == Cadence.IMMEDIATE.value, wanted
+        )
+
+    def _live(self, *where: Any) -> list[Match]:
         sub, person = subscriptions.c, subscribers.c
         columns = [c.label(f"s_{c.name}") for c in subscriptions.c] + [
             c.label(f"p_{c.name}") for c in subscribers.c
         ]
         with self.engines.read.connect() as conn:
-            row = conn.execute(
+            rows = conn.execute(
                 select(*columns)
                 .join_from(subscriptions, subscribers, person.id == sub.subscriber_id)
-                .where(
-                    sub.id == subscription_id,
-                    sub.state == _CONFIRMED,
-                    person.confirmed_at.is_not(None),
-                )
-            ).first()
-        if row is None:
-            return None
-        values = row._mapping
-        return Match(
-            subscription_from_row(_Prefixed(values, "s_")),  # type: ignore[arg-type]
-            subscriber_from_row(_Prefixed(values, "p_")),  # type: ignore[arg-type]
-        )
+                .where(sub.state == _CONFIRMED, person.confirmed_at.is_not(None), *where)
+            ).fetchall()
+        return [
+            Match(
+                subscription_from_row(_Prefixed(row._mapping, "s_")),  # type: ignore[arg-type]
+                subscriber_from_row(_Prefixed(row._mapping, "p_")),  # type: ignore[arg-type]
+            )
+            for row in rows
+        ]
 
     # -- the fan-out's one transaction -----------------------------------------------------------
     def fan_out(
