@@ -152,8 +152,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        # Load the moderation models before the first comment arrives, off the event loop.
-        await anyio.to_thread.run_sync(moderator.warm_up)
+        # Load the moderation models before the first comment arrives (when a site moderates),
+        # off the event loop.
+        await anyio.to_thread.run_sync(lambda: moderator.warm_up(store.list_sites()))
         jobs = None if runner is None else asyncio.create_task(runner.run())
         yield
         if runner is not None and jobs is not None:

@@ -2,10 +2,11 @@
 database of its own), brought up by ``rostra migrate`` and given a site by ``rostra site add``,
 and the ``rostra serve --workers 2`` running on it.
 
-Starting the server is what these tests pay for: every worker loads the moderation models
-before it serves (about 5 s of CPU each). So a deployment lasts the module, its tests share
-the running server (each writes threads of its own), and a test that kills the server leaves
-the next one to start a fresh process tree on the same database.
+Starting the server is what these tests pay for (two workers importing Rostra; the site has
+moderation off, so they do not load the models, docs in ``PipelineModerator.warm_up``). So a
+deployment lasts the module, its tests share the running server (each writes threads of its
+own), and a test that kills the server leaves the next one to start a fresh process tree on the
+same database.
 """
 
 from __future__ import annotations

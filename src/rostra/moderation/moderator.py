@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from rostra.domain.clock import utc_now
@@ -43,6 +43,14 @@ STATUS = {
 }
 
 
+def _moderates(site: Site) -> bool:
+    """Whether ``site``'s pipeline runs (settings that cannot be read hold, so they count)."""
+    try:
+        return Policy.from_settings(site.settings.moderation).enabled
+    except PolicyError:
+        return True
+
+
 class PipelineModerator:
     """A ``Moderator`` (see ``rostra.services.moderation_port``) running each site's pipeline."""
 
@@ -61,11 +69,18 @@ class PipelineModerator:
         self._lock = threading.Lock()
         self._pipelines: dict[int, tuple[str, Pipeline | PolicyError]] = {}
 
-    def warm_up(self) -> None:
-        """Load the shipped models now rather than on the first comment."""
+    def warm_up(self, sites: Iterable[Site]) -> bool:
+        """Load the shipped models now rather than on the first comment, when one of ``sites``
+        moderates: a deployment whose every site has moderation off never holds them (about
+        280 MB a worker). A site that turns it on later loads them on its first comment.
+        Returns whether they were loaded."""
+        if not any(_moderates(site) for site in sites):
+            log.info("no site moderates comments: the moderation models load when one does")
+            return False
         default_identifier()
         # The sentence encoder finishes loading on its first text.
         load_classifier(None).score("warm up", "en")
+        return True
 
     def pipeline(self, site: Site) -> Pipeline:
         """The site's pipeline; raises :class:`PolicyError` when its settings are invalid."""

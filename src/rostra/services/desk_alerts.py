@@ -30,8 +30,7 @@ from rostra.domain.errors import N_, InvalidInput
 from rostra.domain.models import Comment, Site
 from rostra.domain.subscriptions import check_address
 from rostra.services.ports import NewJob, WriteTransaction
-from rostra.services.subscriptions import AddressBox
-from rostra.services.subscriptions import staff_associated_data as staff_associated_data
+from rostra.services.subscriptions import AddressBox, staff_associated_data
 from rostra.services.tokens import ReaderTokens
 
 ALERT_JOB = "desk.alert"
@@ -98,6 +97,15 @@ class AlertSettingsStore(Protocol):
     def save_alert_settings(self, settings: AlertSettings, now: datetime) -> None: ...
 
 
+def open_staff_address(box: AddressBox, account_id: int, sealed: str) -> str | None:
+    """A staff account's alert address, or None when it was sealed under another secret (as if
+    none were given: nothing to show, nothing to send to)."""
+    try:
+        return box.open(sealed, staff_associated_data(account_id))
+    except ValueError:
+        return None
+
+
 def masked(address: str | None) -> str:
     """An address as others may see it: its first character and its domain."""
     if not address:
@@ -144,10 +152,7 @@ class StaffAlerts:
     def address(self, found: AlertSettings) -> str | None:
         if found.sealed_address is None:
             return None
-        try:
-            return self.box.open(found.sealed_address, staff_associated_data(found.account_id))
-        except ValueError:
-            return None  # sealed under another secret: as if none were given
+        return open_staff_address(self.box, found.account_id, found.sealed_address)
 
     def change(
         self, account: StaffAccount, email: str, cadence: str, language: str = ""
