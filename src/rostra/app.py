@@ -44,7 +44,7 @@ from rostra.services.address_limits import (
     subscribe_limiter,
 )
 from rostra.services.desk import ModerationDesk, report_threshold
-from rostra.services.desk_alerts import ALERT_JOB, StaffAlerts, staff_associated_data
+from rostra.services.desk_alerts import ALERT_JOB, StaffAlerts, open_staff_address
 from rostra.services.discussion import Discussion
 from rostra.services.reading import ThreadReading
 from rostra.services.reports import ReaderReports
@@ -266,10 +266,7 @@ def register_alert_jobs(
     box = AddressBox(settings.secret_key)
 
     def open_address(recipient: Recipient) -> str | None:
-        try:
-            return box.open(recipient.sealed_address, staff_associated_data(recipient.account_id))
-        except ValueError:
-            return None  # sealed under another secret: nothing to send to
+        return open_staff_address(box, recipient.account_id, recipient.sealed_address)
 
     alerts = DeskAlerts(
         SqlStaffAlerts(store.engines),
@@ -345,10 +342,7 @@ def register_webhook_jobs(
         box = AddressBox(settings.secret_key)
 
         def open_address(admin: NoticeRecipient) -> str | None:
-            try:
-                return box.open(admin.sealed_address, staff_associated_data(admin.account_id))
-            except ValueError:
-                return None  # sealed under another secret: nothing to send to
+            return open_staff_address(box, admin.account_id, admin.sealed_address)
 
         notice = DisabledNotice(
             SqlWebhookStore(store.engines),
