@@ -37,7 +37,10 @@ def register(sub: Any) -> None:
     alerts.add_argument("username")
     alerts.add_argument("--email", default="", help="where alerts go (empty: no address)")
     alerts.add_argument(
-        "--cadence", choices=["off", "immediate", "hourly", "daily"], default="immediate"
+        "--cadence",
+        choices=["off", "immediate", "hourly", "daily"],
+        default="immediate",
+        help="how often (anything but off needs a mail server: smtp_url)",
     )
     alerts.add_argument("--language", default="", help="en, fr… (left out: the site's)")
     staff.set_defaults(func=cmd_staff)
