@@ -1,4 +1,4 @@
-"""Notifications as a scenario of its own (``make bench`` and bench/run.py are unchanged).
+"""Notifications: a reply's fan-out and a daily digest, through Rostra's own jobs runner.
 
 1. **Fan-out**: one published reply in a thread that ``--followers`` confirmed addresses follow
    (1,000 by default): mails per second from the reply's post to its last mail accepted by a
@@ -8,9 +8,11 @@
 
 The jobs run through Rostra's own runner and handlers (rostra.app.register_notify_jobs), in
 this process, on a fresh SQLite database in bench/work/notify (or the PostgreSQL one given).
-Prints the figures and writes bench/results/notify-<UTC stamp>.json (latest.md is left alone).
+Prints the figures and writes bench/results/notify-<UTC stamp>.json, or the file ``--json``
+names (``make bench`` runs it so, on SQLite and on a fresh PostgreSQL database: bench/run.py,
+bench/notify_scenarios.py).
 
-    .venv/bin/python bench/notify_bench.py [--followers 1000] [--digest 10000]
+    .venv/bin/python bench/notify_bench.py [--followers 1000] [--digest 10000] [--json PATH]
         [--database-url postgresql://USER@HOST/DB]   # an empty database of its own
 """
 
@@ -86,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--followers", type=int, default=1000)
     parser.add_argument("--digest", type=int, default=10_000)
     parser.add_argument("--database-url", help="an empty PostgreSQL database (default: SQLite)")
+    parser.add_argument("--json", type=Path, help="write the results here (default: stamped)")
     args = parser.parse_args(argv)
 
     work = BENCH / "work" / "notify"
@@ -184,9 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     result["mails_accepted_by_sink"] = int(out.strip() or 0)
     print(f"the sink accepted {result['mails_accepted_by_sink']} mails")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = BENCH / "results" / f"notify-{stamp}.json"
+    path = args.json or BENCH / "results" / f"notify-{stamp}.json"
     path.write_text(json.dumps(result, indent=1) + "\n")
-    print(f"results: {path.relative_to(BENCH.parent)}")
+    print(f"results: {path}")
     return 0
 
 

@@ -157,7 +157,143 @@ def targets(results: Json) -> list[Json]:
                         f"{shown} (at c={worst[1]}; goal ≥ ×100 at every concurrency)",
                     )
                 )
+    return out + background_targets(results)
+
+
+# -- notifications and background jobs (bench/notify_scenarios.py) ------------------------------
+FANOUT_GOAL = 200  # mails/s, one reply to 1,000 followers
+FANOUT_SIZE = 1000
+DIGEST_GOAL = 60  # seconds, a daily digest for 10,000 subscriptions
+DIGEST_SIZE = 10_000
+JOBS_SIZE = 100_000
+# Worker memory "stays flat": RSS from the first tenth of the jobs to the last grows by at most
+# 10%, plus, on SQLite, its page cache filling as the claims walk the table (cache_size 32,000
+# KiB a connection, rostra.storage.database).
+JOBS_GROWTH = 0.10
+SQLITE_CACHE_MIB = 32_000 / 1024
+NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+def _runs(results: Json, kind: str) -> list[tuple[str, Json]]:
+    section = results.get(kind) or {}
+    return [(NAMES.get(db, db), run) for db, run in (section.get("runs") or {}).items()]
+
+
+def _jobs_growth(run: Json) -> tuple[float, float, float]:
+    """(first tenth MiB, last tenth MiB, allowed growth MiB) of one jobs run."""
+    rss = run["rss_kib_at_tenths"]
+    first, last = rss[0] / 1024, rss[-1] / 1024
+    allowed = first * JOBS_GROWTH + (SQLITE_CACHE_MIB if run["database"] == "sqlite" else 0)
+    return first, last, allowed
+
+
+def background_targets(results: Json) -> list[Json]:
+    """The notification and jobs goals (issue 10), per database; SKIP where a run failed, was
+    left out, or was smaller than the goal's size."""
+    out: list[Json] = []
+    notify = results.get("notify")
+    if notify is None:
+        out.append(_line(None, "notifications: fan-out and daily digest (not measured)"))
+    for name, run in _runs(results, "notify"):
+        if "error" in run:
+            out.append(_line(None, f"notifications on {name}: {run['error']}"))
+            continue
+        full = run["followers"] >= FANOUT_SIZE
+        rate = run["fanout_mails_per_second"]
+        out.append(
+            _line(
+                (rate >= FANOUT_GOAL) if full else None,
+                f"fan-out on {name}: 1 reply to {run['followers']:,} followers, "
+                f"{_rps(rate)} mails/s (goal ≥ {FANOUT_GOAL} mails/s for {FANOUT_SIZE:,})",
+            )
+        )
+        full = run["digest_subscriptions"] >= DIGEST_SIZE
+        seconds, left = run["digest_seconds"], run.get("digest_items_left", 0)
+        out.append(
+            _line(
+                (seconds < DIGEST_GOAL and left == 0) if full else None,
+                f"daily digest on {name}: {run['digest_subscriptions']:,} subscriptions built and "
+                f"sent in {seconds:.1f} s, {left} items left (goal < {DIGEST_GOAL} s for "
+                f"{DIGEST_SIZE:,}, none left)",
+            )
+        )
+    if results.get("jobs") is None:
+        out.append(_line(None, "worker memory over 100,000 jobs (not measured)"))
+    for name, run in _runs(results, "jobs"):
+        if "error" in run:
+            out.append(_line(None, f"jobs on {name}: {run['error']}"))
+            continue
+        first, last, allowed = _jobs_growth(run)
+        out.append(
+            _line(
+                (last - first <= allowed) if run["jobs"] >= JOBS_SIZE else None,
+                f"worker memory on {name} over {run['jobs']:,} jobs: RSS {first:.0f} → "
+                f"{last:.0f} MiB from the first tenth to the last (goal: growth ≤ "
+                f"{allowed:.0f} MiB, {JOBS_GROWTH:.0%}"
+                + (" plus SQLite's page cache" if run["database"] == "sqlite" else "")
+                + f"); {_rps(run['jobs_per_second'])} jobs/s",
+            )
+        )
     return out
+
+
+def _mark(ok: bool | None) -> str:
+    return "–" if ok is None else ("✓" if ok else "✗")
+
+
+def background_sections(results: Json) -> list[str]:
+    """The Notifications and Jobs tables (nothing for a run without them)."""
+    lines: list[str] = []
+    notify = results.get("notify")
+    if notify is not None:
+        lines += [
+            "",
+            f"Notifications (bench/notify_bench.py, Rostra's jobs runner and handlers in one "
+            f"process, a local aiosmtpd sink in another): one reply fanned out to "
+            f"{notify['followers']:,} confirmed followers, mails/s until the last is accepted; "
+            f"a daily digest for {notify['digest']:,} subscriptions built and sent. A fresh "
+            "database each:",
+            "",
+            f"| Database | fan-out | mails/s | ≥ {FANOUT_GOAL}/s | daily digest | "
+            f"< {DIGEST_GOAL} s | mails the sink took |",
+            "|---|---:|---:|:-:|---:|:-:|---:|",
+        ]
+        for name, run in _runs(results, "notify"):
+            if "error" in run:
+                lines.append(f"| {name} | {run['error']} | | | | | |")
+                continue
+            rate, seconds = run["fanout_mails_per_second"], run["digest_seconds"]
+            fan_ok = rate >= FANOUT_GOAL if run["followers"] >= FANOUT_SIZE else None
+            full = run["digest_subscriptions"] >= DIGEST_SIZE
+            digest_ok = seconds < DIGEST_GOAL and not run.get("digest_items_left") if full else None
+            lines.append(
+                f"| {name} | {run['fanout_seconds']:.2f} s | {_rps(rate)} | {_mark(fan_ok)} | "
+                f"{seconds:.1f} s | {_mark(digest_ok)} | "
+                f"{run.get('mails_accepted_by_sink', 0):,} |"
+            )
+    jobs = results.get("jobs")
+    if jobs is not None:
+        lines += [
+            "",
+            f"Background jobs (bench/jobs_bench.py): {jobs['jobs']:,} no-op jobs through one "
+            "rostra worker; its RSS when the first and the last tenth of them were done. "
+            "Flat means growth within 10%, plus, on SQLite, its page cache (up to "
+            f"{SQLITE_CACHE_MIB:.0f} MiB a connection) filling as the claims walk the table:",
+            "",
+            "| Database | jobs/s | RSS, first tenth | RSS, last tenth | growth | flat |",
+            "|---|---:|---:|---:|---:|:-:|",
+        ]
+        for name, run in _runs(results, "jobs"):
+            if "error" in run:
+                lines.append(f"| {name} | {run['error']} | | | | |")
+                continue
+            first, last, allowed = _jobs_growth(run)
+            ok = last - first <= allowed if run["jobs"] >= JOBS_SIZE else None
+            lines.append(
+                f"| {name} | {_rps(run['jobs_per_second'])} | {first:.1f} MiB | {last:.1f} MiB "
+                f"| {last - first:+.1f} MiB ({(last - first) / first:+.0%}) | {_mark(ok)} |"
+            )
+    return lines
 
 
 def _noise(results: Json) -> list[str]:
@@ -337,6 +473,7 @@ def markdown(results: Json) -> str:
         lines.append(
             f"- {name}: {s['written']:,} comments via {s['via']} in {s['seconds']} s" + rate
         )
+    lines += background_sections(results)
     bad = [c for c in results["checks"] if not c["ok"]]
     lines += ["", "Answer checks: " + ("all passed" if not bad else f"{len(bad)} failed")]
     for c in bad:

@@ -3,10 +3,13 @@
 Steps: a venv for Isso in bench/work; Isso (gunicorn, SQLite) and Rostra (production settings,
 SQLite, ``rostra serve``) on free loopback ports with one worker per core; identical threads of
 10 / 100 / 1,000 / 10,000 comments in both (Rostra through its HTTP API); bounded wrk runs for
-each scenario, server and concurrency; a bare ASGI app as the ceiling; results as JSON and
-Markdown in bench/results/. Every server started here is stopped on the way out, Ctrl-C included.
+each scenario, server and concurrency; a bare ASGI app as the ceiling; then, with the servers
+stopped, the notifications and background-jobs scenarios on SQLite and PostgreSQL
+(bench/notify_scenarios.py); results as JSON and Markdown in bench/results/. Every server started
+here is stopped on the way out, Ctrl-C included.
 
     .venv/bin/python bench/run.py [--duration 8] [--sizes 10,100,1000,10000] [--isso-seed db|api]
+        [--no-notify] [--no-jobs] [--pg-url postgresql://postgres@127.0.0.1:5432/postgres]
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import commentgen
+import notify_scenarios
 import report
 from procs import PeakSampler, Server, cpu_seconds, host_cpu
 
@@ -747,6 +751,19 @@ def main(argv: list[str] | None = None) -> int:
         "--rostra-ref", help="measure this git commit's Rostra instead of the working tree"
     )
     parser.add_argument(
+        "--no-notify", action="store_true", help="leave out the notifications scenario"
+    )
+    parser.add_argument("--no-jobs", action="store_true", help="leave out the jobs scenario")
+    parser.add_argument("--notify-followers", type=int, default=1000, help="fan-out size")
+    parser.add_argument("--notify-digest", type=int, default=10_000, help="digest subscriptions")
+    parser.add_argument("--jobs", type=int, default=100_000, help="jobs for the jobs scenario")
+    parser.add_argument(
+        "--pg-url",
+        default=notify_scenarios.pg_url_default(),
+        help="PostgreSQL maintenance database the scenarios create their databases from "
+        f"(default BENCH_PG_URL or {notify_scenarios.DEFAULT_PG_URL})",
+    )
+    parser.add_argument(
         "--wait-quiet",
         type=float,
         default=float(os.environ.get("BENCH_WAIT_QUIET", 120)),
@@ -950,6 +967,19 @@ def _run(
         cell["stored"] = published(ep.server, "/bench/post", site) - before
         bench.settle()
 
+    # Notifications and background jobs: scripts of their own, with the servers stopped (they
+    # would only take memory and a little CPU from them), on the measured Rostra's code.
+    background: Json = {}
+    if not args.posting_only and not (args.no_notify and args.no_jobs):
+        for server in servers:
+            server.stop()
+        if not args.no_notify:
+            background["notify"] = notify_scenarios.notifications(
+                args.notify_followers, args.notify_digest, args.pg_url, stamp, log, source
+            )
+        if not args.no_jobs:
+            background["jobs"] = notify_scenarios.jobs(args.jobs, args.pg_url, stamp, log, source)
+
     memory = {
         s.name: {
             "processes": s.idle_procs,
@@ -982,6 +1012,7 @@ def _run(
         "checks": bench.checks,
         "cells": bench.cells,
         "memory": memory,
+        **background,
         "elapsed_s": round(time.monotonic() - started),
     }
     results["targets"] = report.targets(results)
@@ -992,12 +1023,16 @@ def _run(
     full = (
         sizes == DEFAULT_SIZES
         and concs == DEFAULT_CONCS
-        and not (args.no_isso or args.posting_only)
+        and not (args.no_isso or args.posting_only or args.no_notify or args.no_jobs)
+        and (args.notify_followers, args.notify_digest, args.jobs) == (1000, 10_000, 100_000)
     )
     if full:
         (RESULTS / "latest.md").write_text(markdown)
     else:
-        log("a partial run (sizes, concurrency or servers left out): latest.md is left as it was")
+        log(
+            "a partial run (sizes, concurrency, servers or scenarios left out or smaller): "
+            "latest.md is left as it was"
+        )
     print(markdown)
     for t in results["targets"]:
         print(f"{t['verdict']} {t['text']}")
