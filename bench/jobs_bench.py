@@ -1,6 +1,6 @@
 """Jobs through one ``rostra worker``: jobs per second, and the worker's memory over many jobs.
 
-A scenario of its own (``make bench`` and bench/run.py are unchanged): a fresh database
+A scenario of its own (bench/run.py runs it with ``--json``): a fresh database
 (SQLite in bench/work/jobs, or the PostgreSQL one given), ``rostra migrate``, N jobs of the
 bench's no-op kind (bench/jobs_plugin.py) enqueued in one transaction, then one ``rostra worker``
 with production-like settings. Every second it samples how many jobs are done and the worker's
@@ -10,6 +10,7 @@ left alone).
 
     .venv/bin/python bench/jobs_bench.py [--jobs 100000] [--batch 20]
         [--database-url postgresql://USER@HOST/DB]   # an empty database of its own
+        [--json PATH]                                # the result JSON here too (bench/run.py)
 """
 
 from __future__ import annotations
@@ -59,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=20)
     parser.add_argument("--database-url", help="an empty PostgreSQL database (default: SQLite)")
     parser.add_argument("--timeout", type=int, default=900, help="give up after this many s")
+    parser.add_argument(
+        "--json", type=Path, metavar="PATH", help="also write the result JSON here (bench/run.py)"
+    )
     args = parser.parse_args(argv)
 
     work = BENCH / "work" / "jobs"
@@ -133,11 +137,16 @@ def main(argv: list[str] | None = None) -> int:
         "worker_cpu_seconds": round(cpu, 1),
         "rss_kib_at_tenths": [s["rss_kib"] for s in tenths],
         "pss_kib_at_tenths": [s["pss_kib"] for s in tenths],
+        # What "flat" is judged by: the RSS at the last tenth less the RSS at the first.
+        "rss_growth_kib": tenths[-1]["rss_kib"] - tenths[0]["rss_kib"],
         "samples": samples,
     }
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = BENCH / "results" / f"jobs-{stamp}.json"
     path.write_text(json.dumps(result, indent=1) + "\n")
+    if args.json is not None:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=1) + "\n")
     rss = result["rss_kib_at_tenths"]
     print(
         f"{args.jobs} jobs through one worker ({result['database']}, batch {args.batch}): "
