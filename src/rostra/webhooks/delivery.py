@@ -10,7 +10,8 @@ deleted meanwhile goes out without them. No reader's e-mail, address or token ev
 
 Every attempt is checked against SSRF again (rostra.services.webhooks.public_addresses: DNS may
 have changed since the endpoint was registered) and the connection goes to the address that was
-checked, never to the name again. One deadline covers connecting, sending and reading; redirects
+checked, never to the name again. One deadline covers connecting, sending and reading (a
+watchdog shuts the socket at the deadline, so an answer dripped byte by byte ends too); redirects
 are not followed (a 3xx is a failure); an answer over ``webhook_max_response_bytes`` is cut and
 counted a failure. A 2xx is done; anything else is logged, counted against the endpoint and
 raised so the job queue retries it with its backoff and jitter. At ``webhook_disable_after``
@@ -25,8 +26,10 @@ import json
 import logging
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
@@ -175,6 +178,10 @@ def post(
     deadline = time.monotonic() + settings.timeout_seconds
     kind = _PinnedHTTPS if parts.scheme == "https" else _PinnedHTTP
     conn = kind(host, port, addresses[0], settings.timeout_seconds)
+    # A socket timeout counts each read on its own: an answer dripped a byte at a time, each
+    # inside it, would never end. At the deadline the watchdog shuts the socket, whatever
+    # http.client is reading then (the status line, a header, the body).
+    watchdog = _Watchdog(conn, settings.timeout_seconds)
     try:
         conn.request("POST", target, body=body, headers=dict(headers))
         _left(conn, deadline)
@@ -184,14 +191,40 @@ def post(
     except TimeoutError:
         raise DeliveryFailed("timed out") from None
     except (OSError, http.client.HTTPException) as exc:
+        if watchdog.fired.is_set():
+            raise DeliveryFailed("timed out") from None
         raise DeliveryFailed(f"unreachable ({type(exc).__name__})") from None
     finally:
+        watchdog.cancel()
         conn.close()
+    if watchdog.fired.is_set():
+        raise DeliveryFailed("timed out")
     if 300 <= status < 400:
         raise DeliveryFailed("redirect not followed", status)
     if not 200 <= status < 300:
         raise DeliveryFailed(f"HTTP {status}", status)
     return status
+
+
+class _Watchdog:
+    """Shuts ``conn``'s socket ``seconds`` from now unless cancelled first."""
+
+    def __init__(self, conn: http.client.HTTPConnection, seconds: float) -> None:
+        self.conn = conn
+        self.fired = threading.Event()
+        self.timer = threading.Timer(seconds, self._fire)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def _fire(self) -> None:
+        self.fired.set()
+        sock = self.conn.sock
+        if sock is not None:
+            with suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        self.timer.cancel()
 
 
 def _left(conn: http.client.HTTPConnection, deadline: float) -> None:
