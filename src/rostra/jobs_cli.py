@@ -16,6 +16,7 @@ import sys
 from typing import Any
 
 STATES = ("queued", "running", "done", "dead")
+WORKER_CACHE_KIB = 4_000
 
 
 def register(sub: Any) -> None:
@@ -49,7 +50,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s"
     )
-    engines = create_engines(settings.database_url, pool_size=2)
+    # A worker reads each job once: on SQLite a small page cache keeps its memory flat however
+    # big the table grows (with the server's 32 MB it grew until that was full; bench/README.md).
+    engines = create_engines(settings.database_url, pool_size=2, sqlite_cache_kib=WORKER_CACHE_KIB)
     register_notify_jobs(handlers, settings, SqlStore(engines))
     register_webhook_jobs(handlers, settings, SqlStore(engines))
     runner = Runner(SqlJobQueue(engines), handlers, runner_settings(settings))

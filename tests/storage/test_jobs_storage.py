@@ -5,6 +5,7 @@ table the code uses and goes down and up again."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -13,7 +14,9 @@ from sqlalchemy import func, inspect, select
 
 from rostra.domain.models import CommentStatus
 from rostra.jobs.queue import Claim, JobState
+from rostra.jobs_cli import WORKER_CACHE_KIB
 from rostra.services.ports import NewComment, NewJob
+from rostra.storage.database import SQLITE_CACHE_KIB, create_engines
 from rostra.storage.jobs import SqlJobQueue, wake_after_commit
 from rostra.storage.migrate import current, downgrade, upgrade
 from rostra.storage.repository import SqlStore, SqlWriteTransaction
@@ -148,3 +151,23 @@ def test_the_jobs_migration_matches_the_tables_and_goes_down_and_up(store: SqlSt
     assert "jobs" not in inspect(engine).get_table_names()
     upgrade(engine)
     assert current(engine) == SCHEMA_HEAD and count(store, jobs) == 0
+
+
+def test_a_worker_s_sqlite_page_cache_is_capped_small(tmp_path: Path) -> None:
+    """``rostra worker`` opens its engines with a small page cache (``WORKER_CACHE_KIB``): the
+    cache fills with every page read up to its cap, so a big one grew the worker's RSS with the
+    jobs table (bench/README.md, "Background jobs")."""
+    engines = create_engines(f"sqlite:///{tmp_path / 'w.db'}", sqlite_cache_kib=WORKER_CACHE_KIB)
+    server = create_engines(f"sqlite:///{tmp_path / 'w.db'}")
+    try:
+        for eng, kib in (
+            (engines.read, WORKER_CACHE_KIB),
+            (engines.write, WORKER_CACHE_KIB),
+            (server.read, SQLITE_CACHE_KIB),
+        ):
+            with eng.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -kib
+    finally:
+        engines.dispose()
+        server.dispose()
+    assert WORKER_CACHE_KIB < SQLITE_CACHE_KIB

@@ -141,7 +141,16 @@ def where(url: URL) -> str:
     return f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
 
 
-def create_engines(url: str, *, pool_size: int = 8) -> Engines:
+#: SQLite's page cache per connection, in KiB: what the server's reads keep hot.
+SQLITE_CACHE_KIB = 32_000
+
+
+def create_engines(
+    url: str, *, pool_size: int = 8, sqlite_cache_kib: int = SQLITE_CACHE_KIB
+) -> Engines:
+    """``sqlite_cache_kib`` caps each SQLite connection's page cache; the cache fills with every
+    page a connection reads until it reaches the cap (a job worker passes a small one: it reads
+    each job once, and a big cache would only grow its RSS with the table)."""
     parsed = check_url(url)
     url = normalise_url(url.strip())
     if parsed.get_backend_name() == "sqlite":
@@ -150,8 +159,8 @@ def create_engines(url: str, *, pool_size: int = 8) -> Engines:
             path = Path(parsed.database)
             path.parent.mkdir(parents=True, exist_ok=True)
             lock = WriterLock(path.with_name(path.name + ".writer-lock"))
-        read = _sqlite_engine(url, immediate=False)
-        write = _sqlite_engine(url, immediate=True)
+        read = _sqlite_engine(url, immediate=False, cache_kib=sqlite_cache_kib)
+        write = _sqlite_engine(url, immediate=True, cache_kib=sqlite_cache_kib)
         return Engines(read=read, write=write, is_sqlite=True, writer_lock=lock)
     engine = create_engine(
         url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, future=True
@@ -159,7 +168,7 @@ def create_engines(url: str, *, pool_size: int = 8) -> Engines:
     return Engines(read=engine, write=engine, is_sqlite=False)
 
 
-def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+def _sqlite_engine(url: str, *, immediate: bool, cache_kib: int) -> Engine:
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": 10},
@@ -174,7 +183,7 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.execute("PRAGMA cache_size=-32000")
+        cursor.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
