@@ -27,6 +27,7 @@ from rostra.services.tokens import ReaderTokens, Signer
 from rostra.services.webhooks import NOTICE_JOB
 from rostra.storage.jobs import SqlJobQueue
 from rostra.storage.tables import audit_log, jobs, webhook_endpoints
+from rostra.storage.webhooks import SqlWebhookStore
 from tests.conftest import HOST_ORIGIN, SECRET, LiveServer
 from tests.helpers import PASSWORD, QUIET, desk_client, sign_in, staff_accounts
 from tests.webhooks.receiver import Behaviour, receiving
@@ -231,3 +232,21 @@ def test_a_moderator_cannot_rotate_or_edit(
     assert client.post(f"{PAGE}/{before.id}/rotate", data={"csrf": "0" * 64}).status_code == 403
     assert rows(server) == [before]
     assert [e.action for e in audit(server)] == ["webhook_add"]
+
+
+def test_the_banner_counts_one_failure_in_the_singular_and_in_french(
+    server: LiveServer, newsroom: Site, boss: tuple[httpx.Client, str]
+) -> None:
+    client, csrf = boss
+    client.post(
+        PAGE, data={"csrf": csrf, "url": "http://127.0.0.1:9/h", "events": ["comment.held"]}
+    )
+    [row] = rows(server)
+    SqlWebhookStore(server.store.engines).record_delivery(
+        row.id, "evt_1", "comment.held", 1, row.created_at, None, "timed out",
+        ok=False, disable_after=1,
+    )  # fmt: skip
+    english = unescape(client.get(PAGE).text)
+    assert "after 1 failed delivery in a row on " in english and ": timed out." in english
+    french = unescape(client.get(PAGE, headers={"Accept-Language": "fr"}).text)
+    assert "après 1 livraison échouée de suite, le " in french and " : timed out." in french
