@@ -231,3 +231,30 @@ def test_an_endpoint_enabled_before_the_mail_goes_sends_none(world: World) -> No
     finally:
         receiver.stop()
     assert len(world.notice_jobs()) == 1 and world.recorder.mails == []
+
+
+def test_without_a_mail_server_the_notice_ends_quietly(store: SqlStore) -> None:
+    settings = load_settings(
+        env={}, secret_key=SECRET, webhook_allow_private_addresses=True, webhook_disable_after=2
+    )
+    sent: list[EmailMessage] = []
+    handlers = JobHandlers()
+    register_webhook_jobs(handlers, settings, store, send=sent.append)
+    site = store.create_site("news", "News", [], {})
+    boss = staff_accounts(store).create("boss", "a long and careful passphrase", Role.ADMIN, [])
+    # An address saved while a mail server was set; the server has none now.
+    with_smtp = load_settings(env={}, secret_key=SECRET, smtp_url="smtp://127.0.0.1:9")
+    staff_alerts_service(with_smtp, store.engines).change(boss, "boss@desk.example", "immediate")
+    hooks = Webhooks(SqlWebhookStore(store.engines), allow_private=True)
+    talk = Discussion(store, ReaderTokens(Signer(SECRET)))
+    runner = Runner(SqlJobQueue(store.engines), handlers)
+    with receiving() as receiver:
+        receiver.behaviour = Behaviour(statuses=[500])
+        hooks.add(site, receiver.url, ["comment.published"], ACTOR)
+        for body in ("First.", "Second."):
+            talk.post(site, PostRequest("t1", body), Author(reader_key="reader-of-the-test"))
+        runner.run_batch()
+        runner.run_batch()
+    with store.engines.read.connect() as conn:
+        states = list(conn.execute(select(jobs.c.state).where(jobs.c.kind == NOTICE_JOB)))
+    assert [s.state for s in states] == ["done"] and sent == []

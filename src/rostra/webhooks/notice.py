@@ -9,7 +9,9 @@ The Message-ID comes from the job's idempotency key (one per admin and disabling
 again after a crash carries the same id and a mail client shows it once.
 
 Nothing is sent when the endpoint is gone or enabled again meanwhile, or the account is no
-longer an admin with an address: the mail would tell of something already dealt with.
+longer an admin with an address: the mail would tell of something already dealt with. Without
+``smtp_url`` the job ends at once (the desk's banner still tells), rather than waiting in the
+queue for a mail server that is not coming.
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ class DisabledNotice:
         self.clock = clock
 
     def __call__(self, job: Job) -> None:
+        if not self.settings.smtp_url:
+            return  # no mail server (any more): the desk's banner is all there is to tell
         payload = job.payload
         endpoint_id, site_id = payload.get("endpoint"), payload.get("site_id")
         account_id = payload.get("account")
