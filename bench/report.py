@@ -20,6 +20,9 @@ SCENARIOS = {
     "post": "new comment",
 }
 ROSTRA = ("Rostra JSON", "Rostra HTML")
+NOTIFIED = "Rostra JSON, notifications on"
+# Posting with notifications on may be at most this much slower than without (issue 10).
+NOTIFY_POSTING_SHARE = 0.9
 
 
 def _find(cells: list[Json], scenario: str, server: str, size: int, conc: int) -> Json | None:
@@ -104,6 +107,9 @@ def targets(results: Json) -> list[Json]:
         errs = post.get("errors") or {}
         failed = errs.get("status", 0) + errs.get("timeout", 0) + (0 if post["answered"] else 1)
         moderated = "moderated" in post["server"]
+        if post["server"] == NOTIFIED:
+            out.append(_notify_posting(post, _find(cells, "post", "Rostra JSON", 0, post["conc"])))
+            continue
         if moderated:
             # With moderation on, 422 is an answer by design (a rejection, or the civility nudge
             # asking the author to revise), not a failure. Goals from issue 3.
@@ -158,6 +164,27 @@ def targets(results: Json) -> list[Json]:
                     )
                 )
     return out + background_targets(results)
+
+
+def _notify_posting(post: Json, plain: Json | None) -> Json:
+    """Posting into a followed thread (its mails sent by the server's own jobs runner) against
+    posting into one no one follows, on the same server and site settings."""
+    errs = post.get("errors") or {}
+    failed = errs.get("status", 0) + errs.get("timeout", 0) + (0 if post["answered"] else 1)
+    if plain is None or not plain["rps"]:
+        return _line(None, f"posting with notifications on at c={post['conc']}: nothing to compare")
+    share = post["rps"] / plain["rps"]
+    after = post.get("mails_done_after_s")
+    mails = (
+        "still queued 120 s after" if after is None else f"all sent {after:.0f} s after the cell"
+    )
+    return _line(
+        share >= NOTIFY_POSTING_SHARE and failed == 0,
+        f"posting with notifications on at c={post['conc']} on SQLite: {_rps(post['rps'])} "
+        f"comments/s = {share:.0%} of posting without ({_rps(plain['rps'])}), p99 "
+        f"{_ms(post['p99_ms'])}, {failed} failed; {post.get('followers', '?')} follower(s) mailed "
+        f"each comment, {mails} (goal ≥ {NOTIFY_POSTING_SHARE:.0%}, none failed)",
+    )
 
 
 # -- notifications and background jobs (bench/notify_scenarios.py) ------------------------------
@@ -355,6 +382,7 @@ def summary(results: Json) -> list[str]:
             continue
         theirs = _find(cells, "post", "Isso", 0, post["conc"])
         label = "new comment" + (", moderated" if "moderated" in post["server"] else "")
+        label += ", notifications on" if post["server"] == NOTIFIED else ""
         lines.append(
             f"| {label} (c={post['conc']}) | | {_rps(post['rps'])} | "
             f"{'–' if theirs is None else _rps(theirs['rps'])} | {_ms(post.get('p99_ms'))} "
@@ -396,8 +424,8 @@ def markdown(results: Json) -> str:
     bare_rps = {c["conc"]: c["rps"] for c in cells if c["server"] == "bare ASGI" and c["rps"] > 0}
     bare_size = next((c["size"] for c in cells if c["server"] == "bare ASGI"), None)
     order = {"page": 0, "thread": 1, "counts": 2, "post": 3}
-    servers = {"Rostra JSON": 0, "Rostra JSON, moderated": 1, "Rostra HTML": 2, "bare ASGI": 3}
-    servers["Isso"] = 4
+    servers = {"Rostra JSON": 0, NOTIFIED: 1, "Rostra JSON, moderated": 2, "Rostra HTML": 3}
+    servers.update({"bare ASGI": 4, "Isso": 5})
     for c in sorted(
         cells, key=lambda c: (order[c["scenario"]], c["size"], servers[c["server"]], c["conc"])
     ):
@@ -408,6 +436,16 @@ def markdown(results: Json) -> str:
             notes.append(f"ran {c['seconds']} s")
         if c.get("stored") is not None:
             notes.append(f"{c['stored']:,} published")
+        if c.get("followers") is not None:
+            after = c.get("mails_done_after_s")
+            notes.append(
+                f"{c['followers']} follower(s) mailed each, "
+                + (
+                    "mails still queued 120 s after"
+                    if after is None
+                    else f"all sent {after:.0f} s after"
+                )
+            )
         if c.get("statuses"):
             shown = ", ".join(f"{n:,}× {code}" for code, n in sorted(c["statuses"].items()))
             notes.append(f"statuses {shown}")

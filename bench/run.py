@@ -27,6 +27,7 @@ import resource
 import secrets
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -75,6 +76,12 @@ SITE_MOD_SETTINGS: Json = {
     }
 }
 MODERATED = "Rostra JSON, moderated"
+# Posting with notifications on: a site like ``bench`` whose posting thread has followers, each
+# mailed at once for every new comment through the local SMTP sink (bench/smtp_sink.py).
+SITE_NOTIFY = "benchnotify"
+NOTIFIED = "Rostra JSON, notifications on"
+# Processes that are not servers under test (the SMTP sink), stopped with the servers.
+HELPERS: list[subprocess.Popen[str]] = []
 PAGE_ROOTS = 20
 COUNT_THREADS = 40
 WRK_TIMEOUT = 60  # seconds: a request slower than this is "no answer"
@@ -347,6 +354,7 @@ def rostra_server(env: dict[str, str], port: int) -> Server:
         ["migrate"],
         ["site", "add", SITE, *origin, "--settings", json.dumps(SITE_SETTINGS)],
         ["site", "add", SITE_MOD, *origin, "--settings", json.dumps(mod_settings)],
+        ["site", "add", SITE_NOTIFY, *origin, "--settings", json.dumps(SITE_SETTINGS)],
     ):
         subprocess.run([rostra, *step], env=env, check=True, capture_output=True)
     argv = [rostra, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(NCPU)]
@@ -758,6 +766,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notify-digest", type=int, default=10_000, help="digest subscriptions")
     parser.add_argument("--jobs", type=int, default=100_000, help="jobs for the jobs scenario")
     parser.add_argument(
+        "--post-followers",
+        type=int,
+        default=1,
+        help="followers of the thread of the posting cell with notifications on (default 1)",
+    )
+    parser.add_argument(
         "--pg-url",
         default=notify_scenarios.pg_url_default(),
         help="PostgreSQL maintenance database the scenarios create their databases from "
@@ -791,6 +805,10 @@ def main(argv: list[str] | None = None) -> int:
     def stop_all(*_args: object) -> None:
         for server in servers:
             server.stop()
+        for helper in HELPERS:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(helper.pid, signal.SIGKILL)
+            helper.wait()
 
     def on_signal(signum: int, _frame: object) -> None:
         raise SystemExit(128 + signum)
@@ -841,9 +859,23 @@ def _run(
     # Rostra --------------------------------------------------------------------------------
     commit, source = rostra_source(args.rostra_ref)
     env = rostra_env(WORK / "rostra.db", source)
+    notify_posting = not args.no_notify
+    if notify_posting:
+        env.update(
+            ROSTRA_SMTP_URL=f"smtp://127.0.0.1:{start_sink()}",
+            ROSTRA_MAIL_FROM='"Bench" <bench@bench.example>',
+        )
     rostra = rostra_server(env, free_port())
     servers.append(rostra)
     rostra.start()
+    if notify_posting:
+        follow = [str(ROOT / ".venv/bin/python"), str(HERE / "notify_follow.py"), SITE_NOTIFY]
+        follow += ["/bench/post", "http://127.0.0.1/bench/post", str(args.post_followers)]
+        done = subprocess.run(follow, env=rostra.env, capture_output=True, text=True)
+        if done.returncode != 0:  # e.g. a --rostra-ref from before notifications
+            notify_posting = False
+            lines = (done.stderr or done.stdout).strip().splitlines() or [""]
+            log(f"no posting cell with notifications on: {lines[-1][:200]}")
     log(f"seeding Rostra over HTTP with {n_comments} comments")
     seeding["rostra"] = seed_over_http(rostra, threads, rostra_post)
     log(f"seeded: {json.dumps(seeding)}")
@@ -955,6 +987,15 @@ def _run(
             SITE_MOD,
         ),
     ]
+    if notify_posting:
+        posts.append(
+            (
+                Endpoint(
+                    "post", NOTIFIED, rostra, 0, f"/api/v1/sites/{SITE_NOTIFY}/comments", texts
+                ),
+                SITE_NOTIFY,
+            )
+        )
     if isso:
         posts.append(
             (Endpoint("post", "Isso", isso, 0, f"/new?uri={q('/bench/post')}", texts), SITE)
@@ -962,9 +1003,15 @@ def _run(
     for ep, site in posts:
         # Creates the thread and warms up, under other nonces than the measured run's.
         bench.wrk(ep, args.post_concurrency, 1, record=False, tag="warm")
+        if ep.label == NOTIFIED:
+            wait_for_jobs(WORK / "rostra.db", 120)  # the warm-up's mails
         before = published(ep.server, "/bench/post", site)
         cell = bench.wrk(ep, args.post_concurrency, args.duration)
         cell["stored"] = published(ep.server, "/bench/post", site) - before
+        if ep.label == NOTIFIED:
+            # The mails wait in the jobs queue while posts come in; how long they take after.
+            cell["followers"] = args.post_followers
+            cell["mails_done_after_s"] = wait_for_jobs(WORK / "rostra.db", 120)
         bench.settle()
 
     # Notifications and background jobs: scripts of their own, with the servers stopped (they
@@ -1003,6 +1050,7 @@ def _run(
             "sizes": sizes,
             "concurrency": concs,
             "post_concurrency": args.post_concurrency,
+            "post_followers": args.post_followers if not args.no_notify else None,
             "page_roots": PAGE_ROOTS,
             "counts_threads": len(counts_threads),
             "isso_seed": args.isso_seed,
@@ -1025,6 +1073,7 @@ def _run(
         and concs == DEFAULT_CONCS
         and not (args.no_isso or args.posting_only or args.no_notify or args.no_jobs)
         and (args.notify_followers, args.notify_digest, args.jobs) == (1000, 10_000, 100_000)
+        and args.post_followers == 1
     )
     if full:
         (RESULTS / "latest.md").write_text(markdown)
@@ -1038,6 +1087,35 @@ def _run(
         print(f"{t['verdict']} {t['text']}")
     log(f"results in {RESULTS / stamp}.json and .md ({results['elapsed_s']} s in all)")
     return 0
+
+
+def start_sink() -> int:
+    """bench/smtp_sink.py in a process group of its own (stopped with the servers); its port."""
+    sink = subprocess.Popen(
+        [sys.executable, str(HERE / "smtp_sink.py")],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    HELPERS.append(sink)
+    assert sink.stdout is not None
+    return int(sink.stdout.readline())
+
+
+def wait_for_jobs(db: Path, patience: float) -> float | None:
+    """Seconds until no notification job in Rostra's database ``db`` waits any longer (None:
+    still some after ``patience``)."""
+    started = time.monotonic()
+    while time.monotonic() - started < patience:
+        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+            (waiting,) = conn.execute(
+                "SELECT count(*) FROM jobs WHERE state IN ('queued', 'running') "
+                "AND kind IN ('notify.published', 'notify.mail')"
+            ).fetchone()
+        if waiting == 0:
+            return round(time.monotonic() - started, 1)
+        time.sleep(0.2)
+    return None
 
 
 def start_bare(rostra: Server, path: str) -> Server:
