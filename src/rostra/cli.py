@@ -92,7 +92,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     settings = command_settings(args)
     site_url = f"http://{settings.host}:{settings.port}"
-    desk = seed_demo(settings.database_url, origin=site_url)
+    desk = seed_demo(settings.database_url, origin=site_url, secret_key=settings.secret_key)
     print(
         f"moderation desk: {site_url}/moderation/ (user {desk.username}, "
         f"password {desk.password}; a new one on every start)"

@@ -4,8 +4,9 @@ README.md: "``make demo`` creates .venv, installs, migrates var/demo.db, seeds t
 serves http://127.0.0.1:8000", "``make demo PORT=8080`` serves on another port", and "``make
 demo`` prints a moderator's sign-in". Make itself says what the target would run (``make -n``:
 commands printed, none run; serving is the one part left out, since it does not end), and
-``rostra demo --seed-only``, the same command without serving, runs for real here: it seeds,
-lets the page's origin embed the site, and prints a sign-in that works.
+``rostra demo --seed-only``, the same command without serving, runs for real here (twice, as a
+restart): it seeds, lets the page's origin embed the site, prints a sign-in that works, and
+subscribes the demo's followers once.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from rostra.services.tokens import Signer
 from rostra.storage.database import create_engines
 from rostra.storage.repository import SqlStore
 from rostra.storage.staff import SqlStaffStore
+from rostra.storage.subscriptions import SqlSubscriptionReads
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "a-secret-for-this-test-only-0123456789abcdef"
@@ -76,7 +78,8 @@ def test_the_demo_command_seeds_and_prints_a_moderators_sign_in(tmp_path: Path) 
     env = {k: v for k, v in os.environ.items() if not k.startswith("ROSTRA_")}
     env["ROSTRA_SECRET_KEY"] = SECRET
     base = [sys.executable, "-m", "rostra", "--database-url", url]
-    for args in (["migrate"], ["demo", "--seed-only", "--port", "8080"]):
+    seed = ["demo", "--seed-only", "--port", "8080"]
+    for args in (["migrate"], seed, seed):  # the second start seeds nothing again
         done = subprocess.run(
             [*base, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180
         )
@@ -94,5 +97,8 @@ def test_the_demo_command_seeds_and_prints_a_moderators_sign_in(tmp_path: Path) 
         accounts = StaffAccounts(SqlStaffStore(store.engines), Signer(SECRET))
         username, password = printed.groups()
         assert accounts.sign_in(username, password.rstrip(";"), None)
+        # The demo's three followers, subscribed and confirmed once, however often it starts.
+        followers = list(SqlSubscriptionReads(store.engines).all_rows())
+        assert [s.state.value for s in followers] == ["confirmed"] * 3
     finally:
         store.close()

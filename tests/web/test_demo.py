@@ -23,10 +23,11 @@ from playwright.sync_api import Page, expect, sync_playwright
 from starlette.types import ASGIApp
 
 from rostra.config import Settings
-from rostra.demo import content
+from rostra.demo import content, followers
 from rostra.demo.app import create_demo_app
 from rostra.demo.content import ARTICLE, COMMENTS, SITE_SLUG, THREAD_ID
 from rostra.demo.desk_seed import INCOMING, REPORTED
+from rostra.demo.followers import ANSWER_NAME, REPLY_FOLLOWER
 from rostra.demo.seed import seed_demo
 from rostra.domain.errors import Unauthorized
 from rostra.domain.models import Comment, CommentNode, SortOrder
@@ -48,7 +49,8 @@ def app_factory() -> Callable[[Settings], ASGIApp]:
 
 # Comments a reader sees: the script's (its tombstone included) and the two civil comments that
 # arrived after it through the moderation checks (see rostra.demo.desk_seed).
-SHOWN = len(COMMENTS) + len(INCOMING[3:])
+# The script, the civil comments that arrived after it, the followers' question and answer.
+SHOWN = len(COMMENTS) + len(INCOMING[3:]) + len(followers.COMMENTS)
 
 ORIGIN = "http://127.0.0.1:8000"
 ROOT = Path(__file__).parents[2]
@@ -103,9 +105,12 @@ def test_seed_builds_the_promised_discussion(db_url: str, store: SqlStore) -> No
     incoming = {text for _, text in INCOMING}
     arrived = [c for c in comments if c.body in incoming]
     assert {c.body for c in arrived} == {text for _, text in INCOMING[3:]}
+    # Then the followers' question and its answer (rostra.demo.followers).
+    asked = [c for c in comments if c.body in followers.COMMENTS]
+    assert [c.author_name for c in asked] == [REPLY_FOLLOWER.name, ANSWER_NAME]
     # The tombstone shows, since its replies live.
-    assert len(comments) == len(COMMENTS) + len(arrived)
-    assert thread.comment_count == len(COMMENTS) - 1 + len(arrived)
+    assert len(comments) == len(COMMENTS) + len(arrived) + len(asked)
+    assert thread.comment_count == len(COMMENTS) - 1 + len(arrived) + len(asked)
 
     # Deeper than the display depth: the deepest replies render flat, with "@name".
     assert max(c.depth for c in comments) >= 5
@@ -206,7 +211,7 @@ def test_an_existing_site_keeps_its_name_and_gets_the_thread(db_url: str, store:
     site = store.get_site(SITE_SLUG)
     assert site is not None and site.name == "Newsroom staging"
     assert site.allowed_origins[0] == "https://staging.example" and ORIGIN in site.allowed_origins
-    assert len(_seeded(store)) == len(COMMENTS) + len(INCOMING[3:])
+    assert len(_seeded(store)) == SHOWN
 
 
 def test_article_page_embeds_the_thread_as_a_newsroom_would(
@@ -283,7 +288,7 @@ def test_cli_seeds_without_serving(db_url: str, tmp_path: Path, store: SqlStore)
             command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
         )
         assert done.returncode == 0, done.stderr
-    assert len(_seeded(store)) == len(COMMENTS) + len(INCOMING[3:])
+    assert len(_seeded(store)) == SHOWN
     site = store.get_site(SITE_SLUG)
     assert site is not None and "http://127.0.0.1:8000" in site.allowed_origins
 

@@ -1,7 +1,8 @@
 """The demo's mailbox: what the demo's SMTP sink catches over real SMTP is listed at
 ``/demo/mailbox`` and shown there safely (a hostile mail's script stays text, its HTML part is
 escaped into a sandboxed iframe), in English and French; and ``rostra demo`` as a user runs it
-catches what ``rostra mail test`` sends it."""
+catches what ``rostra mail test`` sends it and, on its own, the seeded followers' notifications
+and digest."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,7 @@ import pytest
 from rostra.config import load_settings
 from rostra.demo import mailbox as mailbox_module
 from rostra.demo.app import create_demo_app
+from rostra.demo.followers import FOLLOWERS
 from rostra.demo.mail_sink import BoundController, start_sink
 from rostra.demo.mailbox import Mailbox
 from rostra.notify.content import CommentNotice, comment_mail
@@ -190,6 +194,15 @@ def test_rostra_demo_catches_what_rostra_mail_test_sends(tmp_path: Path) -> None
         page = httpx.get(f"http://127.0.0.1:{port}/demo/mailbox", timeout=10)
         assert page.status_code == 200
         assert "Rostra test mail" in page.text and "newcomer@example.org" in page.text
+        assert '<span class="mail-kind mail-kind-test">Test</span>' in page.text
+        # What the seed's followers were sent by the demo's own runner, with nobody's help.
+        deadline = time.monotonic() + 60
+        while not all(f"mail-kind-{kind}" in page.text for kind in ("notification", "digest")):
+            assert time.monotonic() < deadline, page.text
+            threading.Event().wait(0.1)
+            page = httpx.get(f"http://127.0.0.1:{port}/demo/mailbox", timeout=10)
+        for follower in FOLLOWERS:
+            assert f"<td>{follower.address}</td>" in page.text
     finally:
         demo.terminate()
         demo.wait(timeout=30)

@@ -9,6 +9,12 @@ own in Rostra's database; caught mails also survive a restart. Only the newest `
 Every value of a mail is shown escaped; its HTML part goes into an ``<iframe sandbox>`` as
 ``srcdoc`` (escaped by the template), so it runs no script, submits no form and cannot reach
 this page, and the page's policy lets it load nothing from elsewhere (no tracking pixels).
+
+Each mail is labelled with its kind (:func:`kind_of`): a comment notification by the
+``In-Reply-To`` header only those carry, the others by their subject, matched against the
+subjects Rostra gives each kind in the mail's language (``Content-Language``), read from the
+same catalogue the mails were written with. The page opens by saying who the demo's followers
+are (rostra.demo.followers) and how to make one of them get mail.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
 from functools import cache
+from itertools import chain
 from pathlib import Path
 from typing import cast
 
@@ -31,7 +38,10 @@ from jinja2 import Environment
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from rostra.demo.content import SITE_NAME, STATIC_URL
+from rostra.demo.content import ARTICLE, SITE_NAME, STATIC_URL, THREAD_ID
+from rostra.demo.followers import DIGEST_FOLLOWER, REPLY_FOLLOWER, THREAD_FOLLOWER
+from rostra.domain.errors import N_
+from rostra.i18n import translations
 from rostra.web import context as web
 from rostra.web.pages.fragments import base_url
 from rostra.web.render import make_environment, render
@@ -57,6 +67,75 @@ SHOWN_HEADERS = (
     "List-Unsubscribe",
     "List-Unsubscribe-Post",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """A kind of mail Rostra sends: its label (a msgid), a class name for the page, and the
+    msgids of its subjects (a plural pair for subjects that count)."""
+
+    label: str
+    name: str
+    subjects: tuple[str, ...] = ()
+    plurals: tuple[tuple[str, str], ...] = ()
+
+
+NOTIFICATION = Kind(
+    N_("Notification"),
+    "notification",
+    ("%(author)s commented on “%(title)s”", "%(author)s replied under “%(title)s”"),
+)
+KINDS: tuple[Kind, ...] = (
+    Kind(N_("Confirmation"), "confirmation", ("Confirm your notifications from %(site)s",)),
+    NOTIFICATION,
+    Kind(
+        N_("Digest"),
+        "digest",
+        plurals=(("%(count)d new comment on %(site)s", "%(count)d new comments on %(site)s"),),
+    ),
+    Kind(N_("Test"), "test", ("Rostra test mail",)),
+    Kind(N_("Moderator alert"), "alert", ("%(site)s: %(pending)d held, %(reported)d reported",)),
+    Kind(N_("Webhook notice"), "webhook", ("%(site)s: a webhook endpoint was disabled",)),
+)
+_PLACEHOLDER = re.compile(r"%\(\w+\)([sd])")
+
+
+def _pattern(subject: str) -> str:
+    """A regular expression for a subject msgid, translated: its placeholders match anything
+    (``%(x)s``) or a number (``%(x)d``), the rest literally."""
+    pieces = _PLACEHOLDER.split(subject)
+    out = [re.escape(pieces[0])]
+    for kind, literal in zip(pieces[1::2], pieces[2::2], strict=True):
+        out.append(r".+" if kind == "s" else r"\d+")
+        out.append(re.escape(literal))
+    return "".join(out)
+
+
+@cache
+def _subjects(language: str) -> tuple[tuple[Kind, re.Pattern[str]], ...]:
+    catalogue = translations(language)
+    found = []
+    for kind in KINDS:
+        texts = chain(
+            (catalogue.gettext(s) for s in kind.subjects),
+            *((catalogue.ngettext(one, many, n) for n in (1, 2)) for one, many in kind.plurals),
+        )
+        found += [(kind, re.compile(_pattern(text))) for text in texts]
+    return tuple(found)
+
+
+def kind_of(caught: Caught) -> Kind | None:
+    """What kind of Rostra mail ``caught`` is, or None for a mail Rostra does not send."""
+    if caught.header("In-Reply-To"):
+        return NOTIFICATION  # only a comment's notification answers another mail
+    subject = " ".join(caught.header("Subject").split())
+    language = caught.header("Content-Language").strip().lower()
+    languages = dict.fromkeys((language, "en", "fr") if language in ("en", "fr") else ("en", "fr"))
+    for lang in languages:
+        for kind, pattern in _subjects(lang):
+            if pattern.fullmatch(subject):
+                return kind
+    return None
 
 
 def arrival(key: str) -> tuple[int, int, int, str]:
@@ -199,7 +278,16 @@ class MailboxPages:
 
     async def index(self, request: Request) -> Response:
         mails = await web.off_loop(self._mailbox(request).mails)
-        return _page(request, "mailbox.html", mails=mails)
+        return _page(
+            request,
+            "mailbox.html",
+            mails=[(mail, kind_of(mail)) for mail in mails],
+            article_url=f"{base_url(request)}/demo/{THREAD_ID}",
+            article_title=ARTICLE.title,
+            thread_follower=THREAD_FOLLOWER,
+            reply_follower=REPLY_FOLLOWER,
+            digest_follower=DIGEST_FOLLOWER,
+        )
 
     async def mail(self, request: Request) -> Response:
         caught = await web.off_loop(self._mailbox(request).get, request.path_params["key"])

@@ -6,8 +6,12 @@ reader meets applies to the seed too: edits inside the window and before replies
 one's own comment, a deleted comment kept as a tombstone while its replies live. Only the clock is
 scripted, so the comments spread naturally over the days since the article came out.
 
+After the discussion come the demo's followers (``followers.py``): readers subscribed and
+confirmed through the subscription service, and comments after them whose mails the demo
+server's job runner sends to its sink, so the mailbox shows a notification and a digest at once.
+
 Seeding is idempotent: an existing demo site only gets ``origin`` added to its allowed origins,
-and an existing thread is left alone.
+and an existing thread is left alone (no second follower, comment, job or mail).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from rostra.config import load_settings
 from rostra.demo import content, desk_seed
 from rostra.demo.content import ARTICLE, SITE_NAME, SITE_SLUG, THREAD_ID, SeedComment
 from rostra.demo.desk_seed import DemoDesk, ensure_moderator, seed_desk
+from rostra.demo.followers import seed_followers
 from rostra.domain.models import Author, Site
 from rostra.services.discussion import Discussion, PostRequest
 from rostra.services.tokens import ReaderTokens, Signer
@@ -75,22 +80,31 @@ def article_published(thread_created_at: datetime) -> datetime:
     return thread_created_at - timedelta(minutes=content.first_minute())
 
 
-def seed_demo(database_url: str, origin: str, *, now: datetime | None = None) -> DemoDesk:
+def seed_demo(
+    database_url: str,
+    origin: str,
+    *,
+    now: datetime | None = None,
+    secret_key: str | None = None,
+) -> DemoDesk:
     """Create (once) the demo site and its seeded thread; make sure ``origin`` may embed it.
 
+    ``secret_key`` is the one the demo server runs with (left out: the settings' own), which
+    seals the followers' addresses and signs their links.
     Returns how to sign in to the moderation desk (a new password on every run).
     """
     errors = content.problems()
     if errors:
         raise ValueError("the demo script breaks the discussion rules: " + "; ".join(errors))
-    settings = load_settings(database_url=database_url)
+    settings = load_settings(database_url=database_url, secret_key=secret_key)
     engines = create_engines(settings.database_url)
     try:
         upgrade(engines.write)
         store = SqlStore(engines)
         site = _ensure_site(store, origin)
         if store.get_thread(site.id, THREAD_ID) is None:
-            clock = _ScriptedClock(now or datetime.now(UTC))
+            started = now or datetime.now(UTC)
+            clock = _ScriptedClock(started)
             tokens = ReaderTokens(Signer(settings.secret_key))
             discussion = Discussion(store, tokens, clock=clock)
             reader_tokens, public_ids = _replay(
@@ -104,6 +118,7 @@ def seed_demo(database_url: str, origin: str, *, now: datetime | None = None) ->
                 public_ids.get(desk_seed.REPORTED),
                 reader_tokens,
             )
+            seed_followers(store, settings.secret_key, site, origin, started)
         return ensure_moderator(store, settings.secret_key, site)
     finally:
         engines.dispose()
