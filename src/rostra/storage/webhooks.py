@@ -15,8 +15,7 @@ here only), so the admins are told exactly once per disabling.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -121,12 +120,6 @@ class SqlWebhookStore:
         self.engines = engines
         self.keep_deliveries = keep_deliveries
 
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        """One write transaction, under the writer lock on SQLite."""
-        with self.engines.writing(), self.engines.write.begin() as conn:
-            yield conn
-
     def add_endpoint(
         self,
         site_id: int,
@@ -136,7 +129,7 @@ class SqlWebhookStore:
         now: datetime,
         actor: Actor,
     ) -> Endpoint:
-        with self._write() as conn:
+        with self.engines.begin() as conn:
             new_id = conn.execute(
                 webhook_endpoints.insert()
                 .values(
@@ -194,7 +187,7 @@ class SqlWebhookStore:
         now: datetime,
         actor: Actor,
     ) -> bool:
-        with self._write() as conn:
+        with self.engines.begin() as conn:
             row = self._current(conn, endpoint_id)
             if row is None:
                 return False
@@ -222,7 +215,7 @@ class SqlWebhookStore:
         return True
 
     def rotate_secret(self, endpoint_id: int, secret: str, now: datetime, actor: Actor) -> bool:
-        with self._write() as conn:
+        with self.engines.begin() as conn:
             row = self._current(conn, endpoint_id)
             if row is None:
                 return False
@@ -247,7 +240,7 @@ class SqlWebhookStore:
         if enabled:
             # Turned on again by an admin: the failures before no longer count.
             values |= {"consecutive_failures": 0, "disabled_at": None, "disabled_reason": None}
-        with self._write() as conn:
+        with self.engines.begin() as conn:
             row = self._current(conn, endpoint_id)
             if row is None:
                 return False
@@ -272,7 +265,7 @@ class SqlWebhookStore:
         return True
 
     def remove_endpoint(self, endpoint_id: int, now: datetime, actor: Actor) -> bool:
-        with self._write() as conn:
+        with self.engines.begin() as conn:
             row = self._current(conn, endpoint_id)
             if row is None:
                 return False
@@ -331,7 +324,7 @@ class SqlWebhookStore:
         disable_after: int,
     ) -> Endpoint | None:
         c = webhook_endpoints.c
-        with self._write() as conn:
+        with self.engines.begin() as conn:
             conn.execute(
                 webhook_deliveries.insert().values(
                     endpoint_id=endpoint_id,
@@ -409,7 +402,7 @@ class SqlWebhookStore:
             )
 
     def enqueue(self, job: NewJob, now: datetime) -> bool:
-        with self._write() as conn:
+        with self.engines.begin() as conn:
             return _Enqueue(conn).enqueue(job, now)
 
     def site(self, site_id: int) -> Site | None:
