@@ -10,9 +10,10 @@ hourly or daily one, with its period's ``notify.digest`` job (rostra.notify.dige
 
 ``notify.mail`` checks that the subscription is still live when it runs (an address that left
 meanwhile gets nothing), builds the mail and sends it. What a fan-out's mails share is read and
-made once: the comment and its live immediate recipients are read by the first of its mail jobs
-and kept for ``KEEP_SECONDS`` (a reader who leaves, or a comment deleted, stops its mails within
-that time; one confirmed since is read alone), and the comment's part of the mail (its
+made once: the comment and its live immediate recipients, as the fan-out read them (or the first
+of its mail jobs, for a fan-out run elsewhere), are kept for ``KEEP_SECONDS`` (a reader who
+leaves, or a comment deleted, stops its mails within that time; one confirmed since is read
+alone), and the comment's part of the mail (its
 sanitised HTML, its text, its link, the sentences around it) is rendered once per comment and
 language; each mail only adds its own links and headers. On the kept SMTP connection
 (rostra.notify.mail.PooledSender: a fan-out to a thousand readers does not log in a thousand
@@ -196,13 +197,25 @@ def choose(matches: Sequence[Match], excluded: set[str]) -> list[Match]:
     return [best[k] for k in sorted(best)]
 
 
-def fan_out(store: FanoutStore, comment_id: int, now: datetime) -> int:
+def fan_out(
+    store: FanoutStore,
+    comment_id: int,
+    now: datetime,
+    *,
+    published: Published | None = None,
+    keep: Callable[[Published, list[Match]], object] | None = None,
+) -> int:
     """Enqueue the mails and record the digest items of one published comment; how many
-    recipients it found (0 for a comment no longer published)."""
-    published = store.published(comment_id)
+    recipients it found (0 for a comment no longer published). ``published``: the comment, when
+    the caller has just read it; ``keep`` is given the live immediate subscriptions read here,
+    which the comment's mails can use (Notifier.live)."""
+    published = published or store.published(comment_id)
     if published is None:
         return 0
-    chosen = choose(store.matches(published), store.author_hashes(published))
+    matches = store.matches(published)
+    if keep is not None:
+        keep(published, [m for m in matches if m.subscription.cadence is Cadence.IMMEDIATE])
+    chosen = choose(matches, store.author_hashes(published))
     mails: list[NewJob] = []
     items: list[NewDigestItem] = []
     digests: dict[str, NewJob] = {}
@@ -403,16 +416,21 @@ class Notifier:
         comment's immediate recipients at once and kept as long as the comment is, so a
         fan-out's thousand mails make one read, not a thousand. One not among them (confirmed
         since) is read alone."""
-        now = time.monotonic()
-        key = published.comment.id
-        kept = self._live.get(key)
-        if kept is None or now - kept[0] >= KEEP_SECONDS:
-            kept = (now, {m.subscription.id: m for m in self.store.live_mails(published)})
-            self._live[key] = kept
-            while len(self._live) > 64:
-                self._live.popitem(last=False)
+        kept = self._live.get(published.comment.id)
+        if kept is None or time.monotonic() - kept[0] >= KEEP_SECONDS:
+            kept = self.keep_live(published, self.store.live_mails(published))
         match = kept[1].get(subscription_id)
         return match if match is not None else self.store.live(subscription_id)
+
+    def keep_live(
+        self, published: Published, matches: Sequence[Match]
+    ) -> tuple[float, dict[int, Match]]:
+        """Keep ``matches``, just read, as the comment's live immediate recipients."""
+        kept = (time.monotonic(), {m.subscription.id: m for m in matches})
+        self._live[published.comment.id] = kept
+        while len(self._live) > 64:
+            self._live.popitem(last=False)
+        return kept
 
     def deliver(self, mail: Mail) -> None:
         """Send ``mail``: as bytes rendered directly on the kept SMTP session, or composed for
@@ -452,8 +470,12 @@ class Notifier:
 
     def handle_published(self, job: HasPayload) -> None:
         comment_id = job.payload.get("comment")
-        if isinstance(comment_id, int):
-            fan_out(self.store, comment_id, self.clock())
+        if not isinstance(comment_id, int):
+            return
+        # Its mails, run next, take the comment and their recipients as the fan-out read them.
+        published = self.published(comment_id)
+        if published is not None:
+            fan_out(self.store, comment_id, self.clock(), published=published, keep=self.keep_live)
 
     def handle_mail(self, job: HasPayload) -> None:
         """Send one recipient's mail, if its subscription is still live."""

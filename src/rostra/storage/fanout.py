@@ -83,25 +83,37 @@ class SqlFanout:
 
     # -- the comment and who follows it --------------------------------------------------------
     def published(self, comment_id: int) -> Published | None:
+        # One query (a fan-out and, in another process, its first mail each read it): the
+        # comment, its thread and site, and its parent when it has one.
+        parent = comments.alias("parent")
+        columns = [
+            *(c.label(f"c_{c.name}") for c in comments.c),
+            *(c.label(f"t_{c.name}") for c in threads.c),
+            *(c.label(f"s_{c.name}") for c in sites.c),
+            *(c.label(f"p_{c.name}") for c in parent.c),
+        ]
+        query = (
+            select(*columns)
+            .join_from(comments, threads, threads.c.id == comments.c.thread_id)
+            .join(sites, sites.c.id == threads.c.site_id)
+            .outerjoin(parent, parent.c.id == comments.c.parent_id)
+            .where(comments.c.id == comment_id)
+        )
         with self.engines.read.connect() as conn:
-            row = conn.execute(select(comments).where(comments.c.id == comment_id)).first()
-            if row is None:
-                return None
-            comment = comment_from_row(row)
-            if comment.status is not CommentStatus.PUBLISHED or comment.is_deleted:
-                return None
-            thread_row = conn.execute(
-                select(threads).where(threads.c.id == comment.thread_id)
-            ).one()
-            site_row = conn.execute(select(sites).where(sites.c.id == thread_row.site_id)).one()
-            parent = None
-            if comment.parent_id is not None:
-                found = conn.execute(
-                    select(comments).where(comments.c.id == comment.parent_id)
-                ).first()
-                parent = comment_from_row(found) if found else None
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        values = row._mapping
+        comment = comment_from_row(_Prefixed(values, "c_"))  # type: ignore[arg-type]
+        if comment.status is not CommentStatus.PUBLISHED or comment.is_deleted:
+            return None
+        found = values["p_id"] is not None
         return Published(
-            site_from_row(site_row), thread_from_row(thread_row), comment, row.email_hash, parent
+            site_from_row(_Prefixed(values, "s_")),  # type: ignore[arg-type]
+            thread_from_row(_Prefixed(values, "t_")),  # type: ignore[arg-type]
+            comment,
+            values["c_email_hash"],
+            comment_from_row(_Prefixed(values, "p_")) if found else None,  # type: ignore[arg-type]
         )
 
     def matches(self, published: Published) -> list[Match]:
