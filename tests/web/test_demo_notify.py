@@ -224,3 +224,22 @@ def test_seeding_again_adds_no_follower_job_or_mail(
     assert list(reads.all_rows()) == subscriptions
     assert all_jobs(server.store) == jobs_before
     assert caught(folder) == seeded_mails()
+
+
+def test_the_demo_digest_is_queued_after_the_comments_it_sends_in_one_batch(db_url: str) -> None:
+    """Why the digest finds its items: the runner claims jobs by when they are due, then by id,
+    and one default batch takes all the seed's, so the comments fan out before it runs."""
+    settings = load_settings(env={}, database_url=db_url, secret_key=SECRET)
+    seed(settings)
+    store = SqlStore(create_engines(db_url))
+    try:
+        with store.engines.read.connect() as conn:
+            queued = conn.execute(
+                select(jobs.c.kind, jobs.c.idempotency_key).order_by(jobs.c.run_after, jobs.c.id)
+            ).all()
+    finally:
+        store.close()
+    kinds = [kind for kind, _key in queued]
+    assert kinds.count("notify.published") == 2 and kinds[-1] == "notify.digest"
+    assert queued[-1][1].endswith(":demo")  # the demo's own key, not the midnight job's
+    assert len(queued) <= Settings().jobs_batch_size
