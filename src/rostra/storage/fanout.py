@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, or_, select
+from sqlalchemy import Connection, and_, bindparam, delete, or_, select
 
 from rostra.domain.models import CommentStatus
 from rostra.domain.subscriptions import Cadence, SubscriptionState, Target
@@ -55,6 +55,31 @@ class _Prefixed:
         return self._values[self._prefix + name]
 
 
+def _labelled(table: Any, prefix: str) -> list[Any]:
+    return [c.label(f"{prefix}{c.name}") for c in table.c]
+
+
+# Built once: making the labels and the alias costs more than running the query.
+_PARENT = comments.alias("parent")
+_PUBLISHED = (
+    select(
+        *_labelled(comments, "c_"),
+        *_labelled(threads, "t_"),
+        *_labelled(sites, "s_"),
+        *_labelled(_PARENT, "p_"),
+    )
+    .join_from(comments, threads, threads.c.id == comments.c.thread_id)
+    .join(sites, sites.c.id == threads.c.site_id)
+    .outerjoin(_PARENT, _PARENT.c.id == comments.c.parent_id)
+    .where(comments.c.id == bindparam("comment_id"))
+)
+_LIVE = (
+    select(*_labelled(subscriptions, "s_"), *_labelled(subscribers, "p_"))
+    .join_from(subscriptions, subscribers, subscribers.c.id == subscriptions.c.subscriber_id)
+    .where(subscriptions.c.state == _CONFIRMED, subscribers.c.confirmed_at.is_not(None))
+)
+
+
 def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
@@ -85,22 +110,8 @@ class SqlFanout:
     def published(self, comment_id: int) -> Published | None:
         # One query (a fan-out and, in another process, its first mail each read it): the
         # comment, its thread and site, and its parent when it has one.
-        parent = comments.alias("parent")
-        columns = [
-            *(c.label(f"c_{c.name}") for c in comments.c),
-            *(c.label(f"t_{c.name}") for c in threads.c),
-            *(c.label(f"s_{c.name}") for c in sites.c),
-            *(c.label(f"p_{c.name}") for c in parent.c),
-        ]
-        query = (
-            select(*columns)
-            .join_from(comments, threads, threads.c.id == comments.c.thread_id)
-            .join(sites, sites.c.id == threads.c.site_id)
-            .outerjoin(parent, parent.c.id == comments.c.parent_id)
-            .where(comments.c.id == comment_id)
-        )
         with self.engines.read.connect() as conn:
-            row = conn.execute(query).first()
+            row = conn.execute(_PUBLISHED, {"comment_id": comment_id}).first()
         if row is None:
             return None
         values = row._mapping
@@ -173,16 +184,8 @@ class SqlFanout:
         )
 
     def _live(self, *where: Any) -> list[Match]:
-        sub, person = subscriptions.c, subscribers.c
-        columns = [c.label(f"s_{c.name}") for c in subscriptions.c] + [
-            c.label(f"p_{c.name}") for c in subscribers.c
-        ]
         with self.engines.read.connect() as conn:
-            rows = conn.execute(
-                select(*columns)
-                .join_from(subscriptions, subscribers, person.id == sub.subscriber_id)
-                .where(sub.state == _CONFIRMED, person.confirmed_at.is_not(None), *where)
-            ).fetchall()
+            rows = conn.execute(_LIVE.where(*where)).fetchall()
         return [
             Match(
                 subscription_from_row(_Prefixed(row._mapping, "s_")),  # type: ignore[arg-type]
