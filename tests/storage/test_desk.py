@@ -244,7 +244,7 @@ def test_decisions_move_comments_keep_counts_and_are_audited(
     staff = accounts.create("mod", PASSWORD, Role.MODERATOR, [site.id])
     page = desk.queue(site, "pending")
     assert [i.comment.public_id for i in page.items] == ids  # oldest first
-    assert page.counts == {"pending": 3, "reported": 0, "rejected": 0, "all": 3}
+    assert page.counts == {"pending": 3, "review": 0, "reported": 0, "rejected": 0, "all": 3}
     assert store.get_thread(site.id, "article-1").comment_count == 0  # type: ignore[union-attr]
 
     desk.decide(staff, site, DecisionRequest(DeskAction.APPROVE, ids[:2]))

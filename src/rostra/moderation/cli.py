@@ -4,7 +4,9 @@
 ``"parent"``, ``"thread"``), treats the comments as posted in that order to one site with the
 default policy (so repeats and near-duplicates are caught, and an author's rejections count
 against their next comments), and writes one JSON object per line: ``{"id", "verdict",
-"language", "scores", "phase", "reason"}``. Rate limits are left out: a file has no posting times.
+"language", "scores", "phase", "reason"}``, plus ``"review"`` (why) for a comment published but
+flagged for the desk's "To review" queue (the borderline band). Rate limits are left out: a file
+has no posting times.
 A malformed line is reported on standard error with its number, the others are still moderated,
 and the command then exits with status 2.
 
@@ -190,6 +192,8 @@ def cmd_moderate(args: Args) -> int:
                 "phase": record.phase,
                 "reason": record.reason,
             }
+            if record.flagged:  # published, and in the desk's "To review" queue
+                result["review"] = record.review
             out.write(json.dumps(result, ensure_ascii=False) + "\n")
     if errors:
         print(f"rostra moderate: {errors} line(s) could not be moderated", file=sys.stderr)

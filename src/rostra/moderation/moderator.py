@@ -3,8 +3,10 @@
 For each site the policy is read from its settings and a pipeline built once (rebuilt when the
 settings change). ``decide`` runs it and maps the verdict onto a comment status (publish ->
 published, hold -> pending, reject -> rejected, over a rate limit -> "too many requests" and
-nothing stored); a hold that the toxicity classifier alone asked for is marked ``nudge``, so the
-author can be asked to revise first (see :meth:`rostra.moderation.policy.Policy.nudges`).
+nothing stored; a published comment in the borderline band may be flagged ``review``, for the
+desk's "To review" queue); a hold that the toxicity classifier alone asked for is marked
+``nudge``, so the author can be asked to revise first (see
+:meth:`rostra.moderation.policy.Policy.nudges`).
 ``decide`` only reads the shared state: the decision's ``memory`` (the comment's fingerprint, the
 rate-limit counters it counts under) is written by the services in the comment's own
 transaction, so nothing is remembered of a comment that was not stored. Only an attempt refused
@@ -168,4 +170,5 @@ class PipelineModerator:
             nudge=pipeline is not None and pipeline.policy.nudges(record),
             reason=f"{record.phase}: {record.reason}" if record.phase else record.reason,
             memory=memory,
+            review=record.flagged,
         )

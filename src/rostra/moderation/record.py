@@ -137,6 +137,9 @@ class ModerationRecord:
     reason: str = ""
     message: str | None = None
     retry_after: int | None = None
+    #: Why a comment that is published goes to the desk's "To review" queue ("" when it does not;
+    #: see the toxicity phase's borderline band).
+    review: str = ""
 
     def add(self, phase: str, verdict: Verdict) -> None:
         self.verdicts.append(PhaseVerdict(phase, verdict.action, verdict.reason))
@@ -147,6 +150,11 @@ class ModerationRecord:
             self.phase = phase
             self.reason = verdict.reason
             self.message = verdict.message
+
+    @property
+    def flagged(self) -> bool:
+        """Published, and listed for a moderator to review (a hold or reject overrides it)."""
+        return self.verdict is Action.PUBLISH and bool(self.review)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -160,6 +168,8 @@ class ModerationRecord:
                 {"phase": v.phase, "action": v.action.value, "reason": v.reason}
                 for v in self.verdicts
             ],
+            # Only when flagged, so records of other comments read as before.
+            **({"review": self.review} if self.flagged else {}),
         }
 
     def to_json(self) -> str:

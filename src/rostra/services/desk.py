@@ -42,7 +42,9 @@ MAX_REPORT_THRESHOLD = 1000
 BAN_DAYS: tuple[int | None, ...] = (1, 7, 30, None)
 
 
-QUEUES = ("pending", "reported", "rejected", "all")
+#: ``review``: published comments the moderation flagged (the toxicity phase's borderline band),
+#: readers see them while they wait; approving keeps one published, rejecting removes it.
+QUEUES = ("pending", "review", "reported", "rejected", "all")
 
 
 def report_threshold(site: Site) -> int:
@@ -162,8 +164,12 @@ class ModerationDesk:
         statuses: tuple[CommentStatus, ...] | None
         min_reports = None
         oldest_first = True
+        review = False
         if queue == "pending":
             statuses = (CommentStatus.PENDING,)
+        elif queue == "review":
+            statuses = (CommentStatus.PUBLISHED,)
+            review = True
         elif queue == "reported":
             # Comments readers can still see come first in line: those are doing harm now.
             statuses = (CommentStatus.PUBLISHED, CommentStatus.PENDING)
@@ -177,7 +183,7 @@ class ModerationDesk:
         else:
             raise NotFound(N_("There is no such queue."), code="queue-not-found")
         items = self.store.queue(
-            QueueQuery(site.id, statuses, min_reports, oldest_first, after, QUEUE_PAGE + 1)
+            QueueQuery(site.id, statuses, min_reports, oldest_first, after, QUEUE_PAGE + 1, review)
         )
         more = len(items) > QUEUE_PAGE
         items = items[:QUEUE_PAGE]
@@ -279,12 +285,16 @@ class ModerationDesk:
                 # Approved: its subscribers' mails, in the decision's transaction.
                 enqueue_published(tx, comment, now)
         resolved = tx.resolve_reports(comment.id, now)
+        # Any decision is the review a flagged comment waited for: it leaves that queue.
+        reviewed = tx.set_review(comment.id, None)
         detail: dict[str, object] = {"resolved_reports": resolved}
+        if reviewed:
+            detail["reviewed"] = True
         bans: list[dict[str, object]] = []
         if request.action is DeskAction.BAN:
             bans = self._ban_author(tx, staff, site, comment, request, now)
             detail["bans"] = bans
-        if status is previous and not resolved and not bans:
+        if status is previous and not resolved and not bans and not reviewed:
             return None
         tx.add_audit(
             NewAuditEntry.by_staff(

@@ -100,6 +100,8 @@ class Decision:
     reason: str | None = None
     # Kept in the comment's transaction (``None``: nothing to keep).
     memory: ModerationMemory | None = None
+    # Published, and listed in the desk's "To review" queue (the record's ``review`` says why).
+    review: bool = False
 
 
 class Moderator(Protocol):

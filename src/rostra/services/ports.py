@@ -161,6 +161,11 @@ class WriteTransaction(Protocol):
 
     def resolve_reports(self, comment_id: int, now: datetime) -> int: ...
 
+    def set_review(self, comment_id: int, since: datetime | None) -> bool:
+        """List the comment in the desk's "To review" queue from ``since`` (``None``: take it
+        off); returns whether that changed anything."""
+        ...
+
     def add_audit(self, entry: NewAuditEntry) -> None: ...
 
     def add_ban(
@@ -276,6 +281,8 @@ class QueueQuery:
     oldest_first: bool
     after_id: int | None
     limit: int
+    #: Only published comments flagged for review (the "To review" queue).
+    review: bool = False
 
 
 class DeskStore(Store, Protocol):

@@ -222,6 +222,8 @@ class Posting:
             if published and meta.signed and (meta.url, meta.title) != (thread.url, thread.title):
                 tx.update_thread(thread.id, meta.url, meta.title)
             tx.touch_thread(thread.id, 1 if published else 0)
+            if published and decision.review:  # the desk's "To review" queue, with the comment
+                tx.set_review(comment.id, now)
             _audit_automated(tx, site, comment, None, decision, now)
             if status in _WEBHOOK_EVENT:  # the site's webhooks, in the comment's transaction
                 enqueue_event(tx, site, _WEBHOOK_EVENT[status], comment, now)
@@ -278,6 +280,9 @@ class Posting:
                 # The text changed, so what moderation found about the old one no longer holds.
                 tx.set_moderation(comment.id, decision.language, decision.record)
                 updated = replace(updated, language=decision.language)
+                # Likewise its place in the "To review" queue: the new text's alone.
+                flag = decision.review and status is CommentStatus.PUBLISHED
+                tx.set_review(comment.id, now if flag else None)
             tx.touch_thread(comment.thread_id, delta)
             _audit_automated(tx, site, updated, comment.status.value, decision, now)
             if status is CommentStatus.PENDING and comment.status is not CommentStatus.PENDING:

@@ -155,6 +155,11 @@ class DeskReads:
             if "published" not in {s.value for s in query.statuses}:
                 # Spelled out so the partial index on unpublished comments is used.
                 stmt = stmt.where(c.status != "published")
+        if query.review:
+            # ``IS NOT NULL`` matches the partial index of flagged comments.
+            stmt = stmt.where(
+                c.review_since.is_not(None), c.status == "published", c.deleted_at.is_(None)
+            )
         if query.min_reports is not None:
             # ``> 0`` matches the partial index; the threshold is at least 1.
             stmt = stmt.where(c.open_reports > 0, c.open_reports >= query.min_reports)
@@ -186,8 +191,19 @@ class DeskReads:
                     c.open_reports >= report_threshold,
                 )
             ).scalar()
+            review = conn.execute(
+                select(func.count())
+                .select_from(comments.join(threads, threads.c.id == c.thread_id))
+                .where(
+                    threads.c.site_id == site_id,
+                    c.review_since.is_not(None),
+                    c.status == "published",
+                    c.deleted_at.is_(None),
+                )
+            ).scalar()
         return {
             "pending": by_status.get("pending", 0),
+            "review": int(review or 0),
             "reported": int(reported or 0),
             "rejected": by_status.get("rejected", 0) + by_status.get("spam", 0),
             "all": sum(by_status.values()),
@@ -349,6 +365,14 @@ class DeskWrites:
             update(comments).where(comments.c.id == comment_id).values(open_reports=0)
         )
         return int(resolved or 0)
+
+    def set_review(self, comment_id: int, since: datetime | None) -> bool:
+        c = comments.c
+        stmt = update(comments).where(c.id == comment_id)
+        # Only a change is written: clearing an unflagged comment (every decision tries) or
+        # flagging one twice touches no row.
+        stmt = stmt.where(c.review_since.is_(None) if since else c.review_since.is_not(None))
+        return bool(self.conn.execute(stmt.values(review_since=since)).rowcount)
 
     def add_audit(self, entry: NewAuditEntry) -> None:
         self.conn.execute(

@@ -202,6 +202,16 @@ Index(
     sqlite_where=_WITH_EMAIL,
     postgresql_where=_WITH_EMAIL,
 )
+# Published but flagged for a moderator to look at (the borderline band), since when: the desk's
+# "To review" queue. Set in the comment's own transaction, cleared by any decision on it.
+comments.append_column(Column("review_since", DateTime(timezone=True), nullable=True))
+_TO_REVIEW = comments.c.review_since.is_not(None)
+Index(
+    "ix_comments_review",
+    comments.c.review_since,
+    sqlite_where=_TO_REVIEW,
+    postgresql_where=_TO_REVIEW,
+)
 
 staff_accounts = Table(
     "staff_accounts",

@@ -88,6 +88,7 @@ CHECK_FACT_LABELS = {
     "word_list": N_("Word list"),
     "rate_limited": N_("Rate limit reached"),
     "ms": N_("Time the checks took (ms)"),
+    "borderline": N_("Borderline band"),
 }
 CHECK_FACT_VALUES = {
     "same reader": N_("the same reader"),
@@ -124,6 +125,8 @@ def audit_facts(entry: AuditEntry, gettext: Gettext, ngettext: Ngettext) -> list
         if key == "resolved_reports":
             if isinstance(value, int) and value:
                 facts.append((gettext(N_("Reader reports resolved")), str(value)))
+        elif key == "reviewed":
+            facts.append((gettext(N_("Taken off the To review queue")), _plain(value, gettext)))
         elif key == "bans" and isinstance(value, list):
             made = [_ban_text(b, gettext, ngettext) for b in value if isinstance(b, dict)]
             shown = "; ".join(made) if made else gettext(N_("none new (already banned)"))
