@@ -165,6 +165,7 @@ def test_a_held_comment_alerts_an_immediate_moderator_once_and_no_one_else(world
     text = text_of(mail)
     root = "https://comments.news.example/moderation/demo"
     assert f"{root}/queue/pending" in text
+    assert f"Published comments to review: 0 — {root}/queue/review" in text
     assert f"{root}/comments/{held.public_id}" in text
     assert f'href="{root}/comments/{held.public_id}"' in html_of(mail)
     # Alerts off, an hourly digest not yet due, another site's moderator: nothing.

@@ -302,6 +302,12 @@ class DeskAlerts:
         queues = [
             (_.gettext("Held for review"), pending, f"{root}/queue/pending"),
             (_.gettext("Reported by readers"), reported, f"{root}/queue/reported"),
+            # Counted, never alerted on: flagged comments are published already (borderline band).
+            (
+                _.gettext("Published comments to review"),
+                counts.get("review", 0),
+                f"{root}/queue/review",
+            ),
         ]
         labels = {
             AlertQueue.PENDING: _.gettext("held"),
