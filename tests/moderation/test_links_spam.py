@@ -117,3 +117,98 @@ def test_a_long_civil_comment_is_not_a_wall_of_repeats(length: int) -> None:
     assert signals(text, text.lower(), 0) == {}
     record = ModerationRecord(facts={"links": 0})
     assert Spam(SpamConfig())(submission(text), record) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "signal"),
+    [
+        ("order at quickprofit dot shop", "disguised_link"),
+        ("visit q u i c k p . s h o p today", "disguised_link"),
+        ("see cashno . r u", "disguised_link"),
+        ("see example[.]shop", "disguised_link"),
+        ("see example (.) shop", "disguised_link"),
+        ("see example [dot] top", "disguised_link"),
+        ("commandez sur pilules point online", "disguised_link"),
+        ("the truth is at bit.ly/ab12X", "shortener"),
+        ("deals at lucky.icu", "odd_domain"),
+        ("write me on Telegram @rich_fast_99", "contact"),
+        ("Télégram : @riche_vite", "contact"),
+        ("تواصل واتساب ٠٥٥١٢٣٤٥٦٧", "contact"),
+        ("wa.me/447700900123", "contact"),
+        ("пиши в личку", "contact"),
+        ("I make $450 a day from my phone", "earnings"),
+        ("je gagne 300 € par jour", "earnings"),
+        ("из 20 000 рублей сделал 600 000", "earnings"),
+        ("🎰🎰🎰🎰 bonus", "emoji"),
+    ],
+)
+def test_commercial_signals(text: str, signal: str) -> None:
+    links = find_links(text)
+    found = signals(text, submission(text).normalized, len(links))
+    assert signal in found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The ministry now posts its updates on Telegram before its own website.",
+        "My rent is $1,850 a month for a one-bedroom, up from $1,400 two years ago.",
+        "The helpline for flood victims is +44 345 988 1188, open 24 hours.",
+        "Full audit: https://www.leeds.gov.uk/budget/2025-audit.pdf, page 14.",
+        'The advert said "earn $500 a day from home, no experience", the scam this piece warns of.',
+        "La pharmacie en ligne vend des injections minceur à 199 € par mois.",
+        "@maria you are right, the report . net result was a loss.",
+        "👏👏👏👏👏",
+    ],
+)
+def test_civil_look_alikes_are_not_held(text: str) -> None:
+    record = ModerationRecord(facts={"links": len(find_links(text))})
+    assert Spam(SpamConfig())(submission(text), record) is None
+
+
+def test_a_held_pitch_says_what_it_sells() -> None:
+    text = "Cheap viagra without prescription, order at medsdirect dot shop"
+    record = ModerationRecord(facts={"links": 0})
+    v = Spam(SpamConfig())(submission(text), record)
+    assert v is not None and v.action is Action.HOLD
+    assert "sells: pharmacy" in v.reason and "disguised_link" in v.reason
+
+
+N = 100_000
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "." * N,
+        " " * N,
+        "1" * N,
+        "a." * (N // 2),
+        "a . " * (N // 4),
+        "1 " * (N // 2),
+        "+1 " * (N // 3),
+        "0." * (N // 2),
+        "@a" * (N // 2),
+        "x dot " * (N // 6),
+        "a[.]" * (N // 4),
+        "$1 " * (N // 3),
+        "earn 1 " * (N // 7),
+        "telegram " * (N // 9),
+        "bit.ly/" * (N // 7),
+        "a-" * (N // 2),
+        "🎰" * N,
+        "aа1٠ " * (N // 5),
+        "".join(chr(i % 0x3000) for i in range(N)),
+        "",
+        "\x00\x01\x02\ufffd" * 1000,
+    ],
+    ids=lambda b: f"{len(b)}:{b[:6]!r}",
+)
+def test_adversarial_and_bad_bodies_finish(body: str) -> None:
+    """Long runs of dots, spaces and digits cost one pass (no catastrophic backtracking), and odd
+    bodies (empty, binary-ish, mixed-script, emoji-only) give a score, never an error."""
+    found = signals(body, submission(body[:20_000]).normalized, len(find_links(body[:20_000])))
+    assert all(0.0 <= s <= 1.0 for s in found.values())
+    record = ModerationRecord(facts={"links": 0})
+    Spam(SpamConfig())(submission(body), record)
+    assert 0.0 <= record.scores["spam"] <= 1.0
