@@ -168,355 +168,88 @@ _MULTIPLY_RE: Final = re.compile(
     r"|(?<!\w)(?:из|de) \d[\d ]{2,9}[^.!?\n]{0,20}?(?:сделал|a|en|получил) \d[\d ]{3,9}"
 )
 
+
+def _terms(joined: str) -> tuple[str, ...]:
+    return tuple(joined.split("|"))
+
+
 #: The trades of comment spam, a few telling words each, in six languages (normalised below).
 CATEGORIES: Final[dict[str, tuple[str, ...]]] = {
-    "crypto": (
-        "bitcoin",
-        "btc",
-        "ethereum",
-        "eth",
-        "usdt",
-        "crypto",
-        "cripto",
-        "krypto",
-        "trading bot",
-        "forex",
-        "криптовалют",
-        "биткоин",
-        "бинанс",
-        "بيتكوين",
-        "عملات رقمية",
-        "تداول",
-        "إيثريوم",
-        "2x back",
-        "x2",
-        "double your",
-        "doubler vos",
-        "verdoppeln",
-        "duplicamos",
-        "удваиваем",
-        "نضاعف",
+    "crypto": _terms(
+        "bitcoin|btc|ethereum|eth|usdt|crypto|cripto|krypto|trading bot|forex|криптовалют|"
+        "биткоин|бинанс|بيتكوين|عملات رقمية|تداول|إيثريوم|2x back|x2|double your|doubler vos|"
+        "verdoppeln|duplicamos|удваиваем|نضاعف"
     ),
-    "pharmacy": (
-        "viagra",
-        "cialis",
-        "tramadol",
-        "xanax",
-        "without prescription",
-        "sans ordonnance",
-        "ohne rezept",
-        "sin receta",
-        "без рецепта",
-        "بدون وصفة",
-        "online pharmacy",
-        "pharmacie en ligne",
-        "online-apotheke",
-        "farmacia online",
-        "онлайн аптека",
-        "صيدلية اونلاين",
-        "weight loss pills",
-        "pilules minceur",
-        "abnehmpillen",
-        "pastillas para adelgazar",
-        "таблетки для похудения",
-        "حبوب تخسيس",
-        "виагра",
-        "сиалис",
-        "فياجرا",
-        "سياليس",
-        "somniferes",
-        "schlaftabletten",
-        "somniferos",
-        "снотворн",
-        "منومات",
+    "pharmacy": _terms(
+        "viagra|cialis|tramadol|xanax|without prescription|sans ordonnance|ohne rezept|"
+        "sin receta|без рецепта|بدون وصفة|online pharmacy|pharmacie en ligne|online-apotheke|"
+        "farmacia online|онлайн аптека|صيدلية اونلاين|weight loss pills|pilules minceur|"
+        "abnehmpillen|pastillas para adelgazar|таблетки для похудения|حبوب تخسيس|виагра|"
+        "сиалис|فياجرا|سياليس|somniferes|schlaftabletten|somniferos|снотворн|منومات"
     ),
-    "dating": (
-        "hot singles",
-        "singles in your",
-        "lonely",
-        "meet you",
-        "femmes pres de chez vous",
-        "je suis seule",
-        "celibataire",
-        "heisse singles",
-        "einsam",
-        "chicas solteras",
-        "estoy soltera",
-        "одинок",
-        "познаком",
-        "بنات جميلات",
-        "التعارف",
-        "وحيدة",
-        "sexy",
-        "hookup",
+    "dating": _terms(
+        "hot singles|singles in your|lonely|meet you|femmes pres de chez vous|je suis seule|"
+        "celibataire|heisse singles|einsam|chicas solteras|estoy soltera|одинок|познаком|"
+        "بنات جميلات|التعارف|وحيدة|sexy|hookup"
     ),
-    "escort": (
-        "escort",
-        "incall",
-        "outcall",
-        "real photos",
-        "photos reelles",
-        "echte fotos",
-        "fotos reales",
-        "индивидуалк",
-        "досуг",
-        "выезд",
-        "реальные фото",
-        "مرافقة",
-        "صور حقيقية",
+    "escort": _terms(
+        "escort|incall|outcall|real photos|photos reelles|echte fotos|fotos reales|"
+        "индивидуалк|досуг|выезд|реальные фото|مرافقة|صور حقيقية"
     ),
-    "work_home": (
-        "working from home",
-        "work from home",
-        "no experience",
-        "travail a domicile",
-        "depuis chez moi",
-        "sans experience",
-        "sans diplome",
-        "job en ligne",
-        "heimarbeit",
-        "von zu hause",
-        "nebenjob",
-        "ohne vorkenntnisse",
-        "trabajando desde casa",
-        "trabajo online",
-        "sin experiencia",
-        "работа на дому",
-        "удаленная работа",
-        "удалённая работа",
-        "без вложений",
-        "без опыта",
-        "من البيت",
-        "من المنزل",
-        "عمل اونلاين",
-        "بدون خبرة",
-        "hiring now",
-        "recrutement urgent",
-        "wir stellen ein",
-        "contratamos",
-        "требуются",
-        "مطلوب فورا",
+    "work_home": _terms(
+        "working from home|work from home|no experience|travail a domicile|depuis chez moi|"
+        "sans experience|sans diplome|job en ligne|heimarbeit|von zu hause|nebenjob|"
+        "ohne vorkenntnisse|trabajando desde casa|trabajo online|sin experiencia|"
+        "работа на дому|удаленная работа|удалённая работа|без вложений|без опыта|من البيت|"
+        "من المنزل|عمل اونلاين|بدون خبرة|hiring now|recrutement urgent|wir stellen ein|"
+        "contratamos|требуются|مطلوب فورا"
     ),
-    "casino": (
-        "casino",
-        "free spins",
-        "tours gratuits",
-        "freispiele",
-        "giros gratis",
-        "фриспин",
-        "لفة مجانية",
-        "welcome bonus",
-        "bonus de bienvenue",
-        "willkommensbonus",
-        "bono de bienvenida",
-        "бонус",
-        "مكافاة ترحيبية",
-        "betting tips",
-        "paris sportifs",
-        "sportwetten",
-        "apuestas deportivas",
-        "прогнозы на спорт",
-        "المراهنات",
-        "win rate",
-        "de reussite",
-        "trefferquote",
-        "de aciertos",
-        "проходимость",
-        "نسبة نجاح",
-        "jackpot",
+    "casino": _terms(
+        "casino|free spins|tours gratuits|freispiele|giros gratis|фриспин|لفة مجانية|"
+        "welcome bonus|bonus de bienvenue|willkommensbonus|bono de bienvenida|бонус|"
+        "مكافاة ترحيبية|betting tips|paris sportifs|sportwetten|apuestas deportivas|"
+        "прогнозы на спорт|المراهنات|win rate|de reussite|trefferquote|de aciertos|"
+        "проходимость|نسبة نجاح|jackpot"
     ),
-    "followers": (
-        "followers",
-        "subscribers",
-        "tiktok views",
-        "abonnes",
-        "follower",
-        "abonnenten",
-        "seguidores",
-        "suscriptores",
-        "подписчик",
-        "накрутк",
-        "лайк",
-        "متابعين",
-        "مشتركين",
-        "لايكات",
-        "vues tiktok",
-        "aufrufe",
-        "visitas de tiktok",
-        "просмотры",
-        "مشاهدات",
+    "followers": _terms(
+        "followers|subscribers|tiktok views|abonnes|follower|abonnenten|seguidores|"
+        "suscriptores|подписчик|накрутк|лайк|متابعين|مشتركين|لايكات|vues tiktok|aufrufe|"
+        "visitas de tiktok|просмотры|مشاهدات"
     ),
-    "healer": (
-        "spiritual healer",
-        "lost lover",
-        "love spell",
-        "curses",
-        "herbalist",
-        "marabout",
-        "voyant",
-        "medium puissant",
-        "retour de l'etre aime",
-        "desenvoutement",
-        "mauvais sort",
-        "spiritueller heiler",
-        "fluche",
-        "krauterheiler",
-        "curandero",
-        "amarres",
-        "vidente",
-        "maleficio",
-        "приворот",
-        "порч",
-        "сглаз",
-        "гадалк",
-        "ясновид",
-        "روحاني",
-        "جلب الحبيب",
-        "فك السحر",
-        "النحس",
-        "infertility",
-        "kinderwunsch",
-        "бесплоди",
-        "العقم",
+    "healer": _terms(
+        "spiritual healer|lost lover|love spell|curses|herbalist|marabout|voyant|"
+        "medium puissant|retour de l'etre aime|desenvoutement|mauvais sort|"
+        "spiritueller heiler|fluche|krauterheiler|curandero|amarres|vidente|maleficio|"
+        "приворот|порч|сглаз|гадалк|ясновид|روحاني|جلب الحبيب|فك السحر|النحس|infertility|"
+        "kinderwunsch|бесплоди|العقم"
     ),
-    "giveaway": (
-        "giveaway",
-        "free iphone",
-        "gift card",
-        "congratulations",
-        "you were selected",
-        "concours",
-        "iphone 15 gratuit",
-        "felicitations",
-        "bon d'achat",
-        "gewinnspiel",
-        "gratis iphone",
-        "gluckwunsch",
-        "gutschein",
-        "sorteo",
-        "enhorabuena",
-        "tarjeta regalo",
-        "розыгрыш",
-        "бесплатно",
-        "поздравляем",
-        "подарочн",
-        "مسابقة",
-        "مجانا",
-        "مبروك",
-        "بطاقة هدايا",
-        "claim it",
-        "reclamez",
-        "einlosen",
-        "reclamala",
-        "заберите приз",
+    "giveaway": _terms(
+        "giveaway|free iphone|gift card|congratulations|you were selected|concours|"
+        "iphone 15 gratuit|felicitations|bon d'achat|gewinnspiel|gratis iphone|gluckwunsch|"
+        "gutschein|sorteo|enhorabuena|tarjeta regalo|розыгрыш|бесплатно|поздравляем|подарочн|"
+        "مسابقة|مجانا|مبروك|بطاقة هدايا|claim it|reclamez|einlosen|reclamala|заберите приз"
     ),
-    "loan": (
-        "loan",
-        "bad credit",
-        "credit check",
-        "pret rapide",
-        "entre particuliers",
-        "sans justificatif",
-        "credit rapide",
-        "kredit",
-        "schufa",
-        "bonitatsprufung",
-        "prestamo",
-        "creditos rapidos",
-        "sin aval",
-        "asnef",
-        "займ",
-        "без отказа",
-        "кредитной истории",
-        "قرض",
-        "قروض",
-        "بدون كفيل",
-        "بدون ضمانات",
+    "loan": _terms(
+        "loan|bad credit|credit check|pret rapide|entre particuliers|sans justificatif|"
+        "credit rapide|kredit|schufa|bonitatsprufung|prestamo|creditos rapidos|sin aval|"
+        "asnef|займ|без отказа|кредитной истории|قرض|قروض|بدون كفيل|بدون ضمانات"
     ),
-    "insurance": (
-        "car insurance",
-        "compare quotes",
-        "mutuelle",
-        "economisez jusqu",
-        "versicherung",
-        "bis zu 70",
-        "seguro del coche",
-        "ahorra hasta",
-        "осаго",
-        "экономия до",
-        "تامين سيارتك",
-        "وفر حتى",
+    "insurance": _terms(
+        "car insurance|compare quotes|mutuelle|economisez jusqu|versicherung|bis zu 70|"
+        "seguro del coche|ahorra hasta|осаго|экономия до|تامين سيارتك|وفر حتى"
     ),
-    "lure": (
-        "the real story",
-        "they don't tell you",
-        "la verite que",
-        "vous cachent",
-        "die ganze wahrheit",
-        "verschweigt",
-        "la verdad que",
-        "te ocultan",
-        "вся правда",
-        "скрывают сми",
-        "الحقيقة الكاملة",
-        "يخفيها الاعلام",
-        "click here",
-        "cliquez ici",
-        "hier klicken",
-        "haz clic",
-        "жми сюда",
-        "اضغط هنا",
+    "lure": _terms(
+        "the real story|they don't tell you|la verite que|vous cachent|die ganze wahrheit|"
+        "verschweigt|la verdad que|te ocultan|вся правда|скрывают сми|الحقيقة الكاملة|"
+        "يخفيها الاعلام|click here|cliquez ici|hier klicken|haz clic|жми сюда|اضغط هنا"
     ),
-    "sales": (
-        "cheap",
-        "cheapest",
-        "best price",
-        "discount",
-        "order now",
-        "order at",
-        "buy ",
-        "% off",
-        "free delivery",
-        "hurry",
-        "guaranteed",
-        "pas cher",
-        "meilleur prix",
-        "commandez",
-        "garanti",
-        "gunstig",
-        "jetzt bestellen",
-        "kaufe",
-        "rabatt",
-        "barato",
-        "mejor precio",
-        "compra ",
-        "descuento",
-        "дешев",
-        "скидк",
-        "заказ",
-        "купить",
-        "ارخص",
-        "بخصم",
-        "اطلب",
-        "اسرع",
-        "vite :",
-        "schnell:",
-        "corre:",
-        "успей",
-        "100%",
-        "100 %",
-        "instant delivery",
-        "livraison instantanee",
-        "sofortige lieferung",
-        "entrega inmediata",
-        "мгновенно",
-        "تسليم فوري",
-        "discreet",
-        "discrete",
-        "diskreter",
-        "discreto",
-        "анонимн",
-        "سري",
+    "sales": _terms(
+        "cheap|cheapest|best price|discount|order now|order at|buy |% off|free delivery|"
+        "hurry|guaranteed|pas cher|meilleur prix|commandez|garanti|gunstig|jetzt bestellen|"
+        "kaufe|rabatt|barato|mejor precio|compra |descuento|дешев|скидк|заказ|купить|ارخص|"
+        "بخصم|اطلب|اسرع|vite :|schnell:|corre:|успей|100%|100 %|instant delivery|"
+        "livraison instantanee|sofortige lieferung|entrega inmediata|мгновенно|تسليم فوري|"
+        "discreet|discrete|diskreter|discreto|анонимн|سري"
     ),
 }
 
