@@ -148,6 +148,7 @@ _AMOUNT: Final = (
 )
 _PERIOD: Final = (
     r"(?:a|per|every|each|/) ?(?:day|week|month|hour)|daily|weekly|"
+    r"taglich|wochentlich|monatlich|quotidien\w{0,3}|diario\w{0,1}|"
     r"par (?:jour|semaine|mois|heure)|pro (?:tag|woche|monat|stunde)|am tag|im monat|"
     r"(?:al|por|cada) (?:dia|semana|mes|hora)|в (?:день|неделю|месяц|час|сутки)|ежедневно|"
     r"يوميا|شهريا|اسبوعيا|في اليوم|في الشهر"
@@ -159,6 +160,7 @@ _EARN: Final = (
 )
 _EARNING_RE: Final = re.compile(
     rf"(?<!\w)(?:{_EARN})(?!\w)[^.!?\n]{{0,40}}?{_AMOUNT}[^.!?\n]{{0,12}}?(?:{_PERIOD})"
+    rf"|(?<!\w)(?:{_EARN})(?!\w)[^\d.!?\n]{{0,12}}\d[\d .,]{{1,12}} ?(?:{_PERIOD})"
     rf"|{_AMOUNT} ?(?:{_PERIOD})[^.!?\n]{{0,40}}?(?<!\w)(?:{_EARN})(?!\w)"
 )
 _PER_PERIOD_RE: Final = re.compile(rf"{_AMOUNT} ?(?:{_PERIOD})")
@@ -178,7 +180,9 @@ CATEGORIES: Final[dict[str, tuple[str, ...]]] = {
     "crypto": _terms(
         "bitcoin|btc|ethereum|eth|usdt|crypto|cripto|krypto|trading bot|forex|криптовалют|"
         "биткоин|бинанс|بيتكوين|عملات رقمية|تداول|إيثريوم|2x back|x2|double your|doubler vos|"
-        "verdoppeln|duplicamos|удваиваем|نضاعف"
+        "verdoppeln|duplicamos|удваиваем|نضاعف|doublez|doubling|duplica tu|trading signals|"
+        "gold signals|forex signals|free channel|vip channel|vip group|groupe vip|vip-gruppe|"
+        "grupo vip|vip канал"
     ),
     "pharmacy": _terms(
         "viagra|cialis|tramadol|xanax|without prescription|sans ordonnance|ohne rezept|"
@@ -190,16 +194,17 @@ CATEGORIES: Final[dict[str, tuple[str, ...]]] = {
     "dating": _terms(
         "hot singles|singles in your|lonely|meet you|femmes pres de chez vous|je suis seule|"
         "celibataire|heisse singles|einsam|chicas solteras|estoy soltera|одинок|познаком|"
-        "بنات جميلات|التعارف|وحيدة|sexy|hookup"
+        "بنات جميلات|التعارف|وحيدة|sexy|hookup|near you|milf|no signup|pres de chez vous|"
+        "in deiner nahe|cerca de ti|рядом с тобой|بالقرب منك"
     ),
     "escort": _terms(
         "escort|incall|outcall|real photos|photos reelles|echte fotos|fotos reales|"
         "индивидуалк|досуг|выезд|реальные фото|مرافقة|صور حقيقية"
     ),
     "work_home": _terms(
-        "working from home|work from home|no experience|travail a domicile|depuis chez moi|"
-        "sans experience|sans diplome|job en ligne|heimarbeit|von zu hause|nebenjob|"
-        "ohne vorkenntnisse|trabajando desde casa|trabajo online|sin experiencia|"
+        "working from home|work from home|earn from home|no experience|travail a domicile|"
+        "depuis chez moi|sans experience|sans diplome|job en ligne|heimarbeit|von zu hause|"
+        "nebenjob|ohne vorkenntnisse|trabajando desde casa|trabajo online|sin experiencia|"
         "работа на дому|удаленная работа|удалённая работа|без вложений|без опыта|من البيت|"
         "من المنزل|عمل اونلاين|بدون خبرة|hiring now|recrutement urgent|wir stellen ein|"
         "contratamos|требуются|مطلوب فورا"
@@ -207,9 +212,9 @@ CATEGORIES: Final[dict[str, tuple[str, ...]]] = {
     "casino": _terms(
         "casino|free spins|tours gratuits|freispiele|giros gratis|фриспин|لفة مجانية|"
         "welcome bonus|bonus de bienvenue|willkommensbonus|bono de bienvenida|бонус|"
-        "مكافاة ترحيبية|betting tips|paris sportifs|sportwetten|apuestas deportivas|"
-        "прогнозы на спорт|المراهنات|win rate|de reussite|trefferquote|de aciertos|"
-        "проходимость|نسبة نجاح|jackpot"
+        "مكافاة ترحيبية|betting tips|paris sportifs|sportwetten|ставки на спорт|с гарантией|"
+        "apuestas deportivas|прогнозы на спорт|المراهنات|win rate|de reussite|trefferquote|"
+        "de aciertos|проходимость|نسبة نجاح|jackpot"
     ),
     "followers": _terms(
         "followers|subscribers|tiktok views|abonnes|follower|abonnenten|seguidores|"
@@ -217,7 +222,8 @@ CATEGORIES: Final[dict[str, tuple[str, ...]]] = {
         "visitas de tiktok|просмотры|مشاهدات"
     ),
     "healer": _terms(
-        "spiritual healer|lost lover|love spell|curses|herbalist|marabout|voyant|"
+        "spiritual healer|lost lover|love spell|tarot|videncia|voyance|wahrsager|гадани|таро|"
+        "верну мужа|spell caster|lottery spell|psychic|curses|herbalist|marabout|voyant|"
         "medium puissant|retour de l'etre aime|desenvoutement|mauvais sort|"
         "spiritueller heiler|fluche|krauterheiler|curandero|amarres|vidente|maleficio|"
         "приворот|порч|сглаз|гадалк|ясновид|روحاني|جلب الحبيب|فك السحر|النحس|infertility|"
@@ -225,9 +231,10 @@ CATEGORIES: Final[dict[str, tuple[str, ...]]] = {
     ),
     "giveaway": _terms(
         "giveaway|free iphone|gift card|congratulations|you were selected|concours|"
-        "iphone 15 gratuit|felicitations|bon d'achat|gewinnspiel|gratis iphone|gluckwunsch|"
-        "gutschein|sorteo|enhorabuena|tarjeta regalo|розыгрыш|бесплатно|поздравляем|подарочн|"
-        "مسابقة|مجانا|مبروك|بطاقة هدايا|claim it|reclamez|einlosen|reclamala|заберите приз"
+        "iphone 15 gratuit|felicitations|bon d'achat|gewinnspiel|gratis iphone|claim now|"
+        "limited spots|cash app|gluckwunsch|gutschein|sorteo|enhorabuena|tarjeta regalo|"
+        "розыгрыш|бесплатно|поздравляем|подарочн|مسابقة|مجانا|مبروك|بطاقة هدايا|claim it|"
+        "reclamez|einlosen|reclamala|заберите приз"
     ),
     "loan": _terms(
         "loan|bad credit|credit check|pret rapide|entre particuliers|sans justificatif|"
@@ -235,13 +242,16 @@ CATEGORIES: Final[dict[str, tuple[str, ...]]] = {
         "asnef|займ|без отказа|кредитной истории|قرض|قروض|بدون كفيل|بدون ضمانات"
     ),
     "insurance": _terms(
-        "car insurance|compare quotes|mutuelle|economisez jusqu|versicherung|bis zu 70|"
-        "seguro del coche|ahorra hasta|осаго|экономия до|تامين سيارتك|وفر حتى"
+        "insurance|assurance|страховк|تامين|car insurance|compare quotes|mutuelle|"
+        "economisez jusqu|versicherung|bis zu 70|seguro del coche|ahorra hasta|осаго|"
+        "экономия до|تامين سيارتك|وفر حتى"
     ),
     "lure": _terms(
-        "the real story|they don't tell you|la verite que|vous cachent|die ganze wahrheit|"
-        "verschweigt|la verdad que|te ocultan|вся правда|скрывают сми|الحقيقة الكاملة|"
-        "يخفيها الاعلام|click here|cliquez ici|hier klicken|haz clic|жми сюда|اضغط هنا"
+        "paid off my|she showed me how|changed my life|join my|rejoins mon|rejoignez mon|"
+        "tritt meinem|unete a mi|вступай в|انضم الى|the real story|they don't tell you|"
+        "la verite que|vous cachent|die ganze wahrheit|verschweigt|la verdad que|te ocultan|"
+        "вся правда|скрывают сми|الحقيقة الكاملة|يخفيها الاعلام|click here|cliquez ici|"
+        "hier klicken|haz clic|жми сюда|اضغط هنا"
     ),
     "sales": _terms(
         "cheap|cheapest|best price|discount|order now|order at|buy |% off|free delivery|"
@@ -276,6 +286,11 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def _shouts(text: str) -> bool:
+    cased = [ch for ch in text[:2000] if ch.lower() != ch.upper()]
+    return len(cased) >= 24 and sum(ch.isupper() for ch in cased) >= 0.8 * len(cased)
+
+
 def _is_emoji(ch: str) -> bool:
     o = ord(ch)
     return 0x1F300 <= o <= 0x1FAFF or 0x2600 <= o <= 0x27BF or 0x1F000 <= o <= 0x1F2FF
@@ -305,15 +320,19 @@ def commercial_signals(
     if short:
         out["shortener"] = min(0.7, 0.5 * short)
     joined = _SPACED_TLD_RE.sub(lambda m: m.group(0).replace(" ", ""), normalized)
-    disguised = _count(_DISGUISED_RE, joined)
+    disguised = [m.group(0) for m in _DISGUISED_RE.finditer(joined)]
     if disguised:
-        # Nobody disguises a link to a government report: strong, though not a hold alone.
-        out["disguised_link"] = min(0.8, 0.7 * disguised)
+        # Nobody disguises a link to a government report. "name dot com", "name[.]shop" or an
+        # odd TLD hold alone; a bare "name . com" might be a typing slip, and needs one more sign.
+        odd_tld = any(re.split(r"[\s.\])}]+", f)[-1] in ODD_TLDS for f in disguised)
+        explicit = any(" . " not in f for f in disguised)
+        out["disguised_link"] = 0.8 if odd_tld or explicit or len(disguised) > 1 else 0.7
     contact = 0.0
     if _MESSENGER_LINK_RE.search(raw) or _MESSENGER_CONTACT_RE.search(raw):
         contact = 0.6
     elif _MESSENGER_RE.search(raw):
-        contact = 0.1  # Telegram named as news is no contact
+        # Telegram named as news is no contact; named beside a handle, it is.
+        contact = 0.5 if _HANDLE_RE.search(raw) else 0.1
     if _PHONE_RE.search(raw):
         contact = max(contact, 0.3)
     if _DM_RE.search(normalized):
@@ -322,9 +341,10 @@ def commercial_signals(
         out["contact"] = contact
     if _HANDLE_RE.search(raw) and contact < 0.6:
         out["handle"] = 0.15  # "@name" alone is often a reply to another reader
-    if _EARNING_RE.search(normalized) or _MULTIPLY_RE.search(normalized):
+    # Amounts are read in the folded text too: the normaliser reads "$" as the letter "s".
+    if any(rx.search(t) for rx in (_EARNING_RE, _MULTIPLY_RE) for t in (normalized, raw)):
         out["earnings"] = 0.5
-    elif _PER_PERIOD_RE.search(normalized):
+    elif _PER_PERIOD_RE.search(normalized) or _PER_PERIOD_RE.search(raw):
         out["earnings"] = 0.15  # "my rent is $1,850 a month"
     where = max(
         out.get("odd_domain", 0.0),
@@ -340,17 +360,20 @@ def commercial_signals(
         kinds = sum(1 for n in trades.values() if n)
         strength = 0.3 * min(hits, 3) + 0.1 * max(0, kinds - 1) + 0.15 * min(sales, 2)
         out["trade_words"] = min(0.85, strength)
-    what = max(out.get("trade_words", 0.0), out.get("earnings", 0.0))
-    if where >= 0.3 and what >= 0.3:
-        out["offer"] = 0.5
-    elif "trade_words" in out:
-        # Words alone: a reader quoting an advert to criticise it, or naming a casino in the news.
-        out["trade_words"] = min(out["trade_words"], 0.45)
     emoji = sum(1 for ch in text[:5000] if _is_emoji(ch))
     if emoji >= 3:
         out["emoji"] = min(0.4, 0.08 * emoji)
     if raw.count("!!") >= 2:
         out["exclamations"] = 0.15
+    what = max(out.get("trade_words", 0.0), out.get("earnings", 0.0))
+    # A disguised link or a messenger handle is itself a pitch's address: any other sign of a
+    # pitch (emoji, "!!", shouting, a number per day, a trade's word) completes it.
+    pitchy = bool({"emoji", "exclamations", "earnings", "trade_words"} & set(out)) or _shouts(text)
+    if (where >= 0.3 and what >= 0.3) or (where >= 0.6 and pitchy):
+        out["offer"] = 0.6
+    elif "trade_words" in out:
+        # Words alone: a reader quoting an advert to criticise it, or naming a casino in the news.
+        out["trade_words"] = min(out["trade_words"], 0.45)
     return out
 
 
