@@ -67,6 +67,7 @@ from rostra.web.cached import FastReads
 from rostra.web.context import WebContext
 from rostra.web.edge import EdgeGuard
 from rostra.web.headers import SecurityHeaders
+from rostra.web.in_flight import InFlight
 from rostra.web.problems import (
     http_error_handler,
     rostra_error_handler,
@@ -135,6 +136,7 @@ def create_app(
         write_slots=1 if engines.write.dialect.name == "sqlite" else 4,
     )
 
+    in_flight = InFlight()
     runner: Runner | None = None
     notifier: Notifier | None = None
     if settings.jobs_in_process:
@@ -145,7 +147,11 @@ def create_app(
         notifier = register_notification_jobs(handlers, settings, store, subscriptions, clock=clock)
         register_alert_jobs(handlers, settings, store, clock=clock)
         runner = Runner(
-            SqlJobQueue(engines), handlers, runner_settings(settings), clock=clock or utc_now
+            SqlJobQueue(engines),
+            handlers,
+            runner_settings(settings),
+            clock=clock or utc_now,
+            busy=in_flight.busy,  # background work gives way to the requests of this process
         )
         # A job a request queued runs when its transaction commits, not at the next poll.
         wake_after_commit(engines, runner.wake)
@@ -184,7 +190,7 @@ def create_app(
     )
     app.state.staff_alerts = staff_alerts_service(settings, engines, clock=clock)
     logging.getLogger("rostra").setLevel(logging.INFO)
-    return EdgeGuard(FastReads(app, ctx, fast_read_paths()), settings)
+    return EdgeGuard(FastReads(app, ctx, fast_read_paths()), settings, in_flight)
 
 
 def subscription_service(

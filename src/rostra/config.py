@@ -55,6 +55,8 @@ class Settings:
     jobs_backoff_seconds: int = 10
     jobs_backoff_max_seconds: int = 3600
     jobs_keep_done_days: int = 7
+    # A server's runner waits this long (ms) for a moment with no request in flight before a batch.
+    jobs_yield_ms: int = 1000
     default_language: str = "en"
     languages: tuple[str, ...] = ("en", "fr")
     max_request_bytes: int = 65_536
@@ -214,6 +216,8 @@ def _check_jobs(settings: Settings) -> None:
             raise ConfigError(f"{name} must be at least 1")
     if settings.jobs_keep_done_days < 0:
         raise ConfigError("jobs_keep_done_days cannot be negative")
+    if not 0 <= settings.jobs_yield_ms <= 60_000:
+        raise ConfigError("jobs_yield_ms must be between 0 and 60000")
     if settings.jobs_backoff_max_seconds < settings.jobs_backoff_seconds:
         raise ConfigError("jobs_backoff_max_seconds cannot be less than jobs_backoff_seconds")
     for path in settings.jobs_plugins:

@@ -10,7 +10,9 @@ gives back the rest of the batch and ends ``run``.
 ``run`` is the loop ``rostra serve`` (in each server process) and ``rostra worker`` drive: every
 batch runs in a worker thread, so the event loop never waits on the database or a handler;
 between batches it waits for ``poll_seconds`` or for ``wake``. Time comes from ``clock``, so a
-test moves it instead of sleeping.
+test moves it instead of sleeping. A server's runner is given a ``busy`` probe (its requests in
+flight) and lets each batch wait up to ``yield_seconds`` for a moment with none, so background
+work does not slow the readers it shares the machine with.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import random
 import secrets
 import socket
 import threading
+import time
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -36,6 +39,7 @@ from rostra.jobs.retry import RetryPolicy
 _LOG = logging.getLogger("rostra.jobs")
 _PURGE_EVERY = timedelta(hours=1)
 _PURGE_CHUNK = 1000
+_GAP_CHECK_SECONDS = 0.01  # how often a waiting batch looks for a moment with no request
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +50,9 @@ class RunnerSettings:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     # Done jobs are kept this long (their idempotency keys still refuse a repeat), then purged.
     keep_done: timedelta = timedelta(days=7)
+    # With a ``busy`` probe (a server's own runner): how long a batch waits for a moment with no
+    # request in flight before it runs anyway. 0: never waits.
+    yield_seconds: float = 1.0
 
 
 def runner_settings(settings: Settings) -> RunnerSettings:
@@ -60,6 +67,7 @@ def runner_settings(settings: Settings) -> RunnerSettings:
             max_attempts=settings.jobs_max_attempts,
         ),
         keep_done=timedelta(days=settings.jobs_keep_done_days),
+        yield_seconds=settings.jobs_yield_ms / 1000,
     )
 
 
@@ -78,8 +86,12 @@ class Runner:
         clock: Callable[[], datetime] = utc_now,
         rng: random.Random | None = None,
         worker: str | None = None,
+        busy: Callable[[], bool] | None = None,
     ) -> None:
         self.queue = queue
+        # Whether the process is answering requests now (rostra serve's runner): background work
+        # gives way to readers, see ``_wait_for_a_gap``. None (rostra worker): never waits.
+        self.busy = busy
         self.handlers = handlers
         self.settings = settings or RunnerSettings()
         self.clock = clock
@@ -96,6 +108,7 @@ class Runner:
         s = self.settings
         if self._stopping.is_set() or not self.queue.has_due(self.clock()):
             return 0
+        self._wait_for_a_gap()
         held = self.queue.claim(
             Claim(self.worker, self.clock(), s.batch_size, s.lease_seconds, s.retry.max_attempts)
         )
@@ -111,6 +124,26 @@ class Runner:
             self.run_job(job)
             ran += 1
         return ran
+
+    def _wait_for_a_gap(self) -> None:
+        """Wait until no request is in flight, or ``yield_seconds`` at most, then go on.
+
+        A server's runner shares the cores (and SQLite's one writer) with the requests it serves.
+        Mails and webhooks can wait a second; a reader posting cannot. Under steady traffic there
+        are gaps between requests and jobs run in them at once; when the process never stops
+        answering, one batch still runs every ``yield_seconds``, so the queue always moves, and
+        more jobs are claimed per batch. Real time, not ``clock``: this paces work, it schedules
+        none.
+        """
+        busy, limit = self.busy, self.settings.yield_seconds
+        if busy is None or limit <= 0:
+            return
+        deadline = time.monotonic() + limit
+        while busy() and not self._stopping.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            self._stopping.wait(min(_GAP_CHECK_SECONDS, left))
 
     def _keep_lease(self, held: list[Job]) -> list[Job]:
         """``held``, its lease renewed when half of it has gone; without jobs lost meanwhile."""

@@ -193,10 +193,12 @@ def _sqlite_engine(url: str, *, immediate: bool, cache_kib: int) -> Engine:
     return engine
 
 
-def upsert(conn: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
-    """An ``INSERT`` into ``table`` in the connection's dialect, so it takes ``ON CONFLICT``
-    (``on_conflict_do_nothing`` / ``on_conflict_do_update``): both databases have it, with the
-    same spelling, but SQLAlchemy keeps it in each dialect's own ``insert``."""
-    if conn.dialect.name == "postgresql":
+def upsert(conn: Connection | str, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An ``INSERT`` into ``table`` in the connection's dialect (or the dialect named), so it
+    takes ``ON CONFLICT`` (``on_conflict_do_nothing`` / ``on_conflict_do_update``): both
+    databases have it, with the same spelling, but SQLAlchemy keeps it in each dialect's own
+    ``insert``."""
+    dialect = conn if isinstance(conn, str) else conn.dialect.name
+    if dialect == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)

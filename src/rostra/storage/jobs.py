@@ -16,9 +16,21 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, event, exists, func, select, update
+from sqlalchemy import (
+    Connection,
+    Executable,
+    Row,
+    and_,
+    delete,
+    event,
+    exists,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from rostra.jobs.queue import Claim, Job, JobRecord, JobState
@@ -60,18 +72,23 @@ def job_values(job: NewJob, now: datetime) -> dict[str, Any]:
     }
 
 
+@cache
+def _enqueue_statement(dialect: str) -> Executable:
+    """The enqueue ``INSERT … ON CONFLICT DO NOTHING RETURNING id``, built once per dialect with
+    its values as parameters: a statement built per call with ``.values(...)`` coerced every
+    value and keyed the compiled cache on them, a quarter of a millisecond inside the posting
+    transaction (that is, under SQLite's one writer)."""
+    insert = upsert(dialect, jobs).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    return insert.returning(jobs.c.id)
+
+
 class JobWrites:
     """``WriteTransaction.enqueue``, mixed into the store's write transaction."""
 
     conn: Connection
 
     def enqueue(self, job: NewJob, now: datetime) -> bool:
-        result = self.conn.execute(
-            upsert(self.conn, jobs)
-            .values(**job_values(job, now))
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(jobs.c.id)
-        )
+        result = self.conn.execute(_enqueue_statement(self.conn.dialect.name), job_values(job, now))
         # A row comes back only when one was inserted (rowcount is not reliable here on
         # PostgreSQL, where the driver reports the implicit RETURNING).
         added = result.first() is not None

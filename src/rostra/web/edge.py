@@ -7,7 +7,9 @@ Every request passes here before anything else, cached reads included (see ``Fas
 - the public base URL (``scheme://host[:port]`` that readers' browsers use) is worked out once
   and left in the scope under ``BASE_KEY``: ``public_url`` when set (always, in production),
   else the request's own scheme and validated host, where a trusted proxy's
-  ``X-Forwarded-Proto`` says whether the reader's side was https.
+  ``X-Forwarded-Proto`` says whether the reader's side was https;
+- the request is counted in ``InFlight`` while it runs, for the in-process jobs runner to give
+  way to.
 
 This is a few lines rather than Starlette's ``TrustedHostMiddleware`` plus a proxy-headers
 middleware because both decisions read the same two headers, once, on the hottest path there is
@@ -24,6 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from rostra.config import Settings
 from rostra.web.headers import RAW_SECURITY_HEADERS
+from rostra.web.in_flight import InFlight
 
 BASE_KEY = "rostra.base_url"
 # Load balancers' health checks name the machine's address, not the site: /healthz answers any.
@@ -59,10 +62,12 @@ def _trusted(peer: str, networks: Sequence[Network]) -> bool:
 
 
 class EdgeGuard:
-    """Refuse unknown hosts; record the public base URL for links, cookies and origin checks."""
+    """Refuse unknown hosts; record the public base URL for links, cookies and origin checks;
+    count the requests under way in ``in_flight`` (what the in-process jobs runner yields to)."""
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, in_flight: InFlight | None = None) -> None:
         self.app = app
+        self.in_flight = in_flight or InFlight()
         self.names = settings.host_names
         self.public = settings.public_url.rstrip("/")
         if self.public:
@@ -96,7 +101,11 @@ class EdgeGuard:
             ):
                 scheme = forwarded_proto
             scope[BASE_KEY] = f"{scheme}://{host.lower()}"
-        await self.app(scope, receive, send)
+        self.in_flight.started()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight.ended()
 
 
 async def _refuse(send: Send) -> None:
