@@ -43,7 +43,7 @@ from rostra.notify.fanout import (
     parse_stamp,
 )
 from rostra.notify.mail import MailDeliveryError
-from rostra.notify.message import Mail, compose
+from rostra.notify.message import Mail
 from rostra.notify.subscription_mail import Registry, notify_link
 from rostra.services.ports import NewJob
 from rostra.services.published import PUBLISHED_JOB
@@ -140,7 +140,7 @@ class Digests:
                 mail = self.digest_mail(entries, cadence, due)
                 if mail is not None:
                     try:
-                        self.notifier.send(compose(mail))
+                        self.notifier.deliver(mail)
                     except MailDeliveryError as exc:
                         if exc.temporary:
                             raise  # the whole job waits and is retried (the rest unsent)
