@@ -26,6 +26,7 @@ from starlette.types import ASGIApp
 from rostra.config import Settings, load_settings
 from rostra.domain.clock import utc_now
 from rostra.domain.errors import RostraError
+from rostra.domain.models import Site
 from rostra.jobs.desk import DeadLetters
 from rostra.jobs.registry import GiveUp, JobFailed, JobHandlers, builtin_handlers
 from rostra.jobs.runner import Runner, runner_settings
@@ -48,8 +49,9 @@ from rostra.services.desk_alerts import ALERT_JOB, StaffAlerts, open_staff_addre
 from rostra.services.discussion import Discussion
 from rostra.services.reading import ThreadReading
 from rostra.services.reports import ReaderReports
+from rostra.services.sealed_addresses import AddressBox
 from rostra.services.staff import StaffAccounts
-from rostra.services.subscriptions import AddressBox, Subscriptions
+from rostra.services.subscriptions import Subscriptions
 from rostra.services.thread_meta import ThreadKeys
 from rostra.services.tokens import ReaderTokens, Signer
 from rostra.services.webhooks import DELIVER_JOB, NOTICE_JOB, NoticeRecipient, Webhooks
@@ -160,7 +162,7 @@ def create_app(
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         # Load the moderation models before the first comment arrives (when a site moderates),
         # off the event loop.
-        await anyio.to_thread.run_sync(lambda: moderator.warm_up(store.list_sites()))
+        await anyio.to_thread.run_sync(lambda: moderator.warm_up(_sites_or_none(store)))
         jobs = None if runner is None else asyncio.create_task(runner.run())
         yield
         if runner is not None and jobs is not None:
@@ -191,6 +193,16 @@ def create_app(
     app.state.staff_alerts = staff_alerts_service(settings, engines, clock=clock)
     logging.getLogger("rostra").setLevel(logging.INFO)
     return EdgeGuard(FastReads(app, ctx, fast_read_paths()), settings, in_flight)
+
+
+def _sites_or_none(store: SqlStore) -> list[Site] | None:
+    """Every site, or None when the database cannot be read at startup: the server still starts
+    (``/healthz`` says what is wrong) and loads the moderation models as if a site moderated."""
+    try:
+        return list(store.list_sites())
+    except Exception:  # the database is down or refuses us; serve, and say so
+        logging.getLogger("rostra").warning("could not read the sites at startup", exc_info=True)
+        return None
 
 
 def subscription_service(

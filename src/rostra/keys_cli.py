@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from rostra.config import ConfigError, command_settings
-from rostra.services.subscriptions import rotate_addresses
+from rostra.services.sealed_addresses import rotate_addresses
 from rostra.storage.database import create_engines
 from rostra.storage.repository import SqlStore
 from rostra.storage.schema import preflight

@@ -48,7 +48,11 @@ def tab_to(page: Page, cls: str, presses: int = 40) -> None:
 def test_keyboard_reader_reports_a_comment_from_the_embed(
     server: LiveServer, host_site: HostSite, page: Page
 ) -> None:
-    theirs, _ = seed(server, "Buy cheap watches at example.org", author="Grace")
+    theirs, _ = seed(
+        server,
+        "Lovely photos. I repair old bicycles at weekends, ask if yours needs it.",
+        author="Grace",
+    )
     mine, token = seed(server, "My own comment", author="Me")
     remember_token(page, server, token)
     open_embed(page, host_site, server)

@@ -32,7 +32,7 @@ from rostra.services.desk import DecisionRequest, ModerationDesk
 from rostra.services.desk_alerts import StaffAlerts
 from rostra.services.discussion import Discussion, PostRequest
 from rostra.services.reports import ReaderReports
-from rostra.services.subscriptions import AddressBox
+from rostra.services.sealed_addresses import AddressBox
 from rostra.services.tokens import ReaderTokens, Signer
 from rostra.storage.moderation import SqlModerationState
 from rostra.storage.repository import SqlStore

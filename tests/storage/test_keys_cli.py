@@ -15,7 +15,8 @@ from sqlalchemy import select
 from rostra.cli import main
 from rostra.domain.models import Author
 from rostra.services.discussion import Discussion, PostRequest
-from rostra.services.subscriptions import AddressBox, FollowRequest
+from rostra.services.sealed_addresses import AddressBox
+from rostra.services.subscriptions import FollowRequest
 from rostra.services.tokens import ReaderTokens, Signer
 from rostra.storage.repository import SqlStore
 from rostra.storage.tables import subscribers

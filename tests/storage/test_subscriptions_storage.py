@@ -18,12 +18,8 @@ from rostra.domain.errors import Forbidden, InvalidInput, NotFound, TooManyReque
 from rostra.domain.models import Author
 from rostra.domain.subscriptions import Cadence, NotifyChoice, SubscriptionState
 from rostra.services.discussion import Discussion, PostRequest
-from rostra.services.subscriptions import (
-    AddressBox,
-    FollowRequest,
-    Subscriptions,
-    rotate_addresses,
-)
+from rostra.services.sealed_addresses import AddressBox, rotate_addresses
+from rostra.services.subscriptions import FollowRequest, Subscriptions
 from rostra.services.tokens import ReaderTokens, Signer
 from rostra.storage.migrate import current, downgrade, upgrade
 from rostra.storage.repository import SqlStore

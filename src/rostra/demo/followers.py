@@ -26,8 +26,8 @@ from rostra.domain.subscriptions import Cadence, Subscription
 from rostra.notify.fanout import digest_job, next_boundary
 from rostra.services.discussion import Discussion, PostRequest
 from rostra.services.ports import NewJob, WriteTransaction
+from rostra.services.sealed_addresses import AddressBox
 from rostra.services.subscriptions import (
-    AddressBox,
     FollowRequest,
     Subscriptions,
     Wish,

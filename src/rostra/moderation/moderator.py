@@ -71,12 +71,12 @@ class PipelineModerator:
         self._lock = threading.Lock()
         self._pipelines: dict[int, tuple[str, Pipeline | PolicyError]] = {}
 
-    def warm_up(self, sites: Iterable[Site]) -> bool:
+    def warm_up(self, sites: Iterable[Site] | None) -> bool:
         """Load the shipped models now rather than on the first comment, when one of ``sites``
         moderates: a deployment whose every site has moderation off never holds them (about
         280 MB a worker). A site that turns it on later loads them on its first comment.
-        Returns whether they were loaded."""
-        if not any(_moderates(site) for site in sites):
+        ``None`` (the sites could not be read) loads them. Returns whether they were loaded."""
+        if sites is not None and not any(_moderates(site) for site in sites):
             log.info("no site moderates comments: the moderation models load when one does")
             return False
         default_identifier()

@@ -5,7 +5,7 @@ A staff account may give an address and pick off (the default), immediately, or 
 daily digest; without a mail server (no ``smtp_url``) only off, so no alert job is written. The
 address is checked as readers' addresses are (rostra.domain.subscriptions: a line break, a
 control character or an over-long address is refused, never cleaned), sealed with AES-GCM under
-the subscribers' key (rostra.services.subscriptions.AddressBox; the account, written as a
+the subscribers' key (rostra.services.sealed_addresses.AddressBox; the account, written as a
 negative number, is the associated data, so a sealed subscriber address copied here does not
 open) and found by its keyed hash. Only its owner sees it in full.
 
@@ -30,7 +30,7 @@ from rostra.domain.errors import N_, InvalidInput
 from rostra.domain.models import Comment, Site
 from rostra.domain.subscriptions import check_address
 from rostra.services.ports import NewJob, WriteTransaction
-from rostra.services.subscriptions import AddressBox, staff_associated_data
+from rostra.services.sealed_addresses import AddressBox, staff_associated_data
 from rostra.services.tokens import ReaderTokens
 
 ALERT_JOB = "desk.alert"

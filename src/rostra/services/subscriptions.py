@@ -6,9 +6,10 @@ and leaving — all without signing in, through signed links.
   (:meth:`Subscriptions.record`): with a comment, in the comment's own transaction
   (rostra.services.posting), so the comment, its subscription and its confirmation job commit
   together or not at all.
-- The address is sealed with AES-GCM (:class:`AddressBox`, a key derived from the secret with
-  HKDF for this purpose alone) and found by its keyed hash (the e-mail hash of
-  rostra.services.tokens); it is never stored, logged or put in a job in clear.
+- The address is sealed with AES-GCM (``AddressBox`` of rostra.services.sealed_addresses, a
+  key derived from the secret with HKDF for this purpose alone) and found by its keyed hash
+  (the e-mail hash of rostra.services.tokens); it is never stored, logged or put in a job in
+  clear.
 - An address's first subscription on a site enqueues one ``notify.confirm`` job, whose key is
   per address, site and day: a hundred requests make one mail a day at most, and the per-minute
   limits (per reader, per client address, per target address) refuse the flood itself.
@@ -24,18 +25,12 @@ and leaving — all without signing in, through signed links.
 
 from __future__ import annotations
 
-import base64
 import hmac
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from rostra.domain import rules
 from rostra.domain.clock import utc_now
@@ -59,11 +54,10 @@ from rostra.domain.subscriptions import (
     check_address,
 )
 from rostra.services.ports import NewJob, Store, WriteTransaction
+from rostra.services.sealed_addresses import AddressBox
 from rostra.services.tokens import ReaderTokens, Signer, address_hash
 
 CONFIRM_JOB = "notify.confirm"
-_SEAL_VERSION = "v1"
-_HKDF_INFO = b"rostra subscriber address v1"
 MAX_TOKEN = 300
 
 
@@ -88,41 +82,6 @@ class SubscriptionReads(Protocol):
     def live_subscriptions(self, subscriber_id: int) -> list[SubscriptionView]: ...
 
     def confirm_nonce(self, subscriber_id: int) -> str | None: ...
-
-
-class AddressBox:
-    """Seals addresses with AES-GCM under a key derived from the secret (HKDF-SHA256, its own
-    label), the subscriber's site as associated data: a sealed address copied to another
-    site's row does not open."""
-
-    def __init__(self, secret: str) -> None:
-        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(
-            secret.encode("utf-8")
-        )
-        self._aead = AESGCM(key)
-
-    def seal(self, address: str, site_id: int) -> str:
-        nonce = secrets.token_bytes(12)
-        sealed = self._aead.encrypt(nonce, address.encode("utf-8"), str(site_id).encode())
-        return f"{_SEAL_VERSION}.{base64.urlsafe_b64encode(nonce + sealed).decode('ascii')}"
-
-    def open(self, sealed: str, site_id: int) -> str:
-        """The address, or ``ValueError`` (another key, another site, a damaged value)."""
-        version, _, data = sealed.partition(".")
-        if version != _SEAL_VERSION:
-            raise ValueError("unknown sealed address version")
-        raw = base64.urlsafe_b64decode(data.encode("ascii"))
-        try:
-            return self._aead.decrypt(raw[:12], raw[12:], str(site_id).encode()).decode("utf-8")
-        except InvalidTag as exc:
-            raise ValueError("the sealed address does not open with this key") from exc
-
-
-def staff_associated_data(account_id: int) -> int:
-    """What a staff alert address (rostra.services.desk_alerts) is sealed with: the account as a
-    negative number (a site id never is), so subscribers' and staff's sealed addresses do not
-    open in each other's rows."""
-    return -account_id
 
 
 def notifications_off(field: str | None = None) -> Conflict:
@@ -555,56 +514,3 @@ class Subscriptions:
             # A signed id that names no one: the subscriber's site was deleted with it.
             raise NotFound(N_("These notifications no longer exist."), code="subscriber-not-found")
         return subscriber
-
-
-def rotate_addresses(store: Store, old_secret: str, new_secret: str) -> tuple[int, int]:
-    """Re-seal every stored address, subscribers' and staff alerts', under ``new_secret`` and
-    re-key its hash, in one transaction: (re-sealed, already under the new secret). An address
-    that opens with neither key stops the whole run with ``ValueError`` (nothing is changed)."""
-    old_box, new_box = AddressBox(old_secret), AddressBox(new_secret)
-    new_tokens = ReaderTokens(Signer(new_secret))
-    moved = kept = 0
-
-    def reopened(sealed: str, data: int, whose: str) -> str | None:
-        """The address, when it is sealed under the old secret; None under the new one."""
-        nonlocal kept
-        try:
-            new_box.open(sealed, data)
-            kept += 1
-            return None
-        except ValueError:
-            pass
-        try:
-            return old_box.open(sealed, data)
-        except ValueError:
-            raise ValueError(
-                f"{whose} address opens with neither secret: "
-                "is --old-secret-file the secret it was sealed with?"
-            ) from None
-
-    with store.write() as tx:
-        for subscriber in tx.sealed_subscribers():
-            assert subscriber.sealed_address is not None
-            address = reopened(
-                subscriber.sealed_address, subscriber.site_id, f"subscriber {subscriber.id}'s"
-            )
-            if address is None:
-                continue
-            email_hash = new_tokens.email_hash(address)
-            tx.reseal(
-                subscriber.id,
-                f"e:{email_hash}",
-                email_hash,
-                new_box.seal(address, subscriber.site_id),
-            )
-            moved += 1
-        for account_id, sealed in tx.sealed_staff_addresses():
-            data = staff_associated_data(account_id)
-            address = reopened(sealed, data, f"staff account {account_id}'s alert")
-            if address is None:
-                continue
-            tx.reseal_staff_address(
-                account_id, new_tokens.email_hash(address), new_box.seal(address, data)
-            )
-            moved += 1
-    return moved, kept
