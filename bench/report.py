@@ -11,6 +11,8 @@ import json
 import sys
 from typing import Any
 
+from rostra.jobs_cli import WORKER_CACHE_KIB
+
 Json = dict[str, Any]
 
 SCENARIOS = {
@@ -194,10 +196,10 @@ DIGEST_GOAL = 60  # seconds, a daily digest for 10,000 subscriptions
 DIGEST_SIZE = 10_000
 JOBS_SIZE = 100_000
 # Worker memory "stays flat": RSS from the first tenth of the jobs to the last grows by at most
-# 10%, plus, on SQLite, its page cache filling as the claims walk the table (cache_size 32,000
-# KiB a connection, rostra.storage.database).
+# 10%, plus, on SQLite, its page cache filling as the claims walk the table (the worker's
+# cache_size, rostra.jobs_cli.WORKER_CACHE_KIB a connection).
 JOBS_GROWTH = 0.10
-SQLITE_CACHE_MIB = 32_000 / 1024
+SQLITE_CACHE_MIB = WORKER_CACHE_KIB / 1024
 NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
