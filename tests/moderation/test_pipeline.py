@@ -41,6 +41,7 @@ def test_default_phases_in_order(default: Pipeline) -> None:
         "spam",
         "duplicates",
         "toxicity",
+        "learning",
     ]
     policy = Policy.from_settings(
         {

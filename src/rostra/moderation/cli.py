@@ -6,9 +6,11 @@ default policy (so repeats and near-duplicates are caught, and an author's rejec
 against their next comments), and writes one JSON object per line: ``{"id", "verdict",
 "language", "scores", "phase", "reason"}``, plus ``"review"`` (why) for a comment published but
 flagged for the desk's "To review" queue (the borderline band). Rate limits are left out: a file
-has no posting times.
-A malformed line is reported on standard error with its number, the others are still moderated,
-and the command then exits with status 2.
+has no posting times. A line ``{"id", "decision": "approve" | "reject"}`` is a moderator's
+decision on an earlier line's comment (the latest with that ``"id"``): it is learnt as the desk's
+decisions are, and later lines are moderated with it (see ``rostra.moderation.decisions``).
+A malformed line, or a decision naming no earlier line, is reported on standard error with its
+number, the others are still moderated, and the command then exits with status 2.
 
 ``moderation eval`` prints per-language precision, recall, F1, ROC-AUC and civil comments held on
 a labelled set (by default the held-out set shipped with Rostra). The shipped set takes a minute
@@ -37,6 +39,18 @@ from typing import IO, Any
 
 Args = argparse.Namespace
 MAX_ID_CHARS = 200
+DECISIONS_HELP = """\
+moderators' decisions:
+  A line {"id": ID, "decision": "approve" | "reject"} is a moderator's decision on
+  the comment of the latest EARLIER line with the same "id" (the same JSON value:
+  1 and "1" differ). It is learnt as the desk's decisions are: later comments that
+  nearly repeat an approved one are no longer held by the toxicity model alone,
+  and those that nearly repeat a rejected one are held. It prints
+  {"id", "decision", "learnt"}. A decision naming an id that no earlier line has
+  (unknown, or only on a later line) is reported on standard error with its line
+  number, like a malformed line; the exit status is then 2.
+  {"learning": {"enabled": false}} in --settings learns nothing.
+"""
 
 
 def register(sub: Any) -> None:
@@ -45,6 +59,8 @@ def register(sub: Any) -> None:
         "moderate",
         help="moderate a JSONL file of comments with the default policy",
         description="Moderate comments read from a JSONL file ('-' for standard input).",
+        epilog=DECISIONS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     moderate.add_argument("file", help="JSONL: one {id, body[, author, parent, thread]} a line")
     moderate.add_argument("--output", "-o", help="write results here (default: standard output)")
@@ -144,6 +160,7 @@ def cmd_moderate(args: Args) -> int:
     from rostra.domain.errors import RostraError
     from rostra.domain.models import SiteSettings
     from rostra.domain.rules import validate_body
+    from rostra.moderation.decisions import DecisionError, DeskReplay, decision_of
     from rostra.moderation.phases.duplicates import fingerprint_of
     from rostra.moderation.pipeline import build_pipeline
     from rostra.moderation.policy import Policy
@@ -152,9 +169,10 @@ def cmd_moderate(args: Args) -> int:
 
     settings = SiteSettings()
     state = MemoryState()
-    pipeline = build_pipeline(
-        Policy.from_settings(_settings(args.settings)), state, rate_limits=False
-    )
+    policy = Policy.from_settings(_settings(args.settings))
+    # Every comment sees the decisions of the lines before it.
+    pipeline = build_pipeline(policy, state, rate_limits=False, learning_refresh=0)
+    desk = DeskReplay(state, enabled=policy.enabled and policy.learning.enabled)
     errors = 0
     with _open_in(args.file) as src, _open_out(args.output) as out:
         for number, raw in enumerate(src, 1):
@@ -165,6 +183,15 @@ def cmd_moderate(args: Args) -> int:
                 print(f"rostra moderate: line {number}: not UTF-8 text", file=sys.stderr)
                 continue
             if not line.strip():
+                continue
+            try:
+                decided = decision_of(line)
+                if decided is not None:
+                    out.write(json.dumps(desk.decide(decided), ensure_ascii=False) + "\n")
+                    continue
+            except DecisionError as exc:
+                errors += 1
+                print(f"rostra moderate: line {number}: {exc}", file=sys.stderr)
                 continue
             try:
                 cid, raw_body, author, is_reply, thread = _parse(line)
@@ -193,6 +220,7 @@ def cmd_moderate(args: Args) -> int:
                 is_reply=is_reply,
             )
             record = pipeline.run(submission)
+            desk.seen(cid, number, submission, record)
             fingerprint = fingerprint_of(submission)
             if fingerprint is not None:
                 state.remember(1, key, fingerprint, number, now)

@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Sequence
 
+from rostra.moderation.learning import REFRESH_SECONDS, Learning
 from rostra.moderation.phases.duplicates import Duplicates
 from rostra.moderation.phases.external import External
 from rostra.moderation.phases.history import History
@@ -25,7 +26,7 @@ from rostra.moderation.phases.toxicity import Toxicity
 from rostra.moderation.phases.word_lists import WordLists
 from rostra.moderation.policy import Policy
 from rostra.moderation.record import Action, ModerationRecord, Phase, Submission, Verdict
-from rostra.moderation.state import ModerationState
+from rostra.moderation.state import LearntMemory, ModerationState
 
 log = logging.getLogger("rostra.moderation")
 
@@ -68,8 +69,13 @@ def build_pipeline(
     *,
     rate_limits: bool = True,
     identifier: Identifier | None = None,
+    learning_refresh: float = REFRESH_SECONDS,
 ) -> Pipeline:
-    """The phases a policy asks for, in order. ``rate_limits=False`` leaves them out (batch)."""
+    """The phases a policy asks for, in order. ``rate_limits=False`` leaves them out (batch).
+
+    The learning phase reads the site's learnt examples from ``state`` when it keeps them
+    (:class:`~rostra.moderation.learning.LearntMemory`), asking at most every
+    ``learning_refresh`` seconds whether they changed (0: before every comment)."""
     if not policy.enabled:
         return Pipeline([], policy)
     phases: list[Phase] = []
@@ -86,6 +92,10 @@ def build_pipeline(
         phases.append(Duplicates(policy.duplicates, state))
     if policy.toxicity.enabled:
         phases.append(Toxicity(policy.toxicity))
+    if policy.learning.enabled:
+        # After the toxicity phase, whose holds it may lift; before the site's own external one.
+        memory = state if isinstance(state, LearntMemory) else None
+        phases.append(Learning(policy.learning, memory, refresh_seconds=learning_refresh))
     if policy.external is not None:
         phases.append(External(policy.external))
     return Pipeline(phases, policy)

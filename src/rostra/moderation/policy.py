@@ -5,7 +5,8 @@ Read from the site's settings under ``moderation`` (all optional)::
     {"premoderation": "none" | "all" | "first_time" | "links",
      "rate_limits": {...}, "word_lists": {"reject": [...], "suspect": {"en": [...]}},
      "duplicates": {...}, "links": {...}, "language": {...}, "toxicity": {...},
-     "history": {...}, "spam": {...}, "external": {"url": ..., "secret": ...}}
+     "history": {...}, "spam": {...}, "learning": {...},
+     "external": {"url": ..., "secret": ...}}
 
 ``toxicity.nudge`` (default true) is read here rather than by the toxicity phase: it does not
 change the verdict, only how the author hears of it. A comment held by the toxicity phase alone
@@ -25,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from rostra.moderation.classifier import CATEGORIES
+from rostra.moderation.learning import LearningConfig
 from rostra.moderation.phases import _config as c
 from rostra.moderation.phases.duplicates import DuplicateConfig
 from rostra.moderation.phases.external import ExternalConfig
@@ -59,6 +61,7 @@ _SECTIONS = {
     "toxicity",
     "history",
     "spam",
+    "learning",
     "external",
     "reports",
 }
@@ -76,6 +79,7 @@ class Policy:
     toxicity: ToxicityConfig = field(default_factory=ToxicityConfig)
     history: HistoryConfig = field(default_factory=HistoryConfig)
     spam: SpamConfig = field(default_factory=SpamConfig)
+    learning: LearningConfig = field(default_factory=LearningConfig)
     external: ExternalConfig | None = None
     #: Warn the author of a comment the toxicity phase alone would hold, and let them revise it.
     nudge: bool = True
@@ -121,6 +125,7 @@ class Policy:
             ),
             history=HistoryConfig.from_mapping(c.section(data, "history")),
             spam=SpamConfig.from_mapping(c.section(data, "spam")),
+            learning=LearningConfig.from_mapping(c.section(data, "learning")),
             external=ExternalConfig.from_mapping(c.section(data, "external")),
             nudge=nudge,
             report_threshold=threshold,

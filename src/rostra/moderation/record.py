@@ -151,6 +151,18 @@ class ModerationRecord:
             self.reason = verdict.reason
             self.message = verdict.message
 
+    def lift(self, phases: frozenset[str], by: str, reason: str) -> None:
+        """Set aside the holds of ``phases`` (``by`` says why, in the verdicts): the verdict is
+        settled again from the other phases' verdicts, which still count as given."""
+        kept = [v for v in self.verdicts if v.phase not in phases]
+        self.verdicts.append(PhaseVerdict(by, Action.PUBLISH, reason))
+        self.verdict, self.phase, self.reason = Action.PUBLISH, by, reason
+        for v in kept:
+            if v.action.severity > self.verdict.severity:
+                self.verdict, self.phase, self.reason = v.action, v.phase, v.reason
+        if self.verdict is not Action.REJECT:
+            self.message = None
+
     @property
     def flagged(self) -> bool:
         """Published, and listed for a moderator to review (a hold or reject overrides it)."""

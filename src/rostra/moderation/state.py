@@ -1,10 +1,12 @@
 """What the phases remember between comments, behind one small protocol.
 
-Rate-limit counters, fingerprints of recent texts (for repeats and near-duplicates) and each
-author's recent history. :class:`ModerationState` is what the phases read (and how an attempt
-refused for its rate limits is counted); what moderation keeps about a stored comment travels in
-its decision (:class:`rostra.services.moderation_port.ModerationMemory`) and is written in the
-comment's own transaction. :class:`MemoryState` keeps all of it in this process (the batch
+Rate-limit counters, fingerprints of recent texts (for repeats and near-duplicates), each
+author's recent history, and the examples a site's moderators' decisions left
+(:class:`LearntMemory`, read by ``rostra.moderation.learning``). :class:`ModerationState` is what
+the phases read (and how an attempt refused for its rate limits is counted); what moderation
+keeps about a stored comment travels in its decision
+(:class:`rostra.services.moderation_port.ModerationMemory`) and is written in the comment's own
+transaction. :class:`MemoryState` keeps all of it in this process (the batch
 command, unit tests); ``rostra.storage.moderation.SqlModerationState`` keeps it in the database,
 so every worker process and machine shares it.
 """
@@ -16,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from rostra.domain.models import CommentStatus
 from rostra.moderation.record import Action
@@ -25,6 +27,8 @@ from rostra.services.moderation_port import Fingerprint, ModerationMemory
 __all__ = [
     "AuthorHistory",
     "Fingerprint",
+    "LearntExample",
+    "LearntMemory",
     "MemoryState",
     "ModerationState",
     "StoredFingerprint",
@@ -98,6 +102,30 @@ class ModerationState(Protocol):
     def history(self, site_id: int, author_key: str, since: datetime) -> AuthorHistory: ...
 
 
+@dataclass(frozen=True, slots=True)
+class LearntExample:
+    """One decided comment as stored: the label, its signature (:func:`encode_signature`) and
+    the toxicity the shared model gave it (``None`` when unknown)."""
+
+    label: str
+    signature: str
+    toxicity: float | None
+
+
+@runtime_checkable
+class LearntMemory(Protocol):
+    """Where a site's examples are read from (``rostra.storage`` and :class:`MemoryState`; see
+    ``rostra.moderation.learning``)."""
+
+    def learnt_version(self, site_id: int) -> tuple[int, int]:
+        """A value that changes whenever the site's examples change (cheap to ask)."""
+        ...
+
+    def learnt_examples(self, site_id: int, limit: int) -> list[LearntExample]:
+        """The site's ``limit`` most recent examples."""
+        ...
+
+
 @dataclass
 class _Outcome:
     action: Action
@@ -121,6 +149,11 @@ class MemoryState:
     _outcomes: dict[tuple[int, str], list[_Outcome]] = field(
         default_factory=lambda: defaultdict(list), repr=False
     )
+    #: Learnt examples per site, by the comment they were made from (insertion order = age).
+    _learnt: dict[int, dict[object, LearntExample]] = field(
+        default_factory=lambda: defaultdict(dict), repr=False
+    )
+    _learnt_writes: int = field(default=0, repr=False)
 
     def counts(self, keys: Sequence[tuple[str, int]], now: datetime) -> list[int]:
         stamp = int(now.timestamp())
@@ -223,3 +256,26 @@ class MemoryState:
     def note_outcome(self, site_id: int, author_key: str, action: Action, at: datetime) -> None:
         with self._lock:
             self._outcomes[(site_id, author_key)].append(_Outcome(action, at))
+
+    # -- learnt examples (rostra.moderation.learning.LearntMemory) ---------------------------
+    def learn(self, site_id: int, comment: object, example: LearntExample) -> None:
+        """File ``example`` under ``site_id`` for ``comment`` (a later decision replaces it)."""
+        with self._lock:
+            site = self._learnt[site_id]
+            site.pop(comment, None)
+            site[comment] = example
+            self._learnt_writes += 1
+
+    def forget(self, site_id: int, comment: object) -> None:
+        with self._lock:
+            if self._learnt[site_id].pop(comment, None) is not None:
+                self._learnt_writes += 1
+
+    def learnt_version(self, site_id: int) -> tuple[int, int]:
+        with self._lock:
+            return len(self._learnt.get(site_id, ())), self._learnt_writes
+
+    def learnt_examples(self, site_id: int, limit: int) -> list[LearntExample]:
+        with self._lock:
+            found = list(self._learnt.get(site_id, {}).values())
+        return found[-limit:][::-1]
