@@ -183,7 +183,9 @@ def test_eval_on_a_small_labelled_set(tmp_path: Path) -> None:
     data = write_jsonl(tmp_path / "labelled.jsonl", rows)
     done = run_process("moderation", "eval", "--data", str(data))
     assert done.returncode == 0, done.stderr
-    table = [line for line in done.stdout.splitlines() if line.startswith("| ")]
+    # The first table: per language (the other sections are in test_eval_report.py).
+    first = done.stdout.split("\n\n## ", 1)[0]
+    table = [line for line in first.splitlines() if line.startswith("| ")]
     assert table[0].startswith("| language | n | toxic | precision | recall | F1 | ROC-AUC |")
     cells = {line.split("|")[1].strip(): line.split("|")[2:-1] for line in table[1:]}
     assert set(cells) == {"en", "fr", "all"}
@@ -196,7 +198,8 @@ def test_eval_on_a_small_labelled_set(tmp_path: Path) -> None:
     assert "\r" not in done.stderr
     quiet = run("moderation", "eval", "--data", str(data), "--quiet")
     assert quiet.returncode == 0 and quiet.stderr == ""
-    assert [line for line in quiet.stdout.splitlines() if line.startswith("| ")] == table
+    first = quiet.stdout.split("\n\n## ", 1)[0]
+    assert [line for line in first.splitlines() if line.startswith("| ")] == table
 
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "no label"}\n')
@@ -204,16 +207,51 @@ def test_eval_on_a_small_labelled_set(tmp_path: Path) -> None:
     assert done.returncode == 2 and "line 1" in done.stderr
 
 
+SECTIONS = (
+    "## Moderation quality at the default policy",
+    "## News-style comments per language",
+    "## By source",
+    "## Functional tests per category (HateCheck, Multilingual HateCheck)",
+    "## Identity-term bias",
+    "### On the labelled set",
+    "### On the functional tests",
+    "## Spam (test split of the spam set)",
+    "## Targets",
+)
+
+
 @pytest.mark.slow
 def test_eval_on_the_shipped_set() -> None:
     done = run("moderation", "eval")
     assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert [s for s in SECTIONS if f"\n{s}\n" in f"\n{out}"] == list(SECTIONS)
+    first = out.split("\n\n## ", 1)[0]
     langs = {
         line.split("|")[1].strip()
-        for line in done.stdout.splitlines()
+        for line in first.splitlines()
         if line.startswith("| ") and not line.startswith("| language")
     }
     assert {"ar", "da", "de", "en", "es", "fr", "ru", "all"} <= langs
+    sources = out.split("## By source", 1)[1].split("\n## ", 1)[0]
+    for split in ("civil_comments_toxic_spans (en)", "dkhate (da)", "germeval2018 (de)",
+                  "mlma (ar)", "mlma (fr)", "russian_distorted_toxicity (ru)"):  # fmt: skip
+        assert f"| {split} |" in sources, split
+    functional = out.split("## Functional tests", 1)[1].split("\n## ", 1)[0]
+    for category in ("counter-speech", "quotes", "negation", "threats", "slurs"):
+        assert f"| {category} |" in functional, category
+    bias = out.split("## Identity-term bias", 1)[1].split("\n## ", 1)[0]
+    for subgroup in ("religion", "people", "nationality", "named"):
+        assert f"| {subgroup} |" in bias, subgroup
+    # Every target is listed, met or missed, and each news language has its three.
+    listed = out.split("## Targets", 1)[1]
+    for lang in ("ar", "de", "en", "es", "fr", "ru"):
+        assert listed.count(f" news comments, {lang}: ") == 3, lang
+    assert "spam, all: spam stopped" in listed and "spam, all: civil with links held" in listed
+    report = json.loads(run("moderation", "eval", "--json", "-q").stdout)
+    assert set(report) >= {"toxicity", "news", "toxicity_by_source", "functional", "bias", "spam",
+                           "targets"}  # fmt: skip
+    assert len(report["targets"]) == listed.count("\n- **")
 
 
 class Terminal(io.StringIO):

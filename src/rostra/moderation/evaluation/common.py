@@ -1,0 +1,52 @@
+"""What every section of the evaluation shares: ROC-AUC, shares, the shipped files, formatting."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+
+def roc_auc(labels: Sequence[bool], scores: Sequence[float]) -> float:
+    """Area under the ROC curve (Mann-Whitney, ties counted half); NaN with only one class."""
+    pos = sum(labels)
+    neg = len(labels) - pos
+    if not pos or not neg:
+        return math.nan
+    order = sorted(range(len(scores)), key=lambda i: scores[i])
+    ranks = [0.0] * len(scores)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and scores[order[j + 1]] == scores[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    rank_sum = sum(r for r, y in zip(ranks, labels, strict=True) if y)
+    return (rank_sum - pos * (pos + 1) / 2) / (pos * neg)
+
+
+def share(part: int, whole: int) -> float:
+    """``part / whole``, NaN for an empty whole (a figure that cannot be measured)."""
+    return part / whole if whole else math.nan
+
+
+def read_shipped(path: Path | None, default: str) -> str:
+    """The file at ``path``, or the one named ``default`` shipped in ``rostra/moderation/eval``."""
+    if path is None:
+        return (resources.files("rostra.moderation") / "eval" / default).read_text("utf-8")
+    return path.read_text("utf-8")
+
+
+def fmt(value: float, percent: bool = False) -> str:
+    """A figure for a Markdown table: three decimals, or a percentage; ``-`` when unmeasured."""
+    if math.isnan(value):
+        return "-"
+    return f"{value * 100:.1f} %" if percent else f"{value:.3f}"
+
+
+def plain(value: float) -> float | None:
+    """A figure for JSON: NaN (unmeasured) as null."""
+    return None if math.isnan(value) else value
