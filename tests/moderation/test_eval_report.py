@@ -20,6 +20,7 @@ import pytest
 
 from rostra.moderation import evaluation
 from rostra.moderation.evaluation import targets
+from rostra.moderation.evaluation.common import wilson
 from rostra.moderation.evaluation.functional import CATEGORIES, OTHER, category_of
 from rostra.moderation.evaluation.identity_terms import SUBGROUPS, TERMS, subgroups_of
 from rostra.moderation.evaluation.targets import Target
@@ -69,6 +70,15 @@ def eval_on(tmp_path: Path, *args: str, data: list[dict[str, object]] | None = N
     return done.stdout
 
 
+def test_the_wilson_interval_of_a_share() -> None:
+    # 1 of 2: centre (0.5 + 0.96) / 2.92 = 0.5, half-width 1.96 * sqrt(0.125 + 0.2401) / 2.92
+    low, high = wilson(1, 2)
+    assert (round(low, 4), round(high, 4)) == (0.0945, 0.9055)
+    assert wilson(0, 10)[0] == 0.0 and round(wilson(0, 10)[1], 4) == 0.2775
+    assert wilson(10, 10)[1] == 1.0
+    assert all(math.isnan(x) for x in wilson(0, 0))
+
+
 def test_roc_auc_counts_ties_half_and_needs_both_classes() -> None:
     assert evaluation.roc_auc([True, False], [0.5, 0.5]) == 0.5
     assert evaluation.roc_auc([True, False, False], [0.7, 0.7, 0.1]) == 0.75
@@ -83,16 +93,18 @@ def test_subgroup_figures_on_a_hand_made_set(tmp_path: Path) -> None:
     # BNSP: civil elsewhere (0.1, 0.45, 0.95, 0.3) vs A -> 3 of 4; B held of B, C; all civil
     # held: B and the regatta of six civil comments.
     assert bias["religion"] == [
-        "3", "1", "2", "1.000", "0.750", "0.750", "50.0 %", "33.3 %", "missed: civil held",
+        "3", "1", "2", "1.000", "0.750", "0.750", "50.0 %", "9–91 %", "33.3 %",
+        "missed: civil held",
     ]  # fmt: skip
     # nationality: one civil comment, published: no subgroup AUC and no BNSP (no abuse in it).
     assert bias["nationality"] == [
-        "1", "0", "1", "-", "1.000", "-", "0.0 %", "33.3 %", "met",
+        "1", "0", "1", "-", "1.000", "-", "0.0 %", "0–79 %", "33.3 %", "met",
     ]  # fmt: skip
     # named = religion + nationality: A vs B, C, U -> 1; BPSN 0.8 beats 3, 0.4 beats 2 of 6;
     # BNSP: civil elsewhere is now 0.1, 0.45, 0.95 -> A beats 2 of 3.
     assert bias["named"] == [
-        "4", "1", "3", "1.000", "0.833", "0.667", "33.3 %", "33.3 %", "missed: civil held",
+        "4", "1", "3", "1.000", "0.833", "0.667", "33.3 %", "6–79 %", "33.3 %",
+        "missed: civil held",
     ]  # fmt: skip
     assert set(bias) == {"religion", "nationality", "named"}  # one language: no named · en
     # The news-style table (rows with no source): recall 2/3, civil held 2/6, ROC-AUC 13/18.
@@ -155,7 +167,10 @@ def test_functional_categories_on_a_hand_made_set(tmp_path: Path) -> None:
     assert by_lang["all"] == ["33.3 %", "66.7 %"]
     # The functional tests have their own bias table: the quote names Muslims and is held.
     bias = rows_of(text, "### On the functional tests")
-    assert bias["religion"][:3] == ["1", "0", "1"] and bias["religion"][6] == "100.0 %"
+    assert bias["religion"][:3] == ["1", "0", "1"] and bias["religion"][6:8] == [
+        "100.0 %",
+        "21–100 %",
+    ]
 
     report = json.loads(eval_on(tmp_path, "--functional-data", str(path), "--json"))
     quotes = report["functional"]["categories"]["quotes"]

@@ -20,10 +20,11 @@ language.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from rostra.moderation.evaluation.common import fmt, roc_auc, share
+from rostra.moderation.evaluation.common import fmt, roc_auc, share, wilson
 from rostra.moderation.evaluation.identity_terms import NAMED_GROUPS, SUBGROUPS, subgroups_of
 from rostra.moderation.evaluation.toxicity import Outcome
 
@@ -39,6 +40,9 @@ class SubgroupMetrics:
     bpsn_auc: float
     bnsp_auc: float
     civil_held: float
+    #: The 95 % interval of ``civil_held`` (Wilson): subgroups are small.
+    civil_held_low: float
+    civil_held_high: float
     #: The share of all civil comments of the set held (the background the subgroup is set by).
     overall_civil_held: float
 
@@ -53,6 +57,8 @@ def subgroup_metrics(outcomes: Sequence[Outcome], inside: Sequence[bool]) -> Sub
 
     sub_civil = [o for o in sub if not o.row.toxic]
     all_civil = [o for o in outcomes if not o.row.toxic]
+    held = sum(o.flagged for o in sub_civil)
+    low, high = wilson(held, len(sub_civil))
     return SubgroupMetrics(
         n=len(sub),
         toxic=len(sub) - len(sub_civil),
@@ -60,7 +66,9 @@ def subgroup_metrics(outcomes: Sequence[Outcome], inside: Sequence[bool]) -> Sub
         subgroup_auc=auc(sub),
         bpsn_auc=auc([o for o in rest if o.row.toxic] + sub_civil),
         bnsp_auc=auc([o for o in rest if not o.row.toxic] + [o for o in sub if o.row.toxic]),
-        civil_held=share(sum(o.flagged for o in sub_civil), len(sub_civil)),
+        civil_held=share(held, len(sub_civil)),
+        civil_held_low=low,
+        civil_held_high=high,
         overall_civil_held=share(sum(o.flagged for o in all_civil), len(all_civil)),
     )
 
@@ -89,13 +97,19 @@ def by_subgroup(outcomes: Sequence[Outcome]) -> dict[str, SubgroupMetrics]:
 def markdown(table: Mapping[str, SubgroupMetrics], marks: Mapping[str, str]) -> str:
     lines = [
         "| subgroup | n | abusive | civil | subgroup AUC | BPSN AUC | BNSP AUC | civil held "
-        "| all civil held | target |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| its 95 % interval | all civil held | target |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for name, m in table.items():
         lines.append(
             f"| {name} | {m.n} | {m.toxic} | {m.civil} | {fmt(m.subgroup_auc)} "
             f"| {fmt(m.bpsn_auc)} | {fmt(m.bnsp_auc)} | {fmt(m.civil_held, True)} "
-            f"| {fmt(m.overall_civil_held, True)} | {marks.get(name, '')} |"
+            f"| {_interval(m)} | {fmt(m.overall_civil_held, True)} | {marks.get(name, '')} |"
         )
     return "\n".join(lines)
+
+
+def _interval(m: SubgroupMetrics) -> str:
+    if math.isnan(m.civil_held_low):
+        return "-"
+    return f"{m.civil_held_low * 100:.0f}–{m.civil_held_high * 100:.0f} %"

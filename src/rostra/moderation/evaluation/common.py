@@ -33,6 +33,17 @@ def share(part: int, whole: int) -> float:
     return part / whole if whole else math.nan
 
 
+def wilson(part: int, whole: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95 % Wilson score interval of the share ``part / whole`` (NaN, NaN when empty): how
+    far a share measured on a few comments may be from the share on many."""
+    if not whole:
+        return math.nan, math.nan
+    p = part / whole
+    centre = (p + z * z / (2 * whole)) / (1 + z * z / whole)
+    half = z * math.sqrt(p * (1 - p) / whole + z * z / (4 * whole * whole)) / (1 + z * z / whole)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
 def read_shipped(path: Path | None, default: str) -> str:
     """The file at ``path``, or the one named ``default`` shipped in ``rostra/moderation/eval``."""
     if path is None:
