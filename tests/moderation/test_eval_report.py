@@ -338,3 +338,24 @@ def test_the_export_reproduces_the_shipped_functional_tests(
     monkeypatch.setattr(export_functional, "OUT", tmp_path / "functional.jsonl")
     assert export_functional.main([str(SHARED)]) == 0
     assert (tmp_path / "functional.jsonl").read_bytes() == (EVAL / "functional.jsonl").read_bytes()
+
+
+@pytest.mark.slow
+def test_what_the_readme_says_of_the_shipped_model_holds() -> None:
+    # README, "The whole report": "Today the spam targets and English news comments meet theirs,
+    # and most others are missed: civil comments that name a group are held about twice as often
+    # as civil comments overall, and counter-speech and quoted hate are mostly held." A model
+    # that does better fails here, and the README (and docs/moderation.md) must say so.
+    done = run("moderation", "eval", "--json", "-q")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    met = {(t["section"], t["group"]) for t in report["targets"] if t["met"]}
+    missed = [t for t in report["targets"] if t["met"] is False]
+    assert {("spam", "all"), ("news comments", "en")} <= met
+    assert all(t["met"] for t in report["targets"] if t["section"] in ("spam",))
+    assert all(t["met"] for t in report["targets"] if t["group"] == "en")
+    assert len(missed) > len(report["targets"]) / 2
+    named = report["bias"]["heldout"]["named"]
+    assert 1.5 <= named["civil_held"] / named["overall_civil_held"] <= 2.5
+    for category in ("counter-speech", "quotes"):
+        assert report["functional"]["categories"][category]["civil_held"] > 0.5, category
