@@ -324,7 +324,8 @@ def cmd_eval(args: Args) -> int:
         progress=progress,
     )
     if args.json:
-        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2, sort_keys=True))
+        # In the report's order (categories, subgroups and targets as the text lists them).
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
         sys.stdout.write(report.text())
     return 0

@@ -67,6 +67,7 @@ class Target:
             "value": plain(self.value),
             "goal": self.goal,
             "at_least": self.at_least,
+            "percent": self.percent,
             "met": self.met,
         }
 
