@@ -11,6 +11,8 @@ import json
 import sys
 from typing import Any
 
+import moderation_eval
+
 from rostra.jobs_cli import WORKER_CACHE_KIB
 
 Json = dict[str, Any]
@@ -165,7 +167,7 @@ def targets(results: Json) -> list[Json]:
                         f"{shown} (at c={worst[1]}; goal ≥ ×100 at every concurrency)",
                     )
                 )
-    return out + background_targets(results)
+    return out + background_targets(results) + moderation_eval.targets(results)
 
 
 def _notify_posting(post: Json, plain: Json | None) -> Json:
@@ -514,6 +516,7 @@ def markdown(results: Json) -> str:
             f"- {name}: {s['written']:,} comments via {s['via']} in {s['seconds']} s" + rate
         )
     lines += background_sections(results)
+    lines += moderation_eval.sections(results)
     bad = [c for c in results["checks"] if not c["ok"]]
     lines += ["", "Answer checks: " + ("all passed" if not bad else f"{len(bad)} failed")]
     for c in bad:

@@ -5,11 +5,13 @@ SQLite, ``rostra serve``) on free loopback ports with one worker per core; ident
 10 / 100 / 1,000 / 10,000 comments in both (Rostra through its HTTP API); bounded wrk runs for
 each scenario, server and concurrency; a bare ASGI app as the ceiling; then, with the servers
 stopped, the notifications and background-jobs scenarios on SQLite and PostgreSQL
-(bench/notify_scenarios.py); results as JSON and Markdown in bench/results/. Every server started
+(bench/notify_scenarios.py) and the moderation quality scenario (``rostra moderation eval``,
+bench/moderation_eval.py); results as JSON and Markdown in bench/results/. Every server started
 here is stopped on the way out, Ctrl-C included.
 
     .venv/bin/python bench/run.py [--duration 8] [--sizes 10,100,1000,10000] [--isso-seed db|api]
-        [--no-notify] [--no-jobs] [--pg-url postgresql://postgres@127.0.0.1:5432/postgres]
+        [--no-notify] [--no-jobs] [--no-moderation]
+        [--pg-url postgresql://postgres@127.0.0.1:5432/postgres]
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import commentgen
+import moderation_eval
 import notify_scenarios
 import report
 from procs import PeakSampler, Server, cpu_seconds, host_cpu
@@ -762,6 +765,9 @@ def main(argv: list[str] | None = None) -> int:
         "--no-notify", action="store_true", help="leave out the notifications scenario"
     )
     parser.add_argument("--no-jobs", action="store_true", help="leave out the jobs scenario")
+    parser.add_argument(
+        "--no-moderation", action="store_true", help="leave out rostra moderation eval"
+    )
     parser.add_argument("--notify-followers", type=int, default=1000, help="fan-out size")
     parser.add_argument("--notify-digest", type=int, default=10_000, help="digest subscriptions")
     parser.add_argument("--jobs", type=int, default=100_000, help="jobs for the jobs scenario")
@@ -1014,10 +1020,11 @@ def _run(
             cell["mails_done_after_s"] = wait_for_jobs(WORK / "rostra.db", 120)
         bench.settle()
 
-    # Notifications and background jobs: scripts of their own, with the servers stopped (they
-    # would only take memory and a little CPU from them), on the measured Rostra's code.
+    # Notifications, background jobs and moderation quality: scripts of their own, with the
+    # servers stopped (they would only take memory and a little CPU from them), on the measured
+    # Rostra's code.
     background: Json = {}
-    if not args.posting_only and not (args.no_notify and args.no_jobs):
+    if not args.posting_only and not (args.no_notify and args.no_jobs and args.no_moderation):
         for server in servers:
             server.stop()
         if not args.no_notify:
@@ -1026,6 +1033,8 @@ def _run(
             )
         if not args.no_jobs:
             background["jobs"] = notify_scenarios.jobs(args.jobs, args.pg_url, stamp, log, source)
+        if not args.no_moderation:
+            background["moderation"] = moderation_eval.evaluate(source, log)
 
     memory = {
         s.name: {
@@ -1071,7 +1080,13 @@ def _run(
     full = (
         sizes == DEFAULT_SIZES
         and concs == DEFAULT_CONCS
-        and not (args.no_isso or args.posting_only or args.no_notify or args.no_jobs)
+        and not (
+            args.no_isso
+            or args.posting_only
+            or args.no_notify
+            or args.no_jobs
+            or args.no_moderation
+        )
         and (args.notify_followers, args.notify_digest, args.jobs) == (1000, 10_000, 100_000)
         and args.post_followers == 1
     )
