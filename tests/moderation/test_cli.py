@@ -248,10 +248,7 @@ def test_eval_on_the_shipped_set() -> None:
     for lang in ("ar", "de", "en", "es", "fr", "ru"):
         assert listed.count(f" news comments, {lang}: ") == 3, lang
     assert "spam, all: spam stopped" in listed and "spam, all: civil with links held" in listed
-    report = json.loads(run("moderation", "eval", "--json", "-q").stdout)
-    assert set(report) >= {"toxicity", "news", "toxicity_by_source", "functional", "bias", "spam",
-                           "targets"}  # fmt: skip
-    assert len(report["targets"]) == listed.count("\n- **")
+    # (--json on the shipped sets: tests/moderation/test_eval_report.py)
 
 
 class Terminal(io.StringIO):
