@@ -252,6 +252,16 @@ def test_bad_functional_tests_are_refused_with_their_line(tmp_path: Path) -> Non
     broken = write_jsonl(tmp_path / "g.jsonl", [], extra=['{"text": "no label"}'])
     done = run("moderation", "eval", "--data", str(data), "--functional-data", str(broken), "-q")
     assert done.returncode == 2 and "line 1: not a labelled comment" in done.stderr
+    for flag in ("--data", "--functional-data", "--spam-data"):
+        args = ["--data", str(data), flag, str(tmp_path / "absent.jsonl"), "-q"]
+        done = run("moderation", "eval", *args[2:] if flag == "--data" else args)
+        assert done.returncode == 2, flag
+        assert f"cannot read {tmp_path / 'absent.jsonl'}: No such file" in done.stderr, flag
+        assert "Traceback" not in done.stderr and done.stdout == "", flag
+    binary = tmp_path / "binary.jsonl"
+    binary.write_bytes(b'{"text": "fine [0.1]", "toxic": 0}\n\xff\xfe\x00{"text"\n')
+    done = run("moderation", "eval", "--data", str(data), "--functional-data", str(binary), "-q")
+    assert done.returncode == 2 and f"{binary}, line 2: not UTF-8 text" in done.stderr
     # Measuring one's own set leaves the shipped functional tests out, and --no-functional too.
     alone = run("moderation", "eval", "--data", str(data), "-q", "--settings", SETTINGS)
     assert alone.returncode == 0 and "## Functional tests" not in alone.stdout

@@ -45,10 +45,19 @@ def wilson(part: int, whole: int, z: float = 1.96) -> tuple[float, float]:
 
 
 def read_shipped(path: Path | None, default: str) -> str:
-    """The file at ``path``, or the one named ``default`` shipped in ``rostra/moderation/eval``."""
+    """The file at ``path``, or the one named ``default`` shipped in ``rostra/moderation/eval``;
+    a file that cannot be read, or is not UTF-8, is a ``ValueError`` naming it (and the line)."""
     if path is None:
         return (resources.files("rostra.moderation") / "eval" / default).read_text("utf-8")
-    return path.read_text("utf-8")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ValueError(f"{path}, line {line}: not UTF-8 text") from None
 
 
 def fmt(value: float, percent: bool = False) -> str:
