@@ -291,6 +291,15 @@ NAMING_NO_ONE = (
     ("Die Preise in Polen steigen", "de"), ("La economía de Rusia y de Palestina", "es"),
     ("Экономика Таджикистана и Узбекистана растёт", "ru"),
     ("ميزانية سوريا وروسيا وتركيا", "ar"), ("Christiansborg er Danmarks parlament", "da"),
+    ("Ich trinke den Kaffee schwarz, ohne Zucker", "de"), ("Die Schwarze Null hält", "de"),
+    ("Schwarze Zahlen für die Stadtwerke", "de"), ("Les soldes du Black Friday", "fr"),
+    ("Un negro futuro para la ciudad", "es"),
+)  # fmt: skip
+# Colour words that do name people: with a noun, or as the noun itself.
+NAMING_BY_COLOUR = (
+    ("Black women ran the strike committee", "en"), ("Des femmes noires ont témoigné", "fr"),
+    ("Le patron du café est un black", "fr"), ("Zum ersten Mal wurde ein Schwarzer gewählt", "de"),
+    ("Estos negros del barrio", "es"), ("Чернокожие музыканты открыли фестиваль", "ru"),
 )  # fmt: skip
 
 
@@ -302,6 +311,8 @@ def test_the_identity_terms_find_each_group_in_each_language_and_not_look_alikes
             assert subgroups_of(sentence, lang) == {subgroup}, (lang, subgroup, sentence)
             # A language without lists of its own is matched against all of them.
             assert subgroup in subgroups_of(sentence, "da"), (lang, subgroup, sentence)
+    for sentence, lang in NAMING_BY_COLOUR:
+        assert subgroups_of(sentence, lang) == {"people"}, sentence
     # "Polen" is both Poland and Poles in German: it counts; the others name no one.
     found = [(s, lang) for s, lang in NAMING_NO_ONE if subgroups_of(s, lang)]
     assert found == [("Die Preise in Polen steigen", "de")]

@@ -11,7 +11,8 @@ comment about Syria's budget names no Syrians (``سوري(?!ا)``, ``afghan(?!is
 Each entry is a regular expression matched case-insensitively at word boundaries; ``\\w*``
 says which entries take endings (``musulman\\w*``), so that a short stem does not catch a
 longer, unrelated word (``jews?`` and not "jewellery"). Colour words count only with a noun
-for people ("black people", "les noirs"): alone they are about markets and films. A comment is
+for people ("black people", "les noirs"), or, in German, as a capitalised noun inside a
+sentence (*ein Schwarzer*): alone they are about markets and films. A comment is
 matched against its own language's list (German *Syrien* is Syria, French *syrien* a Syrian),
 and one in another language (Danish, say) against all of them.
 """
@@ -63,7 +64,8 @@ TERMS: dict[str, dict[str, tuple[str, ...]]] = {
             r"arabes?", r"roms?", r"tsiganes?", r"gitan\w*", r"kurdes?", r"les noirs", r"des noirs",
             r"(?:personnes|femmes) noires", r"hommes noirs", r"les blancs", r"asiatiques?",
             r"africain\w*", r"maghrébin\w*", r"berbères?", r"amazighs?", r"autochtones?",
-            r"tchétchènes?", r"ouïghours?", r"kabyles?",
+            r"tchétchènes?", r"ouïghours?", r"kabyles?", r"blacks",
+            r"(?:un|une|le|la|aux) blacks?(?! friday)",
         ),
         "nationality": (
             r"ukrainien\w*", r"russes?", r"israélien\w*", r"palestinien\w*", r"américain\w*",
@@ -91,6 +93,7 @@ TERMS: dict[str, dict[str, tuple[str, ...]]] = {
             r"schwarze[n]? (?:menschen|männer|frauen|mitbürger\w*)", r"weiße[n]? (?:menschen)",
             r"asiat\w*", r"afrikaner\w*", r"indigen\w*", r"tschetschen\w*", r"uigur\w*",
             r"berber\w*",
+            r"(?-i:(?<=[a-zäöüß,] )Schwarze[nr]?)(?! null| peter| meer| brett| liste)",
         ),
         "nationality": (
             r"ukrainer\w*", r"ukrainisch\w*", r"russen", r"russin\w*", r"russisch\w*",
@@ -118,7 +121,7 @@ TERMS: dict[str, dict[str, tuple[str, ...]]] = {
             r"árabes?", r"arabes", r"gitan\w*", r"kurd\w*", r"los negros",
             r"(?:personas|mujeres) negras", r"hombres negros", r"afrodescendientes?", r"asiátic\w*",
             r"african[oa]s?", r"indígenas?", r"latin[oa]s", r"mapuches?", r"bereberes?",
-            r"chechen[oa]s?", r"uigures?",
+            r"chechen[oa]s?", r"uigures?", r"(?:estos|esos|unos|muchos) negr[oa]s",
         ),
         "nationality": (
             r"ucranian\w*", r"rus[oa]s?", r"israelí\w*", r"palestin(?:os|as|o)",

@@ -98,7 +98,9 @@ class Report:
                 "Comments naming religions, peoples, nationalities or migrants (per-language "
                 "word lists);\nnamed = the first three together. BPSN: the subgroup's civil "
                 "comments against abuse elsewhere;\nBNSP: its abusive ones against civil "
-                f"comments elsewhere. Target: civil held ≤ {targets.NAMED_CIVIL_HELD:.0%}.",
+                "comments elsewhere. All civil held: the share of every\ncivil comment of the "
+                "set held (of its language, for a named · xx row). Target: civil held\n"
+                f"≤ {targets.NAMED_CIVIL_HELD:.0%}.",
             ]
             for key, table in self.bias.items():
                 out += [
