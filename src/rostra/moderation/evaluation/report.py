@@ -32,6 +32,7 @@ class Report:
     functional: list[Outcome] = field(default_factory=list)
     spam: list[SpamOutcome] = field(default_factory=list)
     spam_split: str | None = None
+    #: Seconds all the sets took through the content phases.
     seconds: float = 0.0
 
     def __post_init__(self) -> None:
@@ -62,12 +63,13 @@ class Report:
         return targets.marks(t for t in self.targets if t.section == section)
 
     def text(self) -> str:
-        n = len(self.heldout) + len(self.functional)
+        n = len(self.heldout) + len(self.functional) + len(self.spam)
         per = self.seconds / n * 1000 if n else math.nan
         out = [
             "## Moderation quality at the default policy\n",
             f"{len(self.heldout)} labelled comments; flagged = held or rejected; ROC-AUC of the "
-            f"toxicity\nscore. {self.seconds:.1f} s in all, {per:.1f} ms per comment.\n",
+            f"toxicity\nscore. Every set: {n} comments in {self.seconds:.1f} s, {per:.1f} ms "
+            "per comment.\n",
             toxicity.markdown(self.by_language),
         ]
         if self.news:
@@ -182,5 +184,5 @@ def build(
 
     heldout, seconds = toxicity.run(rows, settings, progress)
     tests, more = toxicity.run(functional_rows, settings, after(len(rows)))
-    spam_outcomes, _ = spam.run_spam(spam_rows, settings, after(len(rows) + len(tests)))
-    return Report(heldout, tests, spam_outcomes, spam_split, seconds + more)
+    spam_outcomes, last = spam.run_spam(spam_rows, settings, after(len(rows) + len(tests)))
+    return Report(heldout, tests, spam_outcomes, spam_split, seconds + more + last)
