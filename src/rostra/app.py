@@ -30,6 +30,7 @@ from rostra.domain.models import Site
 from rostra.jobs.desk import DeadLetters
 from rostra.jobs.registry import GiveUp, JobFailed, JobHandlers, builtin_handlers
 from rostra.jobs.runner import Runner, runner_settings
+from rostra.moderation.learning_job import register as register_learning
 from rostra.moderation.moderator import PipelineModerator
 from rostra.notify.desk_alerts import DeskAlerts, Recipient
 from rostra.notify.desk_alerts import register as register_desk_alerts
@@ -46,6 +47,7 @@ from rostra.services.address_limits import (
 )
 from rostra.services.desk import ModerationDesk, report_threshold
 from rostra.services.desk_alerts import ALERT_JOB, StaffAlerts, open_staff_address
+from rostra.services.desk_learning import LEARN_JOB
 from rostra.services.discussion import Discussion
 from rostra.services.reading import ThreadReading
 from rostra.services.reports import ReaderReports
@@ -58,6 +60,7 @@ from rostra.services.webhooks import DELIVER_JOB, NOTICE_JOB, NoticeRecipient, W
 from rostra.storage.database import Engines, create_engines
 from rostra.storage.fanout import SqlFanout
 from rostra.storage.jobs import SqlJobQueue, wake_after_commit
+from rostra.storage.learning import SqlLearning
 from rostra.storage.moderation import SqlModerationState
 from rostra.storage.repository import SqlStore
 from rostra.storage.schema import HealthCheck
@@ -148,6 +151,7 @@ def create_app(
         register_webhook_jobs(handlers, settings, store, clock=clock)
         notifier = register_notification_jobs(handlers, settings, store, subscriptions, clock=clock)
         register_alert_jobs(handlers, settings, store, clock=clock)
+        register_learning_jobs(handlers, store, clock=clock)
         runner = Runner(
             SqlJobQueue(engines),
             handlers,
@@ -252,6 +256,16 @@ def register_notify_jobs(handlers: JobHandlers, settings: Settings, store: SqlSt
         )
     register_notification_jobs(handlers, settings, store)
     register_alert_jobs(handlers, settings, store)
+
+
+def register_learning_jobs(
+    handlers: JobHandlers, store: SqlStore, *, clock: Callable[[], datetime] | None = None
+) -> None:
+    """``moderation.learn`` (rostra.moderation.learning_job: a desk decision becomes a learnt
+    example of its site) in ``handlers``, unless a test or plug-in registered its own;
+    ``rostra serve``'s runner and ``rostra worker`` both call this."""
+    if LEARN_JOB not in handlers.kinds():
+        register_learning(handlers, SqlLearning(store.engines), clock or utc_now)
 
 
 def staff_alerts_service(

@@ -37,7 +37,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from rostra.app import register_notify_jobs, register_webhook_jobs
+    from rostra.app import register_learning_jobs, register_notify_jobs, register_webhook_jobs
     from rostra.config import command_settings
     from rostra.jobs.registry import builtin_handlers
     from rostra.jobs.runner import Runner, runner_settings
@@ -55,6 +55,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     engines = create_engines(settings.database_url, pool_size=2, sqlite_cache_kib=WORKER_CACHE_KIB)
     register_notify_jobs(handlers, settings, SqlStore(engines))
     register_webhook_jobs(handlers, settings, SqlStore(engines))
+    register_learning_jobs(handlers, SqlStore(engines))
     runner = Runner(SqlJobQueue(engines), handlers, runner_settings(settings))
 
     async def work() -> None:

@@ -34,7 +34,7 @@ pytestmark = [pytest.mark.xdist_group("processes"), pytest.mark.slow]
 ROSTRA = Path(sys.executable).with_name("rostra")
 ROOT = Path(__file__).resolve().parents[2]
 READY = (
-    "running jobs of kinds desk.alert, desk.alert.digest, desk.alert.send, "
+    "running jobs of kinds desk.alert, desk.alert.digest, desk.alert.send, moderation.learn, "
     "notify.confirm, notify.digest, notify.mail, notify.published, "
     "test.record, webhook.deliver, webhook.disabled"
 )

@@ -192,7 +192,7 @@ def test_the_sites_action_decides_and_switching_the_band_off_clears_it_on_edit(
 
 def test_the_review_migration_matches_the_tables_and_goes_down_and_up(store: SqlStore) -> None:
     engine = store.engines.write
-    assert current(engine) == SCHEMA_HEAD == "0009"
+    assert current(engine) == SCHEMA_HEAD and SCHEMA_HEAD >= "0009"
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     downgrade(engine, "0008")

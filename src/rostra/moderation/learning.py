@@ -28,7 +28,8 @@ sentence encoder would cost 3-25 ms a comment again), need no encoder, and make 
 precise.
 
 Each process keeps a site's examples as two numpy arrays, refreshed when the store's version of
-them changes (asked at most every :data:`REFRESH_SECONDS`). A memory that cannot be read (the
+them changes (asked at most every :data:`REFRESH_SECONDS`, and at once after this process wrote
+one). A memory that cannot be read (the
 table is missing, the database refuses) leaves the shared model alone in charge, and so does each
 stored example that cannot be decoded (it is set aside); either is logged once, not once per
 comment. The settings (``moderation.learning``) are read here: ``enabled`` (default true), the two
@@ -74,6 +75,17 @@ DEFAULT_LIFT = 0.6
 DEFAULT_HOLD = 0.5
 DEFAULT_MAX_EXAMPLES = 2000
 _EPOCH: Final = datetime(2000, 1, 1, tzinfo=UTC)
+#: Bumped by every example this process writes (the ``moderation.learn`` job run by
+#: ``rostra serve``'s own runner): its pipelines then read their memory again at once, where
+#: other processes notice within :data:`REFRESH_SECONDS`.
+_written = [0]
+_written_lock = threading.Lock()
+
+
+def note_learnt() -> None:
+    """Tell this process's learning phases that an example was written or forgotten."""
+    with _written_lock:
+        _written[0] += 1
 
 
 def encode_signature(signature: Sequence[int]) -> str:
@@ -198,22 +210,24 @@ class Learning:
         self.refresh_seconds = refresh_seconds
         self.clock = clock
         self._lock = threading.Lock()
-        self._cache: dict[int, tuple[float, tuple[int, int] | None, SiteExamples]] = {}
+        # site -> (when checked, this process's writes then, the store's version, the examples)
+        self._cache: dict[int, tuple[float, int, tuple[int, int] | None, SiteExamples]] = {}
         self._problems: dict[int, str] = {}
 
     def examples(self, site_id: int) -> SiteExamples:
         """The site's examples, read again when the store's version of them changed."""
         now = self.clock()
+        written = _written[0]
         with self._lock:
             cached = self._cache.get(site_id)
-        if cached is not None and now - cached[0] < self.refresh_seconds:
-            return cached[2]
+        if cached is not None and now - cached[0] < self.refresh_seconds and cached[1] == written:
+            return cached[3]
         assert self.memory is not None
         version: tuple[int, int] | None = None
         try:
             version = self.memory.learnt_version(site_id)
-            if cached is not None and cached[1] == version:
-                found = cached[2]
+            if cached is not None and cached[2] == version:
+                found = cached[3]
             else:
                 found = SiteExamples(self.memory.learnt_examples(site_id, self.config.max_examples))
         except Exception as exc:  # noqa: BLE001 - a memory we cannot read leaves the shared model
@@ -225,7 +239,7 @@ class Learning:
             else:
                 self._problem(site_id, None)
         with self._lock:
-            self._cache[site_id] = (now, version, found)
+            self._cache[site_id] = (now, written, version, found)
         return found
 
     def _problem(self, site_id: int, problem: str | None) -> None:

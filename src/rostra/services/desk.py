@@ -1,7 +1,8 @@
 """The moderators' desk: queues, a comment in context, decisions, bans and the audit log.
 
-Every decision runs in one write transaction with its audit entry, so a comment never changes
-status without a statement of reasons on record, and a failed decision changes nothing. A staff
+Every decision runs in one write transaction with its audit entry (and the job that lets the site
+learn from it, rostra.services.desk_learning), so a comment never changes status without a
+statement of reasons on record, and a failed decision changes nothing. A staff
 member acts only on the sites they moderate: a comment of another site is refused as forbidden,
 even when its id is guessed right.
 """
@@ -29,6 +30,7 @@ from rostra.domain.desk import (
 from rostra.domain.errors import N_, Forbidden, InvalidInput, NotFound
 from rostra.domain.models import Author, Comment, CommentStatus, Site
 from rostra.domain.webhooks import WebhookEvent
+from rostra.services.desk_learning import learn_job
 from rostra.services.ports import DeskStore, QueueQuery, Store, WriteTransaction
 from rostra.services.published import enqueue_published
 from rostra.services.webhooks import enqueue_event
@@ -284,6 +286,10 @@ class ModerationDesk:
             if status is CommentStatus.PUBLISHED:
                 # Approved: its subscribers' mails, in the decision's transaction.
                 enqueue_published(tx, comment, now)
+            # The site learns from a decision that overrides or settles the pipeline's.
+            job = learn_job(site, comment, previous, now)
+            if job is not None:
+                tx.enqueue(job, now)
         resolved = tx.resolve_reports(comment.id, now)
         # Any decision is the review a flagged comment waited for: it leaves that queue.
         reviewed = tx.set_review(comment.id, None)

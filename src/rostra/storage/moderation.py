@@ -29,6 +29,7 @@ from rostra.domain.models import CommentStatus
 from rostra.moderation.state import AuthorHistory, Fingerprint, StoredFingerprint
 from rostra.services.moderation_port import ModerationMemory
 from rostra.storage.database import Engines
+from rostra.storage.learning import LearntReads
 from rostra.storage.rows import utc
 from rostra.storage.tables import (
     comments,
@@ -223,8 +224,9 @@ class ModerationWrites:
             _prune_fingerprints(self.conn, memory.at - RETENTION)
 
 
-class SqlModerationState:
-    """:class:`rostra.moderation.state.ModerationState` over the Rostra database."""
+class SqlModerationState(LearntReads):
+    """:class:`rostra.moderation.state.ModerationState` over the Rostra database, and the
+    learnt examples the learning phase reads (:class:`rostra.storage.learning.LearntReads`)."""
 
     def __init__(self, engines: Engines) -> None:
         self.engines = engines

@@ -7,6 +7,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -169,6 +170,29 @@ moderation_bands = Table(
     Column("site_id", Id, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_moderation_bands_lookup", "site_id", "band", "created_at"),
+)
+
+# What a site's moderators decided about comments, as learnt examples (rostra.moderation.learning):
+# one row per decided comment (a later decision replaces it, with a new id, so a site's
+# (count, max id) changes whenever its examples do), its MinHash signature (as the fingerprints'),
+# the label and the toxicity the shared model gave it. Never the text.
+moderation_examples = Table(
+    "moderation_examples",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("site_id", Id, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "comment_id",
+        Id,
+        ForeignKey("comments.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("label", String(8), nullable=False),
+    Column("signature", Text, nullable=False),
+    Column("toxicity", Float, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_moderation_examples_site", "site_id", "id"),
 )
 
 # -- the moderators' desk (rostra.services.desk, rostra.services.staff) -------------------------
