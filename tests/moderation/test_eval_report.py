@@ -293,7 +293,14 @@ NAMING_NO_ONE = (
     ("ميزانية سوريا وروسيا وتركيا", "ar"), ("Christiansborg er Danmarks parlament", "da"),
     ("Ich trinke den Kaffee schwarz, ohne Zucker", "de"), ("Die Schwarze Null hält", "de"),
     ("Schwarze Zahlen für die Stadtwerke", "de"), ("Les soldes du Black Friday", "fr"),
-    ("Un negro futuro para la ciudad", "es"),
+    ("Un negro futuro para la ciudad", "es"), ("The Church Street market reopens", "en"),
+)  # fmt: skip
+# Religions named by their places of worship, or the hatred of them.
+NAMING_BY_WORSHIP = (
+    ("The mosque on Mill Street opens its doors on Saturday", "en"),
+    ("Антисемитизм на трибунах надо останавливать", "ru"), ("أحرقوا المسجد الكبير", "ar"),
+    ("Die Synagoge wird renoviert", "de"), ("La mezquita del barrio", "es"),
+    ("L'islamophobie n'est pas une opinion", "fr"),
 )  # fmt: skip
 # Colour words that do name people: with a noun, or as the noun itself.
 NAMING_BY_COLOUR = (
@@ -313,6 +320,8 @@ def test_the_identity_terms_find_each_group_in_each_language_and_not_look_alikes
             assert subgroup in subgroups_of(sentence, "da"), (lang, subgroup, sentence)
     for sentence, lang in NAMING_BY_COLOUR:
         assert subgroups_of(sentence, lang) == {"people"}, sentence
+    for sentence, lang in NAMING_BY_WORSHIP:
+        assert subgroups_of(sentence, lang) == {"religion"}, sentence
     # "Polen" is both Poland and Poles in German: it counts; the others name no one.
     found = [(s, lang) for s, lang in NAMING_NO_ONE if subgroups_of(s, lang)]
     assert found == [("Die Preise in Polen steigen", "de")]

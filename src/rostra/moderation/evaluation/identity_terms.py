@@ -3,10 +3,12 @@
 ``rostra moderation eval`` measures identity-term bias with these: a comment that names one of
 these groups falls in that subgroup, and the subgroup's ROC-AUC and share of civil comments
 held are set beside the whole set's. The lists are ours, for en, fr, de, es, ru and ar: the
-demonyms, adherents and group names a news comment uses, plural and inflected forms, and for
-Arabic the article and the clitics written onto the word (و ف ب ل ك ال). They name the group,
-not what is said of it: the neutral words only, no slurs. Demonyms, not country names: a
-comment about Syria's budget names no Syrians (``سوري(?!ا)``, ``afghan(?!istan)``).
+demonyms, adherents and group names a news comment uses (and, for religions, their places of
+worship and the hatred of them by name: mosque, synagogue, antisemitism), plural and inflected
+forms, and for Arabic the article and the clitics written onto the word (و ف ب ل ك ال). They
+name the group, not what is said of it: the neutral words only, no slurs. Demonyms, not country
+names: a comment about Syria's budget names no Syrians (``سوري(?!ا)``, ``afghan(?!istan)``).
+Churches are left out: too many streets, halls and schools are named after one.
 
 Each entry is a regular expression matched case-insensitively at word boundaries; ``\\w*``
 says which entries take endings (``musulman\\w*``), so that a short stem does not catch a
@@ -32,7 +34,8 @@ TERMS: dict[str, dict[str, tuple[str, ...]]] = {
             r"muslim\w*", r"moslem\w*", r"islam\w*", r"jews?", r"jewish", r"judaism",
             r"christians?", r"christianity", r"catholic\w*", r"protestant\w*", r"evangelical\w*",
             r"hindus?", r"hinduism", r"buddhis\w*", r"sikhs?", r"atheists?", r"mormons?", r"copts?",
-            r"coptic", r"shia", r"shiites?", r"sunnis?",
+            r"coptic", r"shia", r"shiites?", r"sunnis?", r"mosques?", r"synagogues?",
+            r"antisemit\w*", r"anti-semit\w*", r"islamophob\w*",
         ),
         "people": (
             r"arabs?", r"roma", r"romani", r"gypsy", r"gypsies", r"kurds?", r"kurdish", r"blacks",
@@ -58,7 +61,8 @@ TERMS: dict[str, dict[str, tuple[str, ...]]] = {
         "religion": (
             r"musulman\w*", r"islam\w*", r"juifs?", r"juives?", r"judaïsme", r"chrétien\w*",
             r"catholiques?", r"protestant\w*", r"évangéliques?", r"hindou\w*", r"bouddhist\w*",
-            r"sikhs?", r"athées?", r"coptes?", r"chiites?", r"sunnites?",
+            r"sikhs?", r"athées?", r"coptes?", r"chiites?", r"sunnites?", r"mosquées?",
+            r"synagogues?", r"antisémit\w*", r"islamophob\w*",
         ),
         "people": (
             r"arabes?", r"roms?", r"tsiganes?", r"gitan\w*", r"kurdes?", r"les noirs", r"des noirs",
@@ -86,7 +90,8 @@ TERMS: dict[str, dict[str, tuple[str, ...]]] = {
             r"muslim\w*", r"moslem\w*", r"islam\w*", r"juden", r"jude", r"jüdin\w*", r"jüdisch\w*",
             r"judentum\w*", r"christen\w*", r"christin\w*", r"christlich\w*", r"katholi\w*",
             r"protestant\w*", r"evangelisch\w*", r"hindus?", r"buddhist\w*", r"sikhs?",
-            r"atheist\w*", r"kopten", r"schiit\w*", r"sunnit\w*",
+            r"atheist\w*", r"kopten", r"schiit\w*", r"sunnit\w*", r"moschee\w*", r"synagoge\w*",
+            r"antisemit\w*", r"islamfeindlich\w*", r"islamophob\w*",
         ),
         "people": (
             r"araber\w*", r"roma", r"sinti", r"zigeuner\w*", r"kurd\w*",
@@ -116,6 +121,7 @@ TERMS: dict[str, dict[str, tuple[str, ...]]] = {
             r"musulman\w*", r"islam\w*", r"judí[oa]s?", r"judi[oa]s?", r"judaísmo", r"cristian\w*",
             r"católic\w*", r"protestant\w*", r"evangélic\w*", r"hindú\w*", r"hindu\w*",
             r"budist\w*", r"ate[oa]s", r"coptos?", r"chiíes", r"chiitas?", r"suníes", r"sunitas?",
+            r"mezquitas?", r"sinagogas?", r"antisemit\w*", r"islamof[oó]b\w*",
         ),
         "people": (
             r"árabes?", r"arabes", r"gitan\w*", r"kurd\w*", r"los negros",
@@ -143,7 +149,8 @@ TERMS: dict[str, dict[str, tuple[str, ...]]] = {
         "religion": (
             r"мусульман\w*", r"ислам\w*", r"евре\w*", r"иуде\w*", r"христиан\w*", r"православн\w*",
             r"католи\w*", r"протестант\w*", r"буддист\w*", r"буддизм\w*", r"индуист\w*",
-            r"атеист\w*", r"сикх\w*", r"шиит\w*", r"суннит\w*",
+            r"атеист\w*", r"сикх\w*", r"шиит\w*", r"суннит\w*", r"мечет\w*", r"синагог\w*",
+            r"антисемит\w*", r"исламофоб\w*",
         ),
         "people": (
             r"араб\w*", r"цыган\w*", r"курд\w*", r"чернокож\w*", r"негр\w*", r"азиат\w*",
@@ -171,6 +178,7 @@ TERMS: dict[str, dict[str, tuple[str, ...]]] = {
             r"مسلم\w*", r"إسلام\w*", r"اسلام\w*", r"يهود\w*", r"مسيحي\w*", r"نصار[ىا]",
             r"نصراني\w*", r"هندوس\w*", r"بوذي\w*", r"ملحد\w*", r"سيخ", r"أقباط", r"اقباط",
             r"قبطي\w*", r"شيعة", r"شيعي\w*", r"دروز", r"درزي\w*", r"كاثوليك\w*", r"بروتستانت\w*",
+            r"مسجد\w*", r"مساجد", r"كنيس", r"معاداة السامية", r"إسلاموفوبيا", r"اسلاموفوبيا",
         ),
         "people": (
             r"عرب\w*", r"أكراد", r"اكراد", r"كرد\w*", r"أمازيغ\w*", r"امازيغ\w*", r"بربر\w*",
