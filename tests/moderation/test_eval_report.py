@@ -173,6 +173,13 @@ def test_functional_categories_on_a_hand_made_set(tmp_path: Path) -> None:
         "21–100 %",
     ]
 
+    # The progress counts every set: 9 labelled comments and 6 functional tests.
+    labelled = tmp_path / "labelled.jsonl"
+    done = run("moderation", "eval", "--data", str(labelled), "--functional-data", str(path),
+               "--settings", SETTINGS)  # fmt: skip
+    assert done.returncode == 0 and done.stderr.splitlines()[-1].startswith(
+        "moderation eval: 15/15 comments (100%), done in"
+    )
     report = json.loads(eval_on(tmp_path, "--functional-data", str(path), "--json"))
     quotes = report["functional"]["categories"]["quotes"]
     assert quotes["right"] == 0.0 and quotes["civil_held"] == 1.0
