@@ -21,7 +21,7 @@ import pytest
 
 from rostra.moderation import evaluation
 from rostra.moderation.evaluation import targets
-from rostra.moderation.evaluation.common import wilson
+from rostra.moderation.evaluation.common import auc_interval, wilson
 from rostra.moderation.evaluation.functional import CATEGORIES, OTHER, category_of
 from rostra.moderation.evaluation.identity_terms import SUBGROUPS, TERMS, subgroups_of
 from rostra.moderation.evaluation.targets import Target
@@ -80,6 +80,17 @@ def test_the_wilson_interval_of_a_share() -> None:
     assert all(math.isnan(x) for x in wilson(0, 0))
 
 
+def test_the_interval_of_a_roc_auc() -> None:
+    # Hanley and McNeil: A = 0.7 on 25 + 25; Q1 = 0.7 / 1.3, Q2 = 0.98 / 1.7; variance
+    # (0.21 + 24 (Q1 - 0.49) + 24 (Q2 - 0.49)) / 625 = 0.005517, half-width 1.96 * 0.07428.
+    low, high = auc_interval(0.7, 25, 25)
+    assert (round(low, 4), round(high, 4)) == (0.5544, 0.8456)
+    # 13/18 on 3 abusive and 6 civil comments (the hand-made set below): 0.33 to 1 (capped).
+    low, high = auc_interval(13 / 18, 3, 6)
+    assert round(low, 2) == 0.33 and high == 1.0
+    assert all(math.isnan(x) for x in auc_interval(math.nan, 3, 0))
+
+
 def test_roc_auc_counts_ties_half_and_needs_both_classes() -> None:
     assert evaluation.roc_auc([True, False], [0.5, 0.5]) == 0.5
     assert evaluation.roc_auc([True, False, False], [0.7, 0.7, 0.1]) == 0.75
@@ -111,7 +122,7 @@ def test_subgroup_figures_on_a_hand_made_set(tmp_path: Path) -> None:
     # The news-style table (rows with no source): recall 2/3, civil held 2/6, ROC-AUC 13/18.
     news = rows_of(text, "## News-style comments per language")
     assert news["en"] == [
-        "9", "3", "0.500", "0.667", "0.571", "0.722", "33.3 %",
+        "9", "3", "0.500", "0.667", "0.571", "0.722", "33.3 %", "0.33–1.00",
         "missed: recall, civil held, ROC-AUC",
     ]  # fmt: skip
     assert "- **met** bias (labelled set), nationality: civil held 0.0 % (target ≤ 5.0 %)" in text
@@ -125,6 +136,7 @@ def test_subgroup_figures_on_a_hand_made_set(tmp_path: Path) -> None:
     assert report["bias"]["heldout"]["nationality"]["subgroup_auc"] is None
     assert report["bias"]["heldout"]["named"]["bpsn_auc"] == pytest.approx(5 / 6)
     assert report["news"]["en"]["auc"] == pytest.approx(13 / 18)
+    assert report["news"]["en"]["auc_high"] == 1.0
     verdicts = {(t["section"], t["group"], t["figure"]): t["met"] for t in report["targets"]}
     assert verdicts[("news comments", "en", "recall")] is False
     assert verdicts[("bias (labelled set)", "nationality", "civil held")] is True
@@ -215,8 +227,9 @@ def test_public_splits_and_spam_against_their_targets(tmp_path: Path) -> None:
     )  # fmt: skip
     text = eval_on(tmp_path, "--spam-data", str(spam), data=data)
     sources = rows_of(text, "## By source")
-    assert sources["germeval2018 (de)"][5:] == ["0.000", "100.0 %", "missed: ROC-AUC"]
-    assert sources["dkhate (da)"][5:] == ["1.000", "0.0 %", "met"]
+    # (One comment of each class: the interval has no width.)
+    assert sources["germeval2018 (de)"][5:] == ["0.000", "100.0 %", "0.00–0.00", "missed: ROC-AUC"]
+    assert sources["dkhate (da)"][5:] == ["1.000", "0.0 %", "1.00–1.00", "met"]
     assert sources["rostra_written"][-1] == ""  # news-style: the per-language targets apply
     assert list(rows_of(text, "## News-style comments per language")) == ["en"]
     assert "- **missed** public split, germeval2018 (de): ROC-AUC 0.000 (target ≥ 0.850)" in text

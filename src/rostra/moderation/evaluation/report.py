@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from rostra.moderation.evaluation import bias, functional, spam, targets, toxicity
 from rostra.moderation.evaluation.bias import SubgroupMetrics
+from rostra.moderation.evaluation.common import auc_interval
 from rostra.moderation.evaluation.functional import CategoryMetrics
 from rostra.moderation.evaluation.spam import SpamMetrics, SpamOutcome, SpamRow
 from rostra.moderation.evaluation.targets import Target
@@ -129,8 +130,8 @@ class Report:
     def to_json(self) -> dict[str, object]:
         report: dict[str, object] = {
             "toxicity": _table(self.by_language),
-            "news": _table(self.news),
-            "toxicity_by_source": _table(self.by_source),
+            "news": _with_auc_interval(self.news),
+            "toxicity_by_source": _with_auc_interval(self.by_source),
             "functional": {
                 "categories": {
                     name: {
@@ -164,6 +165,15 @@ def _dict(m: object) -> dict[str, object]:
 
 def _table(table: Mapping[str, Metrics | SubgroupMetrics]) -> dict[str, object]:
     return {name: _dict(m) for name, m in table.items()}
+
+
+def _with_auc_interval(table: Mapping[str, Metrics]) -> dict[str, object]:
+    """The figures, and the ROC-AUC's 95 % interval (``auc_low``, ``auc_high``)."""
+    out: dict[str, object] = {}
+    for name, m in table.items():
+        low, high = auc_interval(m.auc, m.toxic, m.n - m.toxic)
+        out[name] = {**_dict(m), "auc_low": _plain(low), "auc_high": _plain(high)}
+    return out
 
 
 def build(

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rostra.moderation.evaluation.common import fmt, read_shipped, roc_auc
+from rostra.moderation.evaluation.common import auc_interval, fmt, read_shipped, roc_auc
 from rostra.moderation.pipeline import Pipeline, build_pipeline
 from rostra.moderation.policy import Policy
 from rostra.moderation.record import Action, Submission
@@ -187,12 +187,13 @@ def news_by_language(outcomes: Sequence[Outcome]) -> dict[str, Metrics]:
 def markdown(
     table: Mapping[str, Metrics], title: str = "language", marks: Mapping[str, str] | None = None
 ) -> str:
-    """The table as Markdown; ``marks`` adds a last column (the targets met or missed)."""
+    """The table as Markdown; ``marks`` adds the ROC-AUC's 95 % interval and a last column (the
+    targets met or missed)."""
     head = f"| {title} | n | toxic | precision | recall | F1 | ROC-AUC | civil held |"
     rule = "|---|---:|---:|---:|---:|---:|---:|---:|"
     if marks is not None:
-        head += " targets |"
-        rule += "---|"
+        head += " ROC-AUC 95 % | targets |"
+        rule += "---:|---|"
     lines = [head, rule]
     for name, m in table.items():
         line = (
@@ -200,6 +201,8 @@ def markdown(
             f"| {fmt(m.f1)} | {fmt(m.auc)} | {fmt(m.civil_held, percent=True)} |"
         )
         if marks is not None:
-            line += f" {marks.get(name, '')} |"
+            low, high = auc_interval(m.auc, m.toxic, m.n - m.toxic)
+            shown = "-" if math.isnan(low) else f"{low:.2f}–{high:.2f}"
+            line += f" {shown} | {marks.get(name, '')} |"
         lines.append(line)
     return "\n".join(lines)
