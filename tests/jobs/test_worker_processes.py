@@ -14,7 +14,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -33,11 +33,14 @@ pytestmark = [pytest.mark.xdist_group("processes"), pytest.mark.slow]
 
 ROSTRA = Path(sys.executable).with_name("rostra")
 ROOT = Path(__file__).resolve().parents[2]
-READY = (
-    "running jobs of kinds desk.alert, desk.alert.digest, desk.alert.send, moderation.learn, "
-    "notify.confirm, notify.digest, notify.mail, notify.published, "
-    "test.record, webhook.deliver, webhook.disabled"
-)
+# The line a worker logs once it runs jobs. Among its kinds: the test plug-in's and at least these
+# of Rostra's own (a feature may add more; a worker that runs fewer fails its first test).
+READY = "running jobs of kinds "
+KINDS = {
+    *("desk.alert", "desk.alert.digest", "desk.alert.send", "moderation.learn", "notify.confirm"),
+    *("notify.digest", "notify.mail", "notify.published", "test.record", "webhook.deliver"),
+    "webhook.disabled",
+}
 LEASE_SECONDS = 2
 
 
@@ -47,6 +50,7 @@ class Deployment:
     url: str
     workdir: Path
     store: SqlStore
+    started: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ROSTRA_")}
@@ -71,11 +75,15 @@ class Deployment:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        self.started.append(process)  # killed at the end of the test whatever happens
 
         def ready() -> bool:
             if process.poll() is not None:
                 raise AssertionError(f"rostra worker exited: {log.read_text()[-3000:]}")
-            return READY in log.read_text()
+            lines = [ln for ln in log.read_text().splitlines() if READY in ln]
+            if lines and not set(lines[0].split(READY, 1)[1].split(", ")) >= KINDS:
+                raise AssertionError(f"the worker does not run every kind: {lines[0]}")
+            return bool(lines)
 
         wait_until(ready, 60, f"worker {name}")
         return process, log
@@ -116,7 +124,17 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deplo
         engine.dispose()
         store = SqlStore(create_engines(url))
         stack.callback(store.close)
-        yield Deployment(request.param, url, tmp_path, store)
+        deployment = Deployment(request.param, url, tmp_path, store)
+        stack.callback(kill_what_is_left, deployment.started)
+        yield deployment
+
+
+def kill_what_is_left(processes: list[subprocess.Popen[bytes]]) -> None:
+    """SIGKILL every worker a test started and has not stopped (one that failed its test)."""
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=60)
 
 
 def stop(process: subprocess.Popen[bytes], how: int = signal.SIGTERM) -> int:
