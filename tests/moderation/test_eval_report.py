@@ -201,6 +201,31 @@ def test_functional_categories_on_a_hand_made_set(tmp_path: Path) -> None:
     assert report["functional"]["functionalities"]["threat_norm_h"]["recall"] == 0.0
 
 
+def test_each_kind_of_labelled_comment_judged_right(tmp_path: Path) -> None:
+    data = [
+        {"text": "Quoting the slur he used, to say it is vile and must stop [0.7]", "toxic": 0,
+         "lang": "en", "label": "civil:quoted"},
+        {"text": "Citant l'insulte qu'il a lancée pour dire qu'elle est ignoble [0.2]",
+         "toxic": 0, "lang": "fr", "label": "civil:quoted"},
+        {"text": "If you publish that again, watch your house at night [0.4]", "toxic": 1,
+         "lang": "en", "label": "abusive:threat"},
+        {"text": "The tram is late again this morning on the east line [0.1]", "toxic": 0,
+         "lang": "en"},
+    ]  # fmt: skip
+    text = eval_on(tmp_path, data=data)
+    kinds = rows_of(text, "## Labelled comments per kind")
+    # kind | n | abusive | judged right | en | fr; the unlabelled row is in no kind.
+    assert kinds == {
+        "abusive:threat": ["1", "1", "0.0 %", "0.0 %", "-"],
+        "civil:quoted": ["2", "0", "50.0 %", "0.0 %", "100.0 %"],
+    }
+    report = json.loads(eval_on(tmp_path, "--json", data=data))
+    assert report["kinds"]["civil:quoted"]["right"] == 0.5
+    assert report["kinds"]["civil:quoted"]["civil_held"] == 0.5
+    # A set without labels has no such section.
+    assert "## Labelled comments per kind" not in eval_on(tmp_path)
+
+
 def test_public_splits_and_spam_against_their_targets(tmp_path: Path) -> None:
     data = [
         {"text": "Die Stadträte sind Idioten und Lügner, alle [0.3]", "toxic": 1, "lang": "de",
@@ -403,8 +428,8 @@ def shipped() -> dict[str, Any]:
 @pytest.mark.slow
 def test_the_json_on_the_shipped_sets_has_every_section(shipped: dict[str, Any]) -> None:
     assert list(shipped) == [
-        "toxicity", "news", "toxicity_by_source", "functional", "bias", "spam", "spam_split",
-        "targets", "seconds",
+        "toxicity", "news", "toxicity_by_source", "kinds", "functional", "bias", "spam",
+        "spam_split", "targets", "seconds",
     ]  # fmt: skip
     assert set(shipped["bias"]) == {"heldout", "functional"}
     assert shipped["spam_split"] == "test" and shipped["spam"]["all"]["n"] > 0
@@ -415,22 +440,3 @@ def test_the_json_on_the_shipped_sets_has_every_section(shipped: dict[str, Any])
     assert sections == {
         "news comments", "public split", "bias (labelled set)", "bias (functional tests)", "spam",
     }  # fmt: skip
-
-
-@pytest.mark.slow
-def test_what_the_readme_says_of_the_shipped_model_holds(shipped: dict[str, Any]) -> None:
-    # README, "The whole report": "Today the spam targets and English news comments meet theirs,
-    # and most others are missed: civil comments that name a group are held about twice as often
-    # as civil comments overall, and counter-speech and quoted hate are mostly held." A model
-    # that does better fails here, and the README (and docs/moderation.md) must say so.
-    report = shipped
-    met = {(t["section"], t["group"]) for t in report["targets"] if t["met"]}
-    missed = [t for t in report["targets"] if t["met"] is False]
-    assert {("spam", "all"), ("news comments", "en")} <= met
-    assert all(t["met"] for t in report["targets"] if t["section"] in ("spam",))
-    assert all(t["met"] for t in report["targets"] if t["group"] == "en")
-    assert len(missed) > len(report["targets"]) / 2
-    named = report["bias"]["heldout"]["named"]
-    assert 1.5 <= named["civil_held"] / named["overall_civil_held"] <= 2.5
-    for category in ("counter-speech", "quotes"):
-        assert report["functional"]["categories"][category]["civil_held"] > 0.5, category

@@ -8,7 +8,8 @@ labelled comment; here each functionality falls in a *category* a moderator reco
 (counter-speech, quotes, negation, threats, slurs, …), and each category's figures are the
 share judged as labelled (held when abusive, published when civil), recall, the share of its
 civil sentences held and ROC-AUC, pooled over languages, and the share judged right per
-language.
+language. The labelled set's rows that say what kind of comment they are (``label``:
+``civil:quoted``, ``abusive:threat``, …) are reported the same way, per kind.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ class CategoryMetrics:
 
 
 def right_share(outcomes: Sequence[Outcome]) -> float:
+    """The share judged as labelled: abusive ones held or rejected, civil ones published."""
     return share(sum(o.flagged == o.row.toxic for o in outcomes), len(outcomes))
 
 
@@ -83,13 +85,14 @@ def by_category(outcomes: Sequence[Outcome]) -> dict[str, CategoryMetrics]:
     table = {}
     for name in sorted(groups, key=order.index):
         items = groups[name]
-        table[name] = _category(items)
+        table[name] = summarise(items)
     if len(groups) > 1:
-        table["all"] = _category(list(outcomes))
+        table["all"] = summarise(list(outcomes))
     return table
 
 
-def _category(items: Sequence[Outcome]) -> CategoryMetrics:
+def summarise(items: Sequence[Outcome]) -> CategoryMetrics:
+    """A group's figures: its functionalities, the share judged right (also per language)."""
     langs: dict[str, list[Outcome]] = {}
     for o in items:
         langs.setdefault(o.row.lang, []).append(o)
@@ -104,6 +107,33 @@ def _category(items: Sequence[Outcome]) -> CategoryMetrics:
 def by_functionality(outcomes: Sequence[Outcome]) -> dict[str, Metrics]:
     """The figures per functionality, pooled over languages."""
     return grouped(outcomes, lambda o: o.row.functionality, total=False)
+
+
+def by_kind(outcomes: Sequence[Outcome]) -> dict[str, CategoryMetrics]:
+    """Each kind of labelled comment (its ``label``: ``civil:quoted``, ``abusive:threat`` …)
+    judged right, overall and per language; empty when no row has a label."""
+    groups: dict[str, list[Outcome]] = {}
+    for o in outcomes:
+        if o.row.label:
+            groups.setdefault(o.row.label, []).append(o)
+    return {name: summarise(groups[name]) for name in sorted(groups)}
+
+
+def kind_markdown(table: Mapping[str, CategoryMetrics]) -> str:
+    """One row per kind: n, abusive, the share judged right, and per language."""
+    languages = sorted({lang for c in table.values() for lang in c.right_by_language})
+    lines = [
+        "| kind | n | abusive | judged right | " + " | ".join(languages) + " |",
+        "|---|---:|---:|---:|" + "---:|" * len(languages),
+    ]
+    for name, c in table.items():
+        cells = [fmt(c.right_by_language.get(lang, float("nan")), True) for lang in languages]
+        lines.append(
+            f"| {name} | {c.metrics.n} | {c.metrics.toxic} | {fmt(c.right, True)} | "
+            + " | ".join(cells)
+            + " |"
+        )
+    return "\n".join(lines)
 
 
 def markdown(table: Mapping[str, CategoryMetrics]) -> str:

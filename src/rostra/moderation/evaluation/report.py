@@ -41,6 +41,7 @@ class Report:
         self.news = toxicity.news_by_language(self.heldout)
         self.by_source = toxicity.by_source(self.heldout)
         self.news_sources = {toxicity.source_name(o.row) for o in self.heldout if o.row.news}
+        self.kinds: dict[str, CategoryMetrics] = functional.by_kind(self.heldout)
         self.categories: dict[str, CategoryMetrics] = functional.by_category(self.functional)
         self.functionalities = functional.by_functionality(self.functional)
         self.bias: dict[str, dict[str, SubgroupMetrics]] = {}
@@ -87,6 +88,14 @@ class Report:
             f"\nTarget: ROC-AUC ≥ {targets.PUBLIC_AUC:.2f} on each.\n",
             toxicity.markdown(self.by_source, "source", marks=self._marks("public split")),
         ]
+        if self.kinds:
+            out += [
+                "\n## Labelled comments per kind\n",
+                "The rows of the labelled set that say what kind of comment they are (civil "
+                "debate, quotes,\ncounter-speech, threats, …); judged right = an abusive one "
+                "held or rejected, a civil one\npublished.\n",
+                functional.kind_markdown(self.kinds),
+            ]
         if self.categories:
             langs = ", ".join(sorted({o.row.lang for o in self.functional}))
             out += [
@@ -132,16 +141,9 @@ class Report:
             "toxicity": _table(self.by_language),
             "news": _with_auc_interval(self.news),
             "toxicity_by_source": _with_auc_interval(self.by_source),
+            "kinds": {name: _summary(c) for name, c in self.kinds.items()},
             "functional": {
-                "categories": {
-                    name: {
-                        "functionalities": list(c.functionalities),
-                        "right": _plain(c.right),
-                        "right_by_language": {k: _plain(v) for k, v in c.right_by_language.items()},
-                        **_dict(c.metrics),
-                    }
-                    for name, c in self.categories.items()
-                },
+                "categories": {name: _summary(c) for name, c in self.categories.items()},
                 "functionalities": _table(self.functionalities),
             },
             "bias": {key: _table(table) for key, table in self.bias.items()},
@@ -165,6 +167,15 @@ def _dict(m: object) -> dict[str, object]:
 
 def _table(table: Mapping[str, Metrics | SubgroupMetrics]) -> dict[str, object]:
     return {name: _dict(m) for name, m in table.items()}
+
+
+def _summary(c: CategoryMetrics) -> dict[str, object]:
+    return {
+        "functionalities": list(c.functionalities),
+        "right": _plain(c.right),
+        "right_by_language": {k: _plain(v) for k, v in c.right_by_language.items()},
+        **_dict(c.metrics),
+    }
 
 
 def _with_auc_interval(table: Mapping[str, Metrics]) -> dict[str, object]:

@@ -1,11 +1,11 @@
 """Toxicity on a labelled set: every comment through the content phases, figures per group.
 
-Each labelled comment (``{"text", "toxic": 0|1, "lang", "source"[, "functionality"]}``) runs
-through the site's content phases on its own (no rate limits, repeats or author history: those
-judge context, not text). A comment counts as flagged when the verdict is hold or reject.
-Reported per group (language, source, or any key of the row): precision, recall and F1 of
-"flagged" against the label, ROC-AUC of the toxicity score, and the share of civil comments
-held.
+Each labelled comment (``{"text", "toxic": 0|1, "lang", "source"[, "label",
+"functionality"]}``) runs through the site's content phases on its own (no rate limits,
+repeats or author history: those judge context, not text). A comment counts as flagged when
+the verdict is hold or reject. Reported per group (language, source, or any key of the row):
+precision, recall and F1 of "flagged" against the label, ROC-AUC of the toxicity score, and
+the share of civil comments held.
 
 *News-style* comments are the ones a newsroom's section looks like: Rostra's own written news
 comments (source ``rostra_written``) and, in a set of one's own (``--data``), rows that name no
@@ -41,6 +41,8 @@ class Labelled:
     source: str
     #: The HateCheck functionality of a functional test; empty for a comment.
     functionality: str = ""
+    #: What kind of comment it is, where the set says (``civil:quoted``, ``abusive:threat``).
+    label: str = ""
 
     @property
     def news(self) -> bool:
@@ -93,6 +95,7 @@ def load(path: Path | None = None, default: str = DATA_FILE) -> list[Labelled]:
                     lang=str(data.get("lang") or "und"),
                     source=str(data.get("source") or ""),
                     functionality=str(data.get("functionality") or ""),
+                    label=str(data.get("label") or ""),
                 )
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
