@@ -83,7 +83,8 @@ def register(sub: Any) -> None:
         "and spam, against the targets",
     )
     ev.add_argument(
-        "--data", help="labelled JSONL {text, toxic, lang[, source]} (default: the shipped set)"
+        "--data",
+        help="labelled JSONL {text, toxic, lang[, source, label]} (default: the shipped set)",
     )
     ev.add_argument("--settings", help="moderation settings as a JSON object")
     ev.add_argument(
