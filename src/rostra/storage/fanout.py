@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, or_, select
+from sqlalchemy import Connection, Select, and_, bindparam, delete, or_, select
 
 from rostra.domain.models import CommentStatus
 from rostra.domain.subscriptions import Cadence, SubscriptionState, Target
@@ -100,6 +100,17 @@ class FanoutWrites:
         return found is not None
 
 
+def author_hashes_query(thread_id: int, reader_key: str) -> Select[Any]:
+    """The addresses (hashed) one reader gave in one thread: read through the index on
+    (reader_key, thread_id), a few rows, not the thread's thousands."""
+    c = comments.c
+    return (
+        select(c.email_hash)
+        .where(c.reader_key == reader_key, c.thread_id == thread_id, c.email_hash.is_not(None))
+        .distinct()
+    )
+
+
 class SqlFanout:
     """rostra.notify.digest.DigestStore (and so the fan-out's store) over ``engines``."""
 
@@ -151,17 +162,8 @@ class SqlFanout:
         comment = published.comment
         hashes = {published.email_hash} if published.email_hash else set()
         if comment.reader_key:
-            c = comments.c
             with self.engines.read.connect() as conn:
-                rows = conn.execute(
-                    select(c.email_hash)
-                    .where(
-                        c.thread_id == comment.thread_id,
-                        c.reader_key == comment.reader_key,
-                        c.email_hash.is_not(None),
-                    )
-                    .distinct()
-                )
+                rows = conn.execute(author_hashes_query(comment.thread_id, comment.reader_key))
                 hashes.update(r.email_hash for r in rows)
         return hashes
 

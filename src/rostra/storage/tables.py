@@ -93,7 +93,8 @@ comments = Table(
     Index("ix_comments_roots_time", "thread_id", "root_id", "created_at", "id"),
     Index("ix_comments_roots_score", "thread_id", "root_id", "score", "id"),
     Index("ix_comments_subtree", "root_id", "created_at", "id"),
-    Index("ix_comments_reader", "reader_key"),
+    # The fan-out reads a reader's comments in one thread (rostra.storage.fanout.author_hashes).
+    Index("ix_comments_reader_thread", "reader_key", "thread_id"),
     UniqueConstraint("thread_id", "client_nonce", name="uq_comments_thread_nonce"),
 )
 
