@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -221,12 +222,59 @@ def stream(seed: int = 11, train: int = 400, evaluate: int = 400) -> list[Item]:
 
 #: How many of the kind's false holds the simulated moderator approves in the training part.
 CORRECTIONS = 50
+#: Comments the training part may draw from before its 50th correction.
+TRAIN_POOL = 1200
 #: ``rostra moderate`` treats every line as posted at once, where 50 corrections take a real
 #: section weeks; the duplicates phase (48 h window) would then hold the kind's similar comments
 #: as copies of each other, which over weeks it does not. The simulation leaves it out.
 SETTINGS = {"duplicates": {"enabled": False}}
 
-Moderate = Callable[[list[str]], list[dict[str, object]]]
+#: ``rostra moderate``: the lines in, the settings, the printed objects out.
+Moderate = Callable[[list[str], dict[str, object]], list[dict[str, object]]]
+
+#: Violent and insulting words of the stream's languages, for :class:`KindScores`.
+VIOLENT = re.compile(
+    r"\b(kill\w*|poison\w*|shot|shoot|gut\w*|gass\w*|exterminat\w*|bullet|dead|"
+    r"tu\w*r|tué|empoison\w*|abattu|saign\w*|vid\w*|extermin\w*|gaz\w*|crev\w*|balle|"
+    r"getötet|vergift\w*|totschlag\w*|erlegt|ausrott\w*|vergast|\w*schuss|aufgebrochen|"
+    r"aufbrechen|mat\w*r|mató|envenen\w*|extermin\w*|gase\w*|muert\w*|destrip\w*|"
+    r"desangr\w*|degoll\w*|tiro)\b",
+    re.IGNORECASE,
+)
+INSULTING = re.compile(
+    r"\b(idiot|moron|parasite|vermin|crétin|abruti|vollidiot|schmarotzer|idiota|imbécil|"
+    r"parásito)\b",
+    re.IGNORECASE,
+)
+PEOPLE = re.compile(
+    r"\b(mayor|councillors?|editor|journalists|incomers|you|maire|conseiller|rédacteur|élus|"
+    r"journalistes|étrangers|toi|bürgermeister|stadtr\w+|redakteur|journalisten|zugezogenen|"
+    r"du|alcalde|concejal\w*|director|periodistas|forasteros|tú)\b",
+    re.IGNORECASE,
+)
+
+
+class KindScores:
+    """A stand-in shared model that reads words, not meaning: any violent word scores 0.7 (so
+    every comment of the kind is held), an insult 0.9, violence aimed at people 0.95. The test
+    uses it so that what it shows does not move when the shipped model is retrained; the bench
+    script measures the shipped model as well."""
+
+    name = "kind-scores"
+    threshold = 0.5
+
+    def score(self, text: str, language: str | None = None) -> dict[str, float]:
+        violent = bool(VIOLENT.search(text))
+        value = 0.05
+        if violent:
+            value = 0.95 if PEOPLE.search(text) else 0.7
+        if INSULTING.search(text):
+            value = max(value, 0.9)
+        return {"toxicity": value, "insult": value / 2, "threat": value / 2 if violent else 0.0}
+
+
+#: The stand-in model's settings (and the simulation's).
+STAND_IN = {**SETTINGS, "toxicity": {"classifier": f"{__name__}:KindScores"}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,27 +336,33 @@ def figures(items: list[Item], verdicts: dict[str, str]) -> Figures:
     )
 
 
-def simulate(moderate: Moderate, items: list[Item] | None = None) -> Comparison:
-    """Run the stream without decisions, then with a moderator's: the first
-    :data:`CORRECTIONS` comments of the kind held in the training part approved, each abusive
-    one it published rejected, each right after its comment; compare the evaluation parts."""
-    items = items if items is not None else stream()
-    plain = comment_lines(items)
-    first = {str(o["id"]): str(o["verdict"]) for o in moderate(plain) if "verdict" in o}
+def simulate(
+    moderate: Moderate, settings: dict[str, object], items: list[Item] | None = None
+) -> Comparison:
+    """Run the stream without decisions, then with a moderator's, and compare the evaluation
+    parts. The moderator approves the comments of the kind held in the training part, each right
+    after its comment, and rejects each abusive one published there; the training part ends at
+    the :data:`CORRECTIONS`-th approval (the pool is large enough for a model that holds a
+    tenth of the kind), so the second run has seen exactly that many corrections."""
+    items = items if items is not None else stream(train=TRAIN_POOL)
+    plain = moderate(comment_lines(items), settings)
+    first = {str(o["id"]): str(o["verdict"]) for o in plain if "verdict" in o}
     lines: list[str] = []
     approvals = rejections = 0
-    for it, line in zip(items, plain, strict=True):
+    for it, line in zip(items, comment_lines(items), strict=True):
+        if it.part == "train" and approvals >= CORRECTIONS:
+            continue  # the training part is over
         lines.append(line)
         if it.part != "train":
             continue
         held = first[it.id] != "publish"
-        if it.kind == "kind" and held and approvals < CORRECTIONS:
+        if it.kind == "kind" and held:
             approvals += 1
             lines.append(json.dumps({"id": it.id, "decision": "approve"}))
         elif it.kind == "abusive" and not held:
             rejections += 1
             lines.append(json.dumps({"id": it.id, "decision": "reject"}))
-    second = [o for o in moderate(lines) if "verdict" in o]
+    second = [o for o in moderate(lines, settings) if "verdict" in o]
     after = {str(o["id"]): str(o["verdict"]) for o in second}
     # What the learning phase decided in the evaluation part: holds lifted, holds added.
     learnt = [

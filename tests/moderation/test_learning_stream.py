@@ -15,10 +15,10 @@ PEST = "Kill the pests early: trap the rats and poison the moles before they wre
 
 
 def moderate_lines(tmp_path: Path) -> learning_stream.Moderate:
-    def moderate(lines: list[str]) -> list[dict[str, object]]:
+    def moderate(lines: list[str], settings: dict[str, object]) -> list[dict[str, object]]:
         path = tmp_path / "stream.jsonl"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        done = run("moderate", "--settings", json.dumps(learning_stream.SETTINGS), str(path))
+        done = run("moderate", "--settings", json.dumps(settings), str(path))
         assert done.returncode == 0, done.stderr
         return [json.loads(line) for line in done.stdout.splitlines()]
 
@@ -29,18 +29,22 @@ def moderate_lines(tmp_path: Path) -> learning_stream.Moderate:
 def test_after_50_corrections_false_holds_of_the_kind_halve_and_recall_holds(
     tmp_path: Path,
 ) -> None:
-    result = learning_stream.simulate(moderate_lines(tmp_path))
+    # The stand-in shared model holds every comment of the kind (and stays put when the shipped
+    # model is retrained; bench/learning_bench.py measures the shipped one too).
+    result = learning_stream.simulate(moderate_lines(tmp_path), learning_stream.STAND_IN)
     before, after = result.before, result.after
     assert result.approvals == learning_stream.CORRECTIONS
-    # The stream is built so that the shared model's false holds of the kind are many.
-    assert before.kind_held >= 30
+    assert before.kind_held == before.kind >= 150
     assert after.kind_held * 2 <= before.kind_held
-    assert after.abusive_stopped >= before.abusive_stopped
+    # What the README says (a change to the stream or the rules changes it there too).
+    assert (before.kind_held, after.kind_held, before.kind) == (198, 44, 198)
+    # Abusive comments, threats in the kind's own words among them, are stopped as before.
+    assert after.abusive_stopped == before.abusive_stopped == before.abusive == 98
     assert after.civil_held <= before.civil_held
     # Every language of the stream gains, not one alone.
     for lang, (held, _of) in after.by_lang.items():
-        assert held < before.by_lang[lang][0] or before.by_lang[lang][0] == 0, lang
-    assert result.lifted > 0
+        assert held * 2 <= before.by_lang[lang][0], lang
+    assert result.lifted == before.kind_held - after.kind_held
 
 
 def test_a_decision_is_learnt_and_changes_the_next_comment(tmp_path: Path) -> None:
