@@ -17,6 +17,8 @@ from rostra.moderation.phases.toxicity import (
     DEFAULT_REJECT,
     DEFAULT_SHORT_HOLD,
     DEFAULT_SHORT_WORDS,
+    Toxicity,
+    ToxicityConfig,
 )
 from rostra.moderation.pipeline import build_pipeline
 from rostra.moderation.policy import Policy
@@ -168,3 +170,44 @@ def test_record_json_shape() -> None:
     assert data["facts"]["first_time"] is True and data["facts"]["links"] == 0
     assert data["scores"]["toxicity"] == pytest.approx(0.6)
     assert LONG not in record.to_json()
+
+
+class PerLanguage:
+    """Scores every comment alike and, like the shipped model, holds from a threshold per
+    language (``thresholds``) with a global one for any other language."""
+
+    name = "per-language"
+    threshold = 0.5
+    thresholds = {"fr": 0.6, "de": 0.3, "es": float("nan"), "ru": 2.0}
+
+    def __init__(self, toxicity: float) -> None:
+        self.toxicity = toxicity
+
+    def score(self, text: str, language: str | None = None) -> dict[str, float]:
+        return {"toxicity": self.toxicity}
+
+
+def judged_in(language: str | None, toxicity: float, **settings: Any) -> ModerationRecord:
+    phase = Toxicity(ToxicityConfig(**settings), loader=lambda _path: PerLanguage(toxicity))
+    record = ModerationRecord()
+    record.language = language
+    verdict = phase(submission(LONG, "rules-reader"), record)
+    record.verdict = verdict.action if verdict is not None else Action.PUBLISH
+    record.reason = verdict.reason if verdict is not None else ""
+    return record
+
+
+def test_the_hold_threshold_is_the_classifiers_for_the_comments_language() -> None:
+    assert judged_in("fr", 0.55).verdict is Action.PUBLISH  # fr holds from 0.6
+    assert judged_in("fr", 0.6).reason == "toxicity 0.60 at or above 0.60 for fr"
+    assert judged_in("de", 0.35).reason == "toxicity 0.35 at or above 0.30 for de"
+    # Another language, none identified, or a threshold that is not a probability: the global one.
+    for language in ("en", None, "es", "ru"):
+        assert judged_in(language, 0.45).verdict is Action.PUBLISH, language
+        assert judged_in(language, 0.5).reason == "toxicity 0.50 at or above 0.50", language
+
+
+def test_a_sites_own_hold_applies_to_every_language() -> None:
+    assert judged_in("de", 0.55, hold=0.7).verdict is Action.PUBLISH
+    assert judged_in("fr", 0.65, hold=0.7).verdict is Action.PUBLISH
+    assert judged_in("fr", 0.7, hold=0.7).reason == "toxicity 0.70 at or above 0.70"

@@ -158,3 +158,19 @@ def test_batch_matches_single(clf: LinearToxicityClassifier) -> None:
 def test_long_comment_is_bounded(clf: LinearToxicityClassifier) -> None:
     s = clf.score("The council budget is a mess. " * 500)
     assert 0.0 <= s["toxicity"] < clf.threshold
+
+
+def test_the_shipped_model_has_a_threshold_per_language_calibrated_on_civil_comments(
+    clf: LinearToxicityClassifier,
+) -> None:
+    # Six languages, each threshold the one that held at most the target share (10 %) of that
+    # language's civil written comments when it was calibrated; others use the global one.
+    assert set(clf.thresholds) == {"ar", "de", "en", "es", "fr", "ru"}
+    calibration = clf.meta["thresholds_by_language_calibration"]
+    target = clf.meta["civil_held_target"]
+    assert target == 0.10
+    for lang, threshold in clf.thresholds.items():
+        assert 0.0 < threshold < 1.0
+        assert calibration[lang]["civil_held"] <= target, lang
+        assert clf.threshold_for(lang) == threshold
+    assert clf.threshold_for("da") == clf.threshold_for(None) == clf.threshold
