@@ -37,7 +37,7 @@ from rostra.services.staff import StaffAccounts
 from rostra.services.tokens import ReaderTokens, Signer
 from rostra.storage.repository import SqlStore
 from rostra.storage.staff import SqlStaffStore
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import BROWSER_DATABASES, CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import HOST_ORIGIN, SECRET, LiveServer
 
 
@@ -342,6 +342,9 @@ def _in_chromium(check: Callable[[Page], None], *, javascript: bool = True) -> N
 
 
 @pytest.mark.browser
+# What the browser checks is the page: on the browser tests' database only, like tests/browser
+# (the seed itself is checked on both databases above).
+@pytest.mark.parametrize("db_url", BROWSER_DATABASES, indirect=True)
 def test_lightbox_opens_and_closes_with_the_keyboard_and_the_embed_adopts_the_thread(
     server: LiveServer, db_url: str
 ) -> None:
