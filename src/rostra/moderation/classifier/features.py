@@ -33,9 +33,9 @@ MAX_CHARS: Final = 10_000
 WINDOW_CHARS: Final = 300
 #: A longer one is cut into windows of at most this many characters, at sentence ends where it
 #: can be (else at a space): short enough that one abusive sentence is not drowned by the civil
-#: ones around it. On long comments made of written test comments (one abusive among civil
-#: ones, or all civil), 200 gave ROC-AUC 0.758 against 0.711 for 300 and 0.755 for 150, whose
-#: short windows score civil sentences higher (training/long_comments.py).
+#: ones around it. On long comments made of written comments (one abusive among civil ones, or
+#: all civil; training/long_comments.py), with rostra-toxicity-v1.1, 200 gave ROC-AUC 0.758
+#: against 0.711 for 300 and 0.755 for 150, whose short windows score civil sentences higher.
 LONG_WINDOW_CHARS: Final = 200
 #: The sentence encoder reads one window at a time (~1.5 ms + 1.3 ms per 100 characters on
 #: one core), so it reads at most this many windows of a long comment: the first and those the
