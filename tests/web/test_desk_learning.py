@@ -237,3 +237,27 @@ def test_the_learning_migration_matches_the_tables_and_goes_down_and_up(store: S
     assert "moderation_examples" in inspect(engine).get_table_names()
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+
+
+def test_a_comment_without_words_teaches_nothing_and_a_bad_payload_is_dropped(
+    server: LiveServer, sites: dict[str, Any], mod: httpx.Client
+) -> None:
+    store = server.store
+    store.update_site(
+        "allot", None, {"moderation": {**LEARNING_SITE["moderation"], "premoderation": "all"}}
+    )
+    emoji = post(server, "allot", "🐀🪤🐀🪤")
+    assert status_and_record(server, emoji["id"])[0] == "pending"
+    decide(mod, "allot", "approve", emoji["id"])
+    assert learn_jobs(store) == 1 and run_learning(store) == 1
+    assert examples(store) == []
+
+    class Payload:
+        payload: dict[str, object] = {"comment": "not an id"}
+
+    handlers = JobHandlers()
+    register(handlers, SqlLearning(store.engines))
+    handler = handlers.get(LEARN_JOB)
+    assert handler is not None
+    handler(Payload())  # type: ignore[arg-type]
+    assert examples(store) == []
