@@ -167,3 +167,28 @@ def test_the_encoder_reads_at_most_a_few_windows_of_the_longest_comment(
     spy.seen.clear()
     classifier.score("The harbour plan is sensible, and the fees are fair. " * 400)
     assert len(spy.seen) == ENCODER_WINDOWS
+
+
+@pytest.mark.skipif(not HAS_ENCODER, reason="the sentence encoder package is not installed")
+@pytest.mark.parametrize(
+    "body",
+    [
+        "\x00\x01\x02\xff" * 5000,
+        "😀🔥" * 5000,
+        "a" * 20000,
+        "Hello мир مرحبا 世界 " * 1000,
+        "\n" * 20000 + "idiot",
+        "!?." * 5000,
+    ],
+    ids=["binary", "emoji-only", "one-long-word", "mixed-scripts", "blank-lines", "punctuation"],
+)
+def test_huge_and_odd_bodies_are_read_in_bounded_windows(
+    recording: tuple[LinearToxicityClassifier, Recording], body: str
+) -> None:
+    classifier, spy = recording
+    spy.seen.clear()
+    scores = classifier.score(body)
+    assert all(0.0 <= v <= 1.0 for v in scores.values())
+    assert 1 <= len(spy.seen) <= ENCODER_WINDOWS
+    assert all(len(t) <= LONG_WINDOW_CHARS for t in spy.seen)
+    assert all(len(w) <= LONG_WINDOW_CHARS for w in windows(body))
