@@ -30,7 +30,7 @@ from rostra.storage.repository import SqlStore
 from rostra.storage.schema import SCHEMA_HEAD
 from rostra.storage.tables import comments, jobs, metadata, moderation_examples
 from tests.conftest import HOST_ORIGIN, LiveServer
-from tests.helpers import PASSWORD, desk_client, post_comment, sign_in, staff_accounts
+from tests.helpers import PASSWORD, READER, desk_client, post_comment, sign_in, staff_accounts
 from tests.moderation.test_learning import PEST, PEST_AGAIN, SCORES
 
 pytestmark = pytest.mark.in_process
@@ -261,3 +261,21 @@ def test_a_comment_without_words_teaches_nothing_and_a_bad_payload_is_dropped(
     assert handler is not None
     handler(Payload())  # type: ignore[arg-type]
     assert examples(store) == []
+
+
+def test_an_author_deleting_the_comment_takes_back_what_was_learnt_from_it(
+    server: LiveServer, sites: dict[str, Any], mod: httpx.Client
+) -> None:
+    store = server.store
+    with server.client(headers={"Origin": HOST_ORIGIN}) as http:
+        answer = post_comment(http, PEST, site="allot", thread="garden", confirm=True)
+        assert answer.status_code == 202, answer.text
+        comment, token = answer.json()["comment"]["id"], answer.json()["reader_token"]
+        decide(mod, "allot", "approve", comment)
+        run_learning(store)
+        assert [r.label for r in examples(store)] == ["approve"]
+        gone = http.delete(f"/api/v1/sites/allot/comments/{comment}", headers={READER: token})
+        assert gone.status_code == 200, gone.text
+    assert examples(store) == []
+    # The site's next near-repeat is judged by the shared model alone again.
+    assert status_and_record(server, post(server, "allot", PEST_AGAIN)["id"])[0] == "pending"

@@ -35,7 +35,14 @@ from rostra.storage.rows import thread_from_row as _thread
 from rostra.storage.rows import utc as _utc
 from rostra.storage.staff_alerts import StaffAlertWrites
 from rostra.storage.subscriptions import SubscriptionWrites
-from rostra.storage.tables import comments, revisions, sites, threads, votes
+from rostra.storage.tables import (
+    comments,
+    moderation_examples,
+    revisions,
+    sites,
+    threads,
+    votes,
+)
 from rostra.storage.thread_versions import QueryVersionProbe, SqliteVersionProbe, version_probe
 from rostra.storage.webhooks import WebhookWrites
 
@@ -462,8 +469,12 @@ class SqlWriteTransaction(
         )
 
     def mark_deleted(self, comment: Comment, now: datetime) -> Comment:
-        # The author asked for the text to go: erase it and every earlier revision.
+        # The author asked for the text to go: erase it and every earlier revision, and what the
+        # site learnt from a moderator's decision on it (its signature: rostra.storage.learning).
         self.conn.execute(revisions.delete().where(revisions.c.comment_id == comment.id))
+        self.conn.execute(
+            moderation_examples.delete().where(moderation_examples.c.comment_id == comment.id)
+        )
         self.conn.execute(
             update(comments)
             .where(comments.c.id == comment.id)
