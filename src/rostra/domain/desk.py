@@ -85,6 +85,12 @@ class DeskAction(enum.StrEnum):
     WEBHOOK_AUTO_DISABLE = "webhook_auto_disable"
     WEBHOOK_DELETE = "webhook_delete"
     WEBHOOK_ROTATE = "webhook_rotate_secret"
+    # Reader funding (rostra.services.funding): campaigns and offline donations.
+    CAMPAIGN_ADD = "campaign_add"
+    CAMPAIGN_EDIT = "campaign_edit"
+    CAMPAIGN_CLOSE = "campaign_close"
+    CAMPAIGN_REOPEN = "campaign_reopen"
+    DONATION_RECORD = "donation_record"
 
 
 # The status a comment gets from each action on it (a ban also rejects the comment it was on).

@@ -6,6 +6,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -517,4 +518,83 @@ staff_alert_marks = Table(
     Column("account_id", Id, ForeignKey("staff_accounts.id", ondelete="CASCADE"), primary_key=True),
     Column("site_id", Id, ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
     Column("sent_at", DateTime(timezone=True), nullable=False),
+)
+
+# -- Reader funding (rostra.domain.funding, rostra.services.funding) ---------------------------
+
+# A site's campaign and its running totals (moved by each ledger entry's own transaction).
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("public_id", String(32), nullable=False, unique=True),
+    Column("site_id", Id, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("title", String(200), nullable=False),
+    # amount | donations | donors
+    Column("goal_type", String(16), nullable=False),
+    # Minor units for an amount goal, else a count.
+    Column("goal", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("starts_on", Date, nullable=True),
+    Column("ends_on", Date, nullable=True),
+    # Comma-separated, in the goal's units; empty: 0, half and the goal.
+    Column("ticks", String(400), nullable=False, default=""),
+    Column("open", Boolean, nullable=False, default=True),
+    Column("raised_minor", BigInteger, nullable=False, default=0),
+    Column("donations", BigInteger, nullable=False, default=0),
+    Column("donors", BigInteger, nullable=False, default=0),
+    Column("version", Integer, nullable=False, default=0),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_campaigns_site", "site_id", "id"),
+)
+
+# The donations ledger: every entry of every source, amount signed, never updated; a replay
+# of (site, source, external id) is refused by the database itself.
+donation_entries = Table(
+    "donation_entries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("site_id", Id, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("campaign_id", Id, ForeignKey("campaigns.id", ondelete="CASCADE"), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("external_id", String(255), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("payment_ref", String(255), nullable=False),
+    Column("received_on", Date, nullable=False),
+    Column("donor_name", String(200), nullable=True),
+    Column("method", String(16), nullable=True),
+    Column("note", String(500), nullable=False, default=""),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    UniqueConstraint("site_id", "source", "external_id", name="uq_donation_entries_source"),
+    Index("ix_donation_entries_campaign", "campaign_id", "id"),
+)
+
+# One row per payment: its entries' net, paid or not yet, counted (paid, net above zero).
+donations = Table(
+    "donations",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("site_id", Id, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("campaign_id", Id, ForeignKey("campaigns.id", ondelete="CASCADE"), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("payment_ref", String(255), nullable=False),
+    Column("donor_key", String(255), nullable=True),
+    Column("paid", Boolean, nullable=False, default=False),
+    Column("net_minor", BigInteger, nullable=False, default=0),
+    Column("counted", Boolean, nullable=False, default=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("site_id", "source", "payment_ref", name="uq_donations_payment"),
+)
+
+# Counted donations per donor and campaign (the donors total moves at 0 <-> 1).
+campaign_donors = Table(
+    "campaign_donors",
+    metadata,
+    Column("campaign_id", Id, ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True),
+    Column("donor_key", String(255), primary_key=True),
+    Column("donations", Integer, nullable=False),
 )

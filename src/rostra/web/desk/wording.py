@@ -34,6 +34,11 @@ ACTION_LABELS: dict[DeskAction, str] = {
     DeskAction.WEBHOOK_AUTO_DISABLE: N_("Webhook endpoint disabled after repeated failures"),
     DeskAction.WEBHOOK_DELETE: N_("Webhook endpoint deleted"),
     DeskAction.WEBHOOK_ROTATE: N_("Webhook endpoint given a new secret"),
+    DeskAction.CAMPAIGN_ADD: N_("Funding campaign added"),
+    DeskAction.CAMPAIGN_EDIT: N_("Funding campaign changed"),
+    DeskAction.CAMPAIGN_CLOSE: N_("Funding campaign closed"),
+    DeskAction.CAMPAIGN_REOPEN: N_("Funding campaign reopened"),
+    DeskAction.DONATION_RECORD: N_("Offline donation recorded"),
 }
 
 WEBHOOK_ACTIONS = frozenset(a for a in DeskAction if a.value.startswith("webhook_"))
