@@ -41,7 +41,10 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rostra.moderation import evaluation
 
 Args = argparse.Namespace
 MAX_ID_CHARS = 200
@@ -297,6 +300,18 @@ class Progress:
 
 
 def cmd_eval(args: Args) -> int:
+    report = eval_report(args)
+    if args.json:
+        # In the report's order (categories, subgroups and targets as the text lists them).
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        sys.stdout.write(report.text())
+    return 0
+
+
+def eval_report(args: Args) -> evaluation.Report:
+    """The report ``rostra moderation eval`` prints: the sets its options name (the shipped ones
+    by default), measured with the settings given."""
     from rostra.moderation import evaluation
 
     rows = evaluation.load(Path(args.data) if args.data else None)
@@ -316,7 +331,7 @@ def cmd_eval(args: Args) -> int:
             raise ValueError(f"the spam set has no {args.spam_split} rows")
     total = len(rows) + len(tests) + len(spam_rows)
     progress = None if args.quiet else Progress(total, sys.stderr, time.monotonic)
-    report = evaluation.build(
+    return evaluation.build(
         rows,
         tests,
         spam_rows,
@@ -324,9 +339,3 @@ def cmd_eval(args: Args) -> int:
         spam_split=args.spam_split,
         progress=progress,
     )
-    if args.json:
-        # In the report's order (categories, subgroups and targets as the text lists them).
-        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
-    else:
-        sys.stdout.write(report.text())
-    return 0
