@@ -148,3 +148,40 @@ def test_the_browser_is_debians_chromium() -> None:
     conftest = (ROOT / "tests" / "browser" / "conftest.py").read_text(encoding="utf-8")
     assert 'CHROMIUM = "/usr/bin/chromium"' in conftest
     assert "executable_path=CHROMIUM" in conftest
+
+
+GROUPED = """
+import pytest
+
+@pytest.mark.xdist_group("together")
+@pytest.mark.parametrize("n", range(6))
+def test_grouped(n):
+    pass
+
+@pytest.mark.parametrize("n", range(6))
+def test_free(n):
+    pass
+"""
+
+
+def test_the_suites_xdist_groups_keep_their_tests_on_one_worker(
+    commands: list[str], tmp_path: Path
+) -> None:
+    # make test's own pytest options, on a module of its own: the tests of one xdist_group run
+    # in one worker (the process tests must not run two servers at once, the model tests share
+    # one loaded model). pytest 9.2 with pytest-xdist 3.8 drops the groups silently.
+    options = pytest_arguments(commands)  # -n 2 --dist loadgroup
+    (tmp_path / "test_grouped.py").write_text(GROUPED, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", *options, "-v", "-p", "no:cacheprovider",
+         "--rootdir", str(tmp_path), "-c", os.devnull, str(tmp_path / "test_grouped.py")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    workers = {
+        line.split("]", 1)[0].lstrip("[")
+        for line in done.stdout.splitlines()
+        if "PASSED" in line and "test_grouped[" in line
+    }
+    assert len(workers) == 1 and workers != {""}, done.stdout[-3000:]
+    assert done.stdout.count("PASSED") == 12
