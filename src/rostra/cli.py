@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from rostra import (
     __version__,
+    funding_cli,
     jobs_cli,
     keys_cli,
     mail_cli,
@@ -32,7 +33,16 @@ if TYPE_CHECKING:
     from rostra.demo.mail_sink import BoundController
 
 #: The commands that need the current schema (the others have no database, or migrate it).
-SCHEMA_COMMANDS = ("serve", "site", "staff", "thread", "worker", "jobs")
+SCHEMA_COMMANDS = (
+    "serve",
+    "site",
+    "staff",
+    "thread",
+    "worker",
+    "jobs",
+    "campaign",
+    "donation",
+)
 
 
 def check_database(args: argparse.Namespace) -> None:
@@ -190,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     mail_cli.register(sub)
     keys_cli.register(sub)
     webhook_cli.register(sub)
+    funding_cli.register(sub)
     for command in _commands(parser):
         _global_options(command, after_command=True)
     return parser

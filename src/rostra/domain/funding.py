@@ -238,6 +238,8 @@ def parse_amount(raw: str, currency: str, *, limit_major: int = MAX_AMOUNT_MAJOR
     """``raw`` (``"895"``, ``"895.50"``) in minor units of ``currency``: above zero, at most
     the currency's digits after the point, at most ``limit_major`` major units."""
     text = raw.strip()
+    if _AMOUNT.fullmatch(text.removeprefix("-")) and text.startswith("-"):
+        return check_minor(-1, currency)  # a negative amount: "more than zero"
     matched = _AMOUNT.fullmatch(text)
     if matched is None:
         raise InvalidInput(
@@ -367,3 +369,12 @@ def parse_date(raw: str, field: str = "date") -> date:
         raise InvalidInput(
             N_("Write the date as YYYY-MM-DD."), field=field, code="invalid-date"
         ) from None
+
+
+def plain_amount(minor: int, currency: str) -> str:
+    """``minor`` as a plain decimal in major units (``"895.50"``; ``"300000"`` for JPY), for the
+    command line and the JSON; pages format amounts for the reader's locale instead."""
+    exponent = currency_exponent(currency)
+    sign = "-" if minor < 0 else ""
+    whole, part = divmod(abs(minor), 10**exponent)
+    return f"{sign}{whole}.{part:0{exponent}d}" if exponent else f"{sign}{whole}"
