@@ -49,6 +49,7 @@ from rostra.services.desk import ModerationDesk, report_threshold
 from rostra.services.desk_alerts import ALERT_JOB, StaffAlerts, open_staff_address
 from rostra.services.desk_learning import LEARN_JOB
 from rostra.services.discussion import Discussion
+from rostra.services.funding import Funding
 from rostra.services.reading import ThreadReading
 from rostra.services.reports import ReaderReports
 from rostra.services.sealed_addresses import AddressBox
@@ -59,6 +60,7 @@ from rostra.services.tokens import ReaderTokens, Signer
 from rostra.services.webhooks import DELIVER_JOB, NOTICE_JOB, NoticeRecipient, Webhooks
 from rostra.storage.database import Engines, create_engines
 from rostra.storage.fanout import SqlFanout
+from rostra.storage.funding import SqlFundingStore
 from rostra.storage.jobs import SqlJobQueue, wake_after_commit
 from rostra.storage.learning import SqlLearning
 from rostra.storage.moderation import SqlModerationState
@@ -131,6 +133,7 @@ def create_app(
         webhooks=Webhooks(
             SqlWebhookStore(engines), allow_private=settings.webhook_allow_private_addresses
         ),
+        funding=Funding(SqlFundingStore(engines), clock=clock or utc_now),
         reports=ReaderReports(store, counters=moderation_state, address_key=address_key),
         preview_limits=preview_limiter(clock=seconds),
         new_reader_limits=new_reader_limiter(clock=seconds),

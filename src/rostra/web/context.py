@@ -23,6 +23,7 @@ from starlette.requests import Request
 
 from rostra.config import Settings
 from rostra.domain.errors import N_, NotFound
+from rostra.domain.funding import Campaign
 from rostra.domain.models import Site
 from rostra.i18n import negotiate
 from rostra.services.address_limits import (
@@ -33,6 +34,7 @@ from rostra.services.address_limits import (
 )
 from rostra.services.desk import ModerationDesk
 from rostra.services.discussion import Discussion
+from rostra.services.funding import Funding
 from rostra.services.reading import ThreadReading
 from rostra.services.reports import ReaderReports
 from rostra.services.staff import StaffAccounts
@@ -68,11 +70,15 @@ class WebContext:
     subscriptions: Subscriptions | None = None
     # Signed webhooks' endpoints (rostra.services.webhooks), for the desk's admins.
     webhooks: Webhooks | None = None
+    # Campaigns and the donations ledger (rostra.services.funding): the meter, the desk.
+    funding: Funding | None = None
     # How many writing service calls of this worker may run at once (see ``off_loop_write``).
     write_slots: int = 1
     write_limiter: anyio.CapacityLimiter | None = None
     sites: dict[str, tuple[float, Site]] = field(default_factory=dict)
     counts: dict[tuple[int, tuple[str, ...]], tuple[int, bytes]] = field(default_factory=dict)
+    # (site id, campaign id) -> (data version, campaign): the meter's reads (rostra.web.pages.meter)
+    campaigns: dict[tuple[int, str], tuple[int, Campaign]] = field(default_factory=dict)
 
 
 def context(request: Request) -> WebContext:

@@ -22,7 +22,7 @@ from rostra.web.desk import webhooks as desk_webhooks
 from rostra.web.desk.access import ADMIN, DESK_ENTRY, MODERATOR
 from rostra.web.embed_script import embed_script
 from rostra.web.groups import PUBLIC, READER, Group, own_origin_write
-from rostra.web.pages import feeds, health, notify, threads
+from rostra.web.pages import feeds, health, meter, notify, threads
 from rostra.web.preflight import preflight
 from rostra.web.static_files import static_app
 
@@ -40,6 +40,7 @@ PAGES: list[BaseRoute] = [
     PUBLIC.route("/api/v1/openapi.json", openapi_document, ["GET"]),
     # The embed's fragment is read by its script: a refusal is a problem document there.
     PUBLIC.route("/embed/{site}/thread", threads.embed_fragment, ["GET"], fast_read="fragment"),
+    PUBLIC.route("/embed/{site}/meter", meter.meter_fragment, ["GET"]),
     PUBLIC_PAGE.route("/t/{site}", threads.standalone_page, ["GET"], fast_read="page"),
     PUBLIC.route("/feeds/{site}.atom", feeds.site_feed, ["GET"]),
     PUBLIC.route("/feeds/{site}/thread.atom", feeds.thread_feed, ["GET"]),

@@ -48,6 +48,7 @@ _STRUCTS: tuple[type[msgspec.Struct], ...] = (
     s.PreviewOut,
     s.SubscribeBody,
     s.SubscribedOut,
+    s.CampaignOut,
     s.Problem,
 )
 
@@ -219,6 +220,13 @@ def _parameters() -> dict[str, Json]:
             "required": False,
             "description": "Root comments per page; the site's page size when left out.",
             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+        },
+        "campaign": {
+            "name": "campaign",
+            "in": "path",
+            "required": True,
+            "description": "The campaign's public id, as rostra campaign add printed it.",
+            "schema": {"type": "string", "minLength": 1, "maxLength": 32},
         },
         "all": {
             "name": "all",
@@ -425,6 +433,20 @@ def _operations() -> list[Json]:
                 "per reader (with a token) and per target address (429 notify-rate-limited)."
             ),
         },
+        {
+            **_operation(
+                "getCampaign",
+                "A funding campaign's goal and totals (what its meter shows).",
+                tag="funding",
+                parameters=[site, _param("campaign")],
+                responses={**_ok("CampaignOut", "The campaign."), **_errors()},
+            ),
+            "description": (
+                "Amounts are integers in the currency's minor units. The answer carries an ETag "
+                "of the campaign's version: poll with If-None-Match and get 304 while nothing "
+                "changed. 404 campaign-not-found for an unknown id or another site's campaign."
+            ),
+        },
         _operation(
             "readerState",
             "The reader's own comments and votes in a thread.",
@@ -493,6 +515,7 @@ def build_document() -> Json:
             {"name": "threads"},
             {"name": "readers"},
             {"name": "notifications"},
+            {"name": "funding"},
         ],
         "paths": _paths(),
         "components": {

@@ -9,6 +9,7 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from rostra.web.api import comments as api
+from rostra.web.api import funding as funding_api
 from rostra.web.api import preview as preview_api
 from rostra.web.api import subscriptions as subscriptions_api
 from rostra.web.groups import PUBLIC, READER
@@ -34,6 +35,9 @@ API_ROUTES: list[Route] = [
     ),
     READER.route(f"{API}/readers", api.new_reader, ["POST"], name="newReader", limit="new_reader"),
     READER.route(f"{API}/me", api.reader_state, ["GET"], name="readerState"),
+    PUBLIC.route(
+        f"{API}/campaigns/{{campaign}}", funding_api.get_campaign, ["GET"], name="getCampaign"
+    ),
     READER.route(
         f"{API}/subscriptions",
         subscriptions_api.follow,

@@ -160,6 +160,26 @@ class ReaderOut(Struct, kw_only=True):
     token: str
 
 
+class CampaignOut(Struct, kw_only=True):
+    """A funding campaign and its totals. Amounts are integers in the currency's minor units
+    (``exponent`` digits: 2 for USD, 0 for JPY)."""
+
+    id: str
+    title: str
+    goal_type: Literal["amount", "donations", "donors"]
+    goal: Annotated[int, Meta(description="Minor units for an amount goal, else a count.")]
+    currency: Annotated[str, Meta(description="ISO 4217 code.")]
+    exponent: int
+    raised_minor: int
+    donations: Annotated[int, Meta(description="Donations that count: paid, not all refunded.")]
+    donors: int
+    ticks: list[int]
+    open: bool
+    starts_on: str | None
+    ends_on: str | None
+    version: Annotated[int, Meta(description="Moves with every change; the meter polls it.")]
+
+
 class ReaderStateOut(Struct, kw_only=True):
     comments: list[str]
     votes: dict[str, int]
