@@ -156,8 +156,10 @@ def test_batch_matches_single(clf: LinearToxicityClassifier) -> None:
 
 
 def test_long_comment_is_bounded(clf: LinearToxicityClassifier) -> None:
+    # 15,000 characters of one civil English sentence: read in windows, scored in [0, 1], and
+    # not held at the threshold the pipeline uses for an English comment.
     s = clf.score("The council budget is a mess. " * 500)
-    assert 0.0 <= s["toxicity"] < clf.threshold
+    assert 0.0 <= s["toxicity"] < clf.threshold_for("en")
 
 
 def test_the_shipped_model_has_a_threshold_per_language_calibrated_on_civil_comments(
