@@ -54,6 +54,8 @@ from rostra.services.reading import ThreadReading
 from rostra.services.reports import ReaderReports
 from rostra.services.sealed_addresses import AddressBox
 from rostra.services.staff import StaffAccounts
+from rostra.services.stripe_checkout import StripeCheckout
+from rostra.services.stripe_funding import StripeDonations
 from rostra.services.subscriptions import Subscriptions
 from rostra.services.thread_meta import ThreadKeys
 from rostra.services.tokens import ReaderTokens, Signer
@@ -68,6 +70,7 @@ from rostra.storage.repository import SqlStore
 from rostra.storage.schema import HealthCheck
 from rostra.storage.staff import SqlStaffStore
 from rostra.storage.staff_alerts import SqlStaffAlerts
+from rostra.storage.stripe_funding import SqlPaymentLookup
 from rostra.storage.subscriptions import SqlSubscriptionReads
 from rostra.storage.webhooks import SqlWebhookStore
 from rostra.web.cached import FastReads
@@ -121,6 +124,7 @@ def create_app(
         thread_keys=ThreadKeys(signer),
         subscriptions=subscriptions,
     )
+    funding = Funding(SqlFundingStore(engines), clock=clock or utc_now)
     ctx = WebContext(
         settings=settings,
         discussion=discussion,
@@ -133,7 +137,14 @@ def create_app(
         webhooks=Webhooks(
             SqlWebhookStore(engines), allow_private=settings.webhook_allow_private_addresses
         ),
-        funding=Funding(SqlFundingStore(engines), clock=clock or utc_now),
+        funding=funding,
+        stripe=StripeDonations(
+            funding,
+            SqlPaymentLookup(engines),
+            StripeCheckout(settings.stripe_api_base),
+            tolerance=settings.stripe_webhook_tolerance_seconds,
+            clock=clock or utc_now,
+        ),
         reports=ReaderReports(store, counters=moderation_state, address_key=address_key),
         preview_limits=preview_limiter(clock=seconds),
         new_reader_limits=new_reader_limiter(clock=seconds),

@@ -79,6 +79,10 @@ class Settings:
     webhook_allow_private_addresses: bool = False
     # Moderator alerts: at most one immediate alert mail per staff account and site this often.
     desk_alert_minutes: int = 10
+    # Donations through Stripe (rostra.services.stripe_funding): where the Stripe API is (empty:
+    # Stripe's; the tests point it at their stand-in), and how old a webhook's signature may be.
+    stripe_api_base: str = ""
+    stripe_webhook_tolerance_seconds: int = 300
 
     @property
     def smtp(self) -> SmtpEndpoint | None:
@@ -464,6 +468,19 @@ def _check_mail(settings: Settings) -> None:
         raise ConfigError("webhook_disable_after must be at least 1")
     if not 1 <= settings.desk_alert_minutes <= 1440:
         raise ConfigError("desk_alert_minutes must be between 1 and 1440")
+    if not 1 <= settings.stripe_webhook_tolerance_seconds <= 3600:
+        raise ConfigError("stripe_webhook_tolerance_seconds must be between 1 and 3600")
+    if settings.stripe_api_base:
+        parts = urlsplit(settings.stripe_api_base)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.path not in ("", "/")
+        ):
+            raise ConfigError(
+                "stripe_api_base must be an address such as https://api.stripe.com, "
+                f"not {settings.stripe_api_base!r}"
+            )
     if settings.production and settings.smtp_url and settings.mail_from == DEFAULT_MAIL_FROM:
         raise ConfigError(
             "production mode with smtp_url needs mail_from, the sender readers see, "

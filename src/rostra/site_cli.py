@@ -62,14 +62,18 @@ def checked_settings(stored: dict[str, object], raw: str, *, replace: bool) -> d
 
 
 def _show(site: Site) -> str:
+    from rostra.domain.donation_settings import masked
     from rostra.domain.site_settings import as_mapping
 
+    settings = as_mapping(site.settings)
+    if isinstance(settings.get("funding"), dict):  # the Stripe keys are never printed
+        settings["funding"] = masked(site.settings.funding)
     return json.dumps(
         {
             "slug": site.slug,
             "name": site.name,
             "origins": list(site.allowed_origins),
-            "settings": as_mapping(site.settings),
+            "settings": settings,
         },
         indent=2,
         sort_keys=True,

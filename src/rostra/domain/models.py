@@ -51,6 +51,9 @@ class SiteSettings:
     # The moderation policy (see rostra.moderation.policy); empty: the default policy. Left out
     # of the hash so settings stay hashable.
     moderation: dict[str, object] = field(default_factory=dict, hash=False)
+    # Donations (rostra.domain.donation_settings): the Stripe keys (secrets: never shown),
+    # presets and minimum of a gift. Left out of the hash, as moderation is.
+    funding: dict[str, object] = field(default_factory=dict, hash=False)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, object]) -> SiteSettings:

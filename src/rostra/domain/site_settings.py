@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import fields
 from urllib.parse import urlsplit
 
+from rostra.domain.donation_settings import check_funding
 from rostra.domain.errors import N_, InvalidInput
 from rostra.domain.models import SiteSettings, setting_problem
 
@@ -85,10 +86,14 @@ def check_settings(changes: Mapping[str, object]) -> None:
     """Refuse unknown site settings and values of the wrong kind or out of range, naming them.
 
     ``null`` (remove the setting) is always allowed. The ``moderation`` object is checked
-    separately, by the moderation policy, since it is that module's structure.
+    separately, by the moderation policy, since it is that module's structure; ``funding`` by
+    rostra.domain.donation_settings.
     """
     for key, value in changes.items():
         if value is None:
+            continue
+        if key == "funding":
+            check_funding(value)
             continue
         problem = setting_problem(key, value)
         if problem is not None:

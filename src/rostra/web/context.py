@@ -38,6 +38,7 @@ from rostra.services.funding import Funding
 from rostra.services.reading import ThreadReading
 from rostra.services.reports import ReaderReports
 from rostra.services.staff import StaffAccounts
+from rostra.services.stripe_funding import StripeDonations
 from rostra.services.subscriptions import Subscriptions
 from rostra.services.tokens import ReaderTokens
 from rostra.services.webhooks import Webhooks
@@ -72,6 +73,8 @@ class WebContext:
     webhooks: Webhooks | None = None
     # Campaigns and the donations ledger (rostra.services.funding): the meter, the desk.
     funding: Funding | None = None
+    # Donations through Stripe (rostra.services.stripe_funding): checkout and webhooks.
+    stripe: StripeDonations | None = None
     # How many writing service calls of this worker may run at once (see ``off_loop_write``).
     write_slots: int = 1
     write_limiter: anyio.CapacityLimiter | None = None

@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Mount
 from rostra.web.api.openapi import openapi_document
 from rostra.web.api.routes import API, API_ROUTES
 from rostra.web.desk import alerts as desk_alerts
+from rostra.web.desk import funding as desk_funding
 from rostra.web.desk import jobs as desk_jobs
 from rostra.web.desk import pages as desk
 from rostra.web.desk import threads as desk_threads
@@ -22,7 +23,7 @@ from rostra.web.desk import webhooks as desk_webhooks
 from rostra.web.desk.access import ADMIN, DESK_ENTRY, MODERATOR
 from rostra.web.embed_script import embed_script
 from rostra.web.groups import PUBLIC, READER, Group, own_origin_write
-from rostra.web.pages import feeds, health, meter, notify, threads
+from rostra.web.pages import donate, feeds, health, meter, notify, threads
 from rostra.web.preflight import preflight
 from rostra.web.static_files import static_app
 
@@ -49,6 +50,11 @@ PAGES: list[BaseRoute] = [
     READER_PAGE.route("/t/{site}/report", threads.report_page, ["GET"]),
     READER_PAGE.route("/t/{site}/report", threads.report_form, ["POST"]),
     READER_PAGE.route("/t/{site}/follow", notify.follow_form, ["POST"], limit="subscribe"),
+    # A reader's gift (rostra.web.pages.donate): the choosing page, the "Donate" button's
+    # endpoint (303 to Stripe's Checkout), the thank-you page Stripe sends the reader back to.
+    PUBLIC_PAGE.route("/f/{site}/donate", donate.donate_page, ["GET"]),
+    READER_PAGE.route("/f/{site}/donate", donate.donate, ["POST"]),
+    PUBLIC_PAGE.route("/f/{site}/thanks", donate.thanks_page, ["GET"]),
     NOTIFY_PAGE.route(NOTIFY + "/confirm", notify.confirm_page, ["GET"]),
     NOTIFY_PAGE.route(NOTIFY + "/confirm", notify.confirm, ["POST"]),
     NOTIFY_PAGE.route(NOTIFY + "/unsubscribe", notify.unsubscribe_page, ["GET"]),
@@ -91,6 +97,12 @@ DESK_ROUTES: list[BaseRoute] = [
     ADMIN.route(DESK + "/webhooks", desk_webhooks.webhooks_page, ["GET"]),
     ADMIN.route(DESK + "/webhooks", desk_webhooks.add_endpoint, ["POST"]),
     ADMIN.route(DESK + "/webhooks/{endpoint}/{action}", desk_webhooks.endpoint_action, ["POST"]),
+    ADMIN.route(DESK + "/funding", desk_funding.funding_page, ["GET"]),
+    ADMIN.route(DESK + "/funding/donations", desk_funding.record_donation, ["POST"]),
+    ADMIN.route(DESK + "/funding/campaigns", desk_funding.add_campaign, ["POST"]),
+    ADMIN.route(
+        DESK + "/funding/campaigns/{campaign}/{action}", desk_funding.campaign_action, ["POST"]
+    ),
 ]
 
 ROUTES: list[BaseRoute] = [*API_ROUTES, *PAGES, *DESK_ROUTES]

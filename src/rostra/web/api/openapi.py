@@ -49,6 +49,7 @@ _STRUCTS: tuple[type[msgspec.Struct], ...] = (
     s.SubscribeBody,
     s.SubscribedOut,
     s.CampaignOut,
+    s.StripeTakenOut,
     s.Problem,
 )
 
@@ -445,6 +446,32 @@ def _operations() -> list[Json]:
                 "Amounts are integers in the currency's minor units. The answer carries an ETag "
                 "of the campaign's version: poll with If-None-Match and get 304 while nothing "
                 "changed. 404 campaign-not-found for an unknown id or another site's campaign."
+            ),
+        },
+        {
+            **_operation(
+                "stripeWebhook",
+                "Stripe's webhook events for the site's account (donations, refunds, disputes).",
+                tag="funding",
+                parameters=[site],
+                responses={
+                    **_ok("StripeTakenOut", "The event was taken (or was known already)."),
+                    **_errors(400, 409, 413, 415, 422),
+                },
+            ),
+            "requestBody": {
+                "required": True,
+                "content": {JSON_MEDIA: {"schema": {"type": "object"}}},
+            },
+            "description": (
+                "Called by Stripe, not by browsers: the Stripe-Signature header (t=...,v1= an "
+                "HMAC-SHA256 of 't.body' under the site's funding.stripe_webhook_secret) is "
+                "checked first: 400 signature-missing, signature-invalid or signature-stale. "
+                "404 stripe-not-configured when the site has no webhook secret; 404 "
+                "campaign-not-found for another site's campaign; 422 currency-mismatch, "
+                "invalid-amount, amount-too-large or invalid-event; 409 campaign-closed, or "
+                "payment-not-recorded for a refund whose payment has not come yet (Stripe "
+                "retries). A replayed event answers 200 with replayed > 0 and counts once."
             ),
         },
         _operation(

@@ -11,6 +11,7 @@ from starlette.routing import Route
 from rostra.web.api import comments as api
 from rostra.web.api import funding as funding_api
 from rostra.web.api import preview as preview_api
+from rostra.web.api import stripe_webhook
 from rostra.web.api import subscriptions as subscriptions_api
 from rostra.web.groups import PUBLIC, READER
 
@@ -37,6 +38,13 @@ API_ROUTES: list[Route] = [
     READER.route(f"{API}/me", api.reader_state, ["GET"], name="readerState"),
     PUBLIC.route(
         f"{API}/campaigns/{{campaign}}", funding_api.get_campaign, ["GET"], name="getCampaign"
+    ),
+    # Stripe's webhooks: no browser's, so no origin check; the signature is the authority.
+    PUBLIC.route(
+        f"{API}/funding/stripe",
+        stripe_webhook.stripe_webhook,
+        ["POST"],
+        name="stripeWebhook",
     ),
     READER.route(
         f"{API}/subscriptions",

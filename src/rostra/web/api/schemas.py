@@ -208,6 +208,18 @@ class PreviewOut(Struct, kw_only=True):
     html: str
 
 
+class StripeTakenOut(Struct, kw_only=True):
+    """What Rostra did with a Stripe webhook event: ledger entries recorded, entries it had
+    already (a replayed or repeated event), and whether the event moves no money at all."""
+
+    received: bool
+    event: str
+    type: str
+    recorded: int
+    replayed: int
+    ignored: bool
+
+
 class Problem(Struct, kw_only=True):
     type: str
     title: str
