@@ -107,8 +107,8 @@ def test_category_thresholds_hold() -> None:
 
 
 def test_short_comments_need_a_higher_score() -> None:
-    # Like the shipped model, a classifier holding from 0.39; short comments are held only from
-    # DEFAULT_SHORT_HOLD (0.5), so a neutral short remark the model scores in between passes.
+    # Like v1.1 of the shipped model, a classifier holding from 0.39; short comments are held only
+    # from DEFAULT_SHORT_HOLD (0.5), so a neutral short remark the model scores in between passes.
     assert (DEFAULT_SHORT_WORDS, DEFAULT_SHORT_HOLD) == (5, 0.5)
     assert verdict(0.45, SHORT, threshold=0.39) is Action.PUBLISH
     record, _ = judge(DEFAULT_SHORT_HOLD, SHORT, threshold=0.39)
