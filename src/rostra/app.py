@@ -77,7 +77,7 @@ from rostra.web.cached import FastReads
 from rostra.web.context import WebContext
 from rostra.web.edge import EdgeGuard
 from rostra.web.headers import SecurityHeaders
-from rostra.web.in_flight import InFlight
+from rostra.web.in_flight import in_flight_for_this_process
 from rostra.web.problems import (
     http_error_handler,
     rostra_error_handler,
@@ -155,7 +155,7 @@ def create_app(
         write_slots=1 if engines.write.dialect.name == "sqlite" else 4,
     )
 
-    in_flight = InFlight()
+    in_flight = in_flight_for_this_process()  # with rostra serve's other workers, if any
     runner: Runner | None = None
     notifier: Notifier | None = None
     if settings.jobs_in_process:
@@ -171,7 +171,7 @@ def create_app(
             handlers,
             runner_settings(settings),
             clock=clock or utc_now,
-            busy=in_flight.busy,  # background work gives way to the requests of this process
+            busy=in_flight.busy,  # background work gives way to the requests of this server
         )
         # A job a request queued runs when its transaction commits, not at the next poll.
         wake_after_commit(engines, runner.wake)

@@ -9,6 +9,7 @@ is one line on standard error that says what to do, and exit status 2, never a t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -72,6 +73,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace, factory: str = "rostra.app:create_app") -> int:
     import uvicorn
 
+    from rostra.web.in_flight import REQUEST_BOARD_ENV, RequestBoard
+
     settings = command_settings(args)
     if args.migrate:
         cmd_migrate(args)
@@ -83,17 +86,24 @@ def cmd_serve(args: argparse.Namespace, factory: str = "rostra.app:create_app") 
     os.environ["ROSTRA_SECRET_KEY"] = settings.secret_key
     if getattr(args, "config", None):
         os.environ["ROSTRA_CONFIG"] = str(args.config)
-    uvicorn.run(
-        factory,
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        access_log=settings.access_log,
-        proxy_headers=False,  # Rostra applies its own trusted-proxy rule (settings).
-        server_header=False,
-        log_level="info",
-    )
+    # Several workers share one request board, so each one's jobs runner gives way to the
+    # requests of all of them (rostra.web.in_flight).
+    with contextlib.ExitStack() as stack:
+        os.environ.pop(REQUEST_BOARD_ENV, None)
+        if settings.workers > 1:
+            board = stack.enter_context(RequestBoard.create(settings.workers))
+            os.environ[REQUEST_BOARD_ENV] = str(board)
+        uvicorn.run(
+            factory,
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            access_log=settings.access_log,
+            proxy_headers=False,  # Rostra applies its own trusted-proxy rule (settings).
+            server_header=False,
+            log_level="info",
+        )
     return 0
 
 
