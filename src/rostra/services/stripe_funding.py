@@ -192,11 +192,11 @@ class StripeDonations:
             raise NotConfigured(N_("This site takes no Stripe webhooks: no webhook secret is set."))
         verify(payload, signature, secret, self.tolerance)
         event = parse_event(payload)
-        entries = [self._entry(site, p) for p in plan(event)]
-        for entry in entries:  # every entry checked before the first is written
-            self.funding.campaign(site, entry.campaign_public_id).check_accepts(
-                entry.kind, entry.currency, entry.on
-            )
+        entries = []
+        for planned in plan(event):  # every entry checked before the first is written
+            entry, campaign = self._entry(site, planned)
+            campaign.check_accepts(entry.kind, entry.currency, entry.on)
+            entries.append(entry)
         recorded = replayed = 0
         for entry in entries:
             if entry.amount_minor <= 0:  # a cumulative refund already counted
@@ -207,7 +207,7 @@ class StripeDonations:
             recorded += not done.replayed
         return Taken(event.id[:255], event.type[:100], recorded, replayed)
 
-    def _entry(self, site: Site, planned: Planned) -> NewEntry:
+    def _entry(self, site: Site, planned: Planned) -> tuple[NewEntry, Campaign]:
         if planned.site is not None and planned.site != site.slug:
             raise NotFound(N_("This campaign does not exist."), code="campaign-not-found")
         check_key(planned.external_id, "id")
@@ -228,11 +228,11 @@ class StripeDonations:
                 field="metadata.campaign",
                 code="no-campaign",
             )
-        self.funding.campaign(site, campaign)  # NotFound for another site's or no campaign
+        found = self.funding.campaign(site, campaign)  # NotFound: another site's, or none
         amount = check_minor(planned.amount_minor, planned.currency)
         if planned.cumulative:
             amount -= self.lookup.refunded(site.id, planned.payment_ref)
-        return NewEntry(
+        entry = NewEntry(
             campaign_public_id=campaign,
             source=Source.STRIPE,
             external_id=planned.external_id,
@@ -243,3 +243,4 @@ class StripeDonations:
             on=planned.on,
             donor_key=planned.donor_key,
         )
+        return entry, found
