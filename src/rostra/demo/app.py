@@ -37,6 +37,7 @@ def demo_routes(mailbox: Path | None = None) -> list[BaseRoute]:
         # Before /demo/{article}, which would take "mailbox" for an article's name.
         Route("/demo/mailbox", mail.index, methods=["GET"]),
         Route("/demo/mailbox/{key}", mail.mail, methods=["GET"]),
+        Route("/demo/support", pages.support, methods=["GET"]),
         Route("/demo/{article}", pages.article, methods=["GET"]),
     ]
 

@@ -29,11 +29,13 @@ from rostra.demo.content import (
     THREAD_ID,
     first_minute,
 )
+from rostra.demo.funding_seed import open_campaign
 from rostra.domain.errors import N_, NotFound
 from rostra.domain.models import Site, SortOrder, ThreadPage
 from rostra.i18n import translations
 from rostra.web import context as web
 from rostra.web.pages.fragments import base_url, render_thread, thread_link
+from rostra.web.pages.meter import reader_locale, render_meter
 from rostra.web.render import make_environment, render
 
 ARTICLES = {ARTICLE.slug: ARTICLE}
@@ -106,6 +108,30 @@ async def index(request: Request) -> Response:
     return HTMLResponse(body, headers=_headers(lang))
 
 
+async def _meter(request: Request, site: Site, lang: str) -> str | None:
+    """The campaign's meter, rendered as the embed would fetch it (None: no open campaign)."""
+    funding = web.context(request).funding
+    if funding is None:
+        return None
+    campaign = await web.off_loop(open_campaign, funding, site)
+    if campaign is None:
+        return None
+    request.scope["rostra.demo.campaign"] = campaign.public_id
+    return render_meter(request, site, campaign, lang, reader_locale(request, lang))
+
+
+def _campaign_id(request: Request) -> str:
+    found: str = request.scope.get("rostra.demo.campaign", "")
+    return found
+
+
+async def support(request: Request) -> Response:
+    """How to give to the Courier offline (the card payment path comes with Stripe)."""
+    lang = web.language(request)
+    body = render(_templates(), "support.html", lang, **_common(request, lang))
+    return HTMLResponse(body, headers=_headers(lang))
+
+
 async def article(request: Request) -> Response:
     """One article page with its discussion, or a readable 404 page for any other name."""
     lang = web.language(request)
@@ -116,6 +142,7 @@ async def article(request: Request) -> Response:
     site = await web.off_loop(_site, request)
     page = await web.off_loop(_thread_page, request, site) if site is not None else None
     thread_html = render_thread(request, site, THREAD_ID, page, lang) if site else None
+    meter_html = await _meter(request, site, lang) if site else None
     published = _published(page)
     gettext = translations(lang).gettext
     when = (
@@ -140,6 +167,8 @@ async def article(request: Request) -> Response:
         published_text=when,
         page=page,
         thread_html=thread_html,
+        meter_html=meter_html,
+        campaign=meter_html and _campaign_id(request),
         thread_id=THREAD_ID,
         site_slug=SITE_SLUG,
         theme=theme,

@@ -10,6 +10,8 @@ After the discussion come the demo's followers (``followers.py``): readers subsc
 confirmed through the subscription service, and comments after them whose mails the demo
 server's job runner sends to its sink, so the mailbox shows a notification and a digest at once.
 
+The Courier's reader-funding campaign and its donations come from ``funding_seed.py``.
+
 Seeding is idempotent: an existing demo site only gets ``origin`` added to its allowed origins,
 and an existing thread is left alone (no second follower, comment, job or mail).
 """
@@ -27,6 +29,7 @@ from rostra.demo import content, desk_seed
 from rostra.demo.content import ARTICLE, SITE_NAME, SITE_SLUG, THREAD_ID, SeedComment
 from rostra.demo.desk_seed import DemoDesk, ensure_moderator, seed_desk
 from rostra.demo.followers import seed_followers
+from rostra.demo.funding_seed import seed_campaign
 from rostra.domain.models import Author, Site
 from rostra.services.discussion import Discussion, PostRequest
 from rostra.services.tokens import ReaderTokens, Signer
@@ -119,6 +122,7 @@ def seed_demo(
                 reader_tokens,
             )
             seed_followers(store, settings.secret_key, site, origin, started)
+        seed_campaign(engines, site)
         return ensure_moderator(store, settings.secret_key, site)
     finally:
         engines.dispose()

@@ -4,7 +4,9 @@
    It fetches the server-rendered meter (/embed/SITE/meter) into a shadow root, so the host's
    CSS cannot break it, then polls the campaign's JSON (ETag: a 304 while nothing changed) and
    fetches the meter again only when its totals moved. Nothing but this server is asked. The
-   fragment is parsed inert (DOMParser) and its nodes adopted: no HTML string is ever executed. */
+   fragment is parsed inert (DOMParser) and its nodes adopted: no HTML string is ever executed.
+   A page that includes the meter on the server (for readers without JavaScript) puts it in a
+   <div class="rostra-meter-host"> just before the tag: the script adopts it, fetching nothing. */
 (() => {
   'use strict';
   const script = document.currentScript;
@@ -16,11 +18,21 @@
   const every = Math.max(15, Number(script.dataset.refresh) || 30) * 1000;
   const fragment = `${root}/embed/${site}/meter?` + new URLSearchParams({ campaign, locale });
   const json = `${root}/api/v1/sites/${site}/campaigns/${encodeURIComponent(campaign)}`;
-  const host = document.createElement('div');
-  host.className = 'rostra-meter-host';
-  script.after(host);
+  let host = script.previousElementSibling;
+  const included = host && host.classList.contains('rostra-meter-host')
+    ? host.querySelector('[data-rostra-meter]') : null;
+  if (!included) {
+    host = document.createElement('div');
+    host.className = 'rostra-meter-host';
+    script.before(host);
+  }
+  const kept = [...host.childNodes];
   const shadow = host.attachShadow ? host.attachShadow({ mode: 'open' }) : host;
   let shown = null;
+  if (included && shadow !== host) {
+    shadow.append(...kept);
+    shown = included.getAttribute('data-state');
+  }
 
   async function load() {
     const answer = await fetch(fragment, { credentials: 'omit' });
@@ -44,7 +56,7 @@
     } catch (_) { /* the next poll tries again */ }
   }
 
-  load().catch(() => {});
+  if (!included) load().catch(() => {});
   setInterval(poll, every);
   document.addEventListener('visibilitychange', () => { if (!document.hidden) poll(); });
 })();
