@@ -6,6 +6,7 @@ page cannot confirm one, and a gift the campaign refuses is a readable page that
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -94,3 +95,54 @@ def test_a_refused_demo_gift_is_a_page_and_counts_nothing(
     assert answer.status_code == 422
     assert message in answer.text and "<!doctype html>" in answer.text
     assert entry_count(server, cid) == 0
+
+
+def test_rostra_demo_with_no_configuration_moves_its_meter(
+    server: LiveServer, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real demo: seeded as ``rostra demo`` seeds it, served as it serves it; from the
+    support page's "Give by card" to the meter on the article, nothing set by hand."""
+    from rostra.config import load_settings
+    from rostra.demo.app import create_demo_app
+    from rostra.demo.content import ARTICLE
+    from rostra.demo.seed import seed_demo
+    from tests.conftest import HOST_ORIGIN, serve_app
+
+    monkeypatch.setenv("ROSTRA_SECRET_KEY", SECRET)
+    seed_demo(db_url, HOST_ORIGIN)
+    seed_demo(db_url, HOST_ORIGIN)  # idempotent: the webhook secret stays
+    app = create_demo_app(load_settings(env={}, database_url=db_url, secret_key=SECRET))
+    srv, thread, url = serve_app(app)
+    try:
+        import httpx
+
+        with httpx.Client(base_url=url, timeout=10, follow_redirects=False) as client:
+            support = client.get("/demo/support")
+            assert 'href="' in support.text and "/demo/give" in support.text
+            choose = client.get("/demo/give")
+            assert choose.status_code == 303
+            page = client.get(choose.headers["location"])
+            campaign = re.search(r'name="campaign" value="(cmp_[0-9a-f]{16})"', page.text)
+            assert campaign, page.text
+            cid = campaign.group(1)
+            before = client.get(f"/api/v1/sites/demo/campaigns/{cid}").json()["raised_minor"]
+            chosen = client.post(
+                "/f/demo/donate",
+                data={"campaign": cid, "preset": "25", "frequency": "once"},
+                headers={"Origin": url},
+            )
+            checkout = client.get(chosen.headers["location"])
+            assert "Pay £25.00 (demo)" in checkout.text
+            paid = client.post(
+                "/demo/checkout",
+                data={"campaign": cid, "amount": "2500", "frequency": "once"},
+                headers={"Origin": url},
+            )
+            assert paid.status_code == 303
+            article = client.get(paid.headers["location"])
+            after = client.get(f"/api/v1/sites/demo/campaigns/{cid}").json()["raised_minor"]
+        assert after == before + 2500
+        assert article.status_code == 200 and ARTICLE.slug in paid.headers["location"]
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp
 
 from rostra.app import create_app
 from rostra.config import Settings
-from rostra.demo import pages
+from rostra.demo import donations, pages
 from rostra.demo.content import STATIC_URL
 from rostra.demo.mailbox import MailboxPages
 from rostra.web.static_files import CachedStaticFiles
@@ -38,6 +38,8 @@ def demo_routes(mailbox: Path | None = None) -> list[BaseRoute]:
         Route("/demo/mailbox", mail.index, methods=["GET"]),
         Route("/demo/mailbox/{key}", mail.mail, methods=["GET"]),
         Route("/demo/support", pages.support, methods=["GET"]),
+        # The demo's payment path (rostra.demo.donations): /demo/give, /demo/checkout.
+        *donations.routes(),
         Route("/demo/{article}", pages.article, methods=["GET"]),
     ]
 
@@ -47,4 +49,6 @@ DEMO_ROUTES: list[BaseRoute] = demo_routes()
 
 def create_demo_app(settings: Settings | None = None, *, mailbox: Path | None = None) -> ASGIApp:
     """Rostra with the demo newspaper's pages and files mounted beside its own routes."""
-    return create_app(settings, plugins=demo_routes(mailbox))
+    app = create_app(settings, plugins=demo_routes(mailbox))
+    donations.install(app)  # gifts are "paid" on the demo's checkout page, never at Stripe
+    return app

@@ -32,7 +32,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from rostra.demo.content import ARTICLE, SITE_NAME, SITE_SLUG, STATIC_URL
-from rostra.domain.errors import N_, InvalidInput, RostraError
+from rostra.domain.errors import N_, InvalidInput, NotFound, RostraError
 from rostra.domain.funding import check_minor
 from rostra.domain.models import Site
 from rostra.i18n import translations
@@ -46,6 +46,7 @@ from rostra.web.render import make_environment, render
 from rostra.web.requests import read_form
 
 CHECKOUT = "/demo/checkout"
+GIVE = "/demo/give"
 #: Never sent anywhere: the demo's gateway stands in for Stripe's.
 PLACEHOLDER_KEY = "sk_demo_never_sent_anywhere"
 
@@ -211,11 +212,26 @@ def _pages(
     return wrapped
 
 
+async def give(request: Request) -> Response:
+    """ "Give by card": Rostra's own choosing page for the Courier's open campaign."""
+    lang = web.language(request)
+    ctx = web.context(request)
+    site = await web.off_loop(ctx.discussion.site, SITE_SLUG)
+    assert ctx.funding is not None
+    campaigns = await web.off_loop(ctx.funding.campaigns, site)
+    campaign = next((c for c in campaigns if c.open), None)
+    if campaign is None:
+        raise NotFound(N_("This campaign does not exist."), code="campaign-not-found")
+    query = urlencode({"campaign": campaign.public_id, "lang": lang})
+    return RedirectResponse(f"/f/{site.slug}/donate?{query}", status_code=303)
+
+
 def routes() -> list[BaseRoute]:
     """The checkout page and its form, behind a group of their own: the body limit, and the
     form only from this server's pages; any refusal a page."""
     group = Group("demo-checkout", rules=(own_origin_write,), wrap=_pages)
     return [
+        group.route(GIVE, give, ["GET"]),
         group.route(CHECKOUT, checkout_page, ["GET"]),
         group.route(CHECKOUT, confirm, ["POST"]),
     ]

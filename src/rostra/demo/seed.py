@@ -10,7 +10,8 @@ After the discussion come the demo's followers (``followers.py``): readers subsc
 confirmed through the subscription service, and comments after them whose mails the demo
 server's job runner sends to its sink, so the mailbox shows a notification and a digest at once.
 
-The Courier's reader-funding campaign and its donations come from ``funding_seed.py``.
+The Courier's reader-funding campaign and its donations come from ``funding_seed.py``; the
+webhook secret its demo card payments are signed with from ``donations.py``.
 
 Seeding is idempotent: an existing demo site only gets ``origin`` added to its allowed origins,
 and an existing thread is left alone (no second follower, comment, job or mail).
@@ -28,6 +29,7 @@ from rostra.config import load_settings
 from rostra.demo import content, desk_seed
 from rostra.demo.content import ARTICLE, SITE_NAME, SITE_SLUG, THREAD_ID, SeedComment
 from rostra.demo.desk_seed import DemoDesk, ensure_moderator, seed_desk
+from rostra.demo.donations import seed_payments
 from rostra.demo.followers import seed_followers
 from rostra.demo.funding_seed import seed_campaign
 from rostra.domain.models import Author, Site
@@ -123,6 +125,7 @@ def seed_demo(
             )
             seed_followers(store, settings.secret_key, site, origin, started)
         seed_campaign(engines, site)
+        site = seed_payments(store, site, settings.secret_key)
         return ensure_moderator(store, settings.secret_key, site)
     finally:
         engines.dispose()
