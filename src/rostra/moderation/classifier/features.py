@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 import zlib
+from collections import Counter
 from typing import Final
 
 from rostra.moderation.normalize import normalize
@@ -112,6 +113,30 @@ def encoder_text(text: str) -> str:
     return _MASK_RE.sub(" ", t).strip() or "."
 
 
+def _word_hashes(word: str, n_bits: int, char_orders: tuple[int, ...]) -> tuple[int, ...]:
+    """The hashes of ``word``'s character n-grams (in order) and of the word itself."""
+    mask = (1 << n_bits) - 1
+    crc = zlib.crc32
+    padded = f" {word} "
+    b = len(padded)
+    out: list[int] = []
+    for n in char_orders:
+        if n > b:
+            break
+        out.extend(crc(padded[i : i + n].encode()) & mask for i in range(b - n + 1))
+    out.append(crc(("w:" + word).encode()) & mask)
+    return tuple(out)
+
+
+#: Per-process memory of :func:`_word_hashes`: comments reuse the same few thousand words, and
+#: hashing each word's n-grams again was most of the n-gram model's time. Bounded: emptied when
+#: full (a flood of made-up words costs only the hashing it would have cost anyway).
+_WORD_CACHE: dict[tuple[str, int, tuple[int, ...]], tuple[int, ...]] = {}
+_WORD_CACHE_MAX: Final = 50_000
+#: Words longer than this are hashed each time, not remembered (they are rarely repeated).
+_WORD_CACHE_CHARS: Final = 40
+
+
 def hashed_ngrams(
     text: str, n_bits: int, char_orders: tuple[int, ...] = (2, 3, 4, 5)
 ) -> dict[int, float]:
@@ -121,31 +146,36 @@ def hashed_ngrams(
     are taken inside word boundaries (each word padded with spaces), word
     unigrams and bigrams are added with their own prefixes.  Feature indices are
     ``crc32(ngram) mod 2**n_bits``.
+
+    The features come out in the order they are first met (the words' n-grams and unigrams,
+    then the bigrams), as they always have: the model's dot product adds them in that order,
+    so a score does not move by a rounding.
     """
     mask = (1 << n_bits) - 1
-    counts: dict[int, float] = {}
     crc = zlib.crc32
     words = _WORD_RE.findall(text)
+    hashes: list[int] = []
+    cache = _WORD_CACHE
     for w in words:
-        padded = f" {w} "
-        b = len(padded)
-        for n in char_orders:
-            if n > b:
-                break
-            for i in range(b - n + 1):
-                h = crc(padded[i : i + n].encode()) & mask
-                counts[h] = counts.get(h, 0.0) + 1.0
-        h = crc(("w:" + w).encode()) & mask
-        counts[h] = counts.get(h, 0.0) + 1.0
-    for a, c in zip(words, words[1:], strict=False):
-        h = crc(f"b:{a} {c}".encode()) & mask
-        counts[h] = counts.get(h, 0.0) + 1.0
-    if not counts:
+        if len(w) > _WORD_CACHE_CHARS:
+            hashes.extend(_word_hashes(w, n_bits, char_orders))
+            continue
+        key = (w, n_bits, char_orders)
+        found = cache.get(key)
+        if found is None:
+            if len(cache) >= _WORD_CACHE_MAX:
+                cache.clear()
+            found = cache[key] = _word_hashes(w, n_bits, char_orders)
+        hashes.extend(found)
+    hashes.extend(crc(f"b:{a} {c}".encode()) & mask for a, c in zip(words, words[1:], strict=False))
+    if not hashes:
         return {}
+    counts = Counter(hashes)
+    logged: dict[int, float] = {}
     norm = 0.0
     for k, v in counts.items():
         lv = 1.0 + math.log(v)
-        counts[k] = lv
+        logged[k] = lv
         norm += lv * lv
     inv = 1.0 / math.sqrt(norm)
-    return {k: v * inv for k, v in counts.items()}
+    return {k: v * inv for k, v in logged.items()}
