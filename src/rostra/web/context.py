@@ -8,6 +8,7 @@ answers from this worker's memory (a fresh cached site, the render cache) stay o
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import time
 from collections.abc import Callable
@@ -82,6 +83,10 @@ class WebContext:
     counts: dict[tuple[int, tuple[str, ...]], tuple[int, bytes]] = field(default_factory=dict)
     # (site id, campaign id) -> (data version, campaign): the meter's reads (rostra.web.pages.meter)
     campaigns: dict[tuple[int, str], tuple[int, Campaign]] = field(default_factory=dict)
+    # (site id, campaign id) -> the read under way, that concurrent meter requests share
+    campaign_reads: dict[tuple[int, str], asyncio.Future[Campaign]] = field(default_factory=dict)
+    # (site id, campaign id) -> (when, campaign): the last read that ended, on PostgreSQL
+    campaign_seen: dict[tuple[int, str], tuple[float, Campaign]] = field(default_factory=dict)
 
 
 def context(request: Request) -> WebContext:

@@ -8,13 +8,18 @@ with logical properties). ``/static/meter.js`` is the one-line embed: it fetches
 puts it in a shadow root, and polls the campaign's JSON (rostra.web.api.funding), re-fetching
 the fragment only when the totals changed. Both answer with an ETag (304 when unchanged).
 
-A campaign is read once per request on PostgreSQL (one row, its totals included) and, on
-SQLite, only when something was written since (the data version), and its rendering is kept in
-the render cache under the campaign's version, so a busy article's meters cost little.
+A campaign is read from its one row (its totals included): on SQLite only when something was
+written since (the data version); on PostgreSQL, a request that finds no read of it under way
+in this worker starts one and waits for it, and requests that arrive while one is under way get
+the last read's answer if it ended under a second ago (else they wait for the one under way), so
+a loaded database slows no meter and a meter is never more than a second behind. Its rendering is
+kept in the render cache under the campaign's version, so a busy article's meters cost little.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 from babel import Locale
@@ -40,6 +45,8 @@ RAISED = N_("%(raised)s raised of %(goal)s")
 CLOSED = N_("This campaign is closed.")
 #: Campaigns remembered per worker with the data version they were read at (SQLite).
 MAX_REMEMBERED = 1000
+#: How old the last read may be to answer a request that arrives while another is under way.
+FRESH_SECONDS = 1.0
 
 
 def funding(request: Request) -> Funding:
@@ -51,19 +58,49 @@ def funding(request: Request) -> Funding:
 
 async def read_campaign(request: Request, site: Site, public_id: str) -> Campaign:
     """The campaign, from this worker's memory while nothing was written (SQLite's data
-    version), else from its one row."""
+    version), else from its one row (a read under way for it, if any, is shared)."""
     ctx = web.context(request)
     stamp = ctx.reading.change_stamp()
     key = (site.id, public_id)
     known = ctx.campaigns.get(key)
     if stamp is not None and known is not None and known[0] == stamp:
         return known[1]
+    if stamp is None:
+        return await _shared_read(ctx, funding(request), site, public_id)
     campaign = await web.off_loop(funding(request).campaign, site, public_id)
     if stamp is not None:
         if len(ctx.campaigns) >= MAX_REMEMBERED:
             ctx.campaigns.clear()
         ctx.campaigns[key] = (stamp, campaign)
     return campaign
+
+
+async def _shared_read(
+    ctx: web.WebContext, service: Funding, site: Site, public_id: str
+) -> Campaign:
+    key = (site.id, public_id)
+    reads = ctx.campaign_reads
+    pending = reads.get(key)
+    seen = ctx.campaign_seen.get(key)
+    if pending is not None and seen is not None and time.monotonic() - seen[0] < FRESH_SECONDS:
+        return seen[1]
+    if pending is None:
+        pending = asyncio.ensure_future(web.off_loop(service.campaign, site, public_id))
+        reads[key] = pending
+
+        def done(
+            ended: asyncio.Future[Campaign], key: tuple[int, str] = key, mine: object = pending
+        ) -> None:
+            if reads.get(key) is mine:
+                del reads[key]
+            if not ended.cancelled() and ended.exception() is None:
+                if len(ctx.campaign_seen) >= MAX_REMEMBERED:
+                    ctx.campaign_seen.clear()
+                ctx.campaign_seen[key] = (time.monotonic(), ended.result())
+
+        pending.add_done_callback(done)
+    # Shielded: one reader that goes away does not cancel the read the others wait for.
+    return await asyncio.shield(pending)
 
 
 def _bdi(text: str, strong: bool = False) -> Markup:
