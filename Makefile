@@ -6,7 +6,7 @@ PORT   ?= 8000
 HOST   ?= 127.0.0.1
 DEMO_DB ?= var/demo.db
 
-.PHONY: demo test lint typecheck unit bench services browser-deps clean translations train-toxicity
+.PHONY: demo test lint typecheck unit bench services browser-deps clean translations train-toxicity train-spam
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ train-toxicity: $(VENV)/.installed
 	$(BIN)/pip install -q -r training/requirements.txt
 	PYTHONHASHSEED=0 $(BIN)/python training/train_toxicity.py $(TOX_DATA)
 	$(BIN)/python training/export_heldout.py $(TOX_DATA)
+
+## train-spam: retrain the spam model from the spam set's dev rows and training/data (no download)
+train-spam: $(VENV)/.installed
+	$(BIN)/pip install -q -r training/requirements.txt
+	PYTHONHASHSEED=0 $(BIN)/python training/train_spam.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -4,6 +4,12 @@ Each signal gives a strength in ``[0, 1]``; they combine as independent evidence
 (``1 - prod(1 - s)``) into the ``spam`` score, and a comment at or above ``hold`` is held. One
 weak signal (a comment in capitals, two links) never holds on its own; a wall of a single
 character, or a sales pitch with a link and a phone number, does.
+
+The trained spam model (:mod:`rostra.moderation.classifier.spam_model`) is one more signal,
+``model``: at or above its calibrated threshold it holds alone; below, it adds up to
+:data:`MODEL_SUPPORT` to the rules' evidence, so a weak rule and a fairly confident model
+together hold. Its probability is kept in the record as ``spam_model``. A spam hold is the spam
+phase's own verdict (the desk's spam queue), never a toxicity one.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from rostra.moderation.classifier.spam_model import SpamModel, load_spam_model
 from rostra.moderation.phases import _config as c
 from rostra.moderation.phases.links import domain_of, find_links
 from rostra.moderation.phases.spam_rules import commercial_signals, trades_of
@@ -95,6 +102,19 @@ def signals(
     return out
 
 
+#: The most the model adds below its threshold: with a rule of 0.6 (an offer that says where
+#: to go) a model at its threshold's edge reaches the default hold; alone it never does.
+MODEL_SUPPORT: Final = 0.5
+
+
+def model_strength(probability: float, threshold: float, hold: float) -> float:
+    """The ``model`` signal's strength: ``hold`` at or above ``threshold``, else a share of
+    :data:`MODEL_SUPPORT` in proportion."""
+    if probability >= threshold:
+        return hold
+    return MODEL_SUPPORT * probability / threshold
+
+
 def combine(strengths: Mapping[str, float]) -> float:
     rest = 1.0
     for s in strengths.values():
@@ -106,21 +126,29 @@ def combine(strengths: Mapping[str, float]) -> float:
 class SpamConfig:
     enabled: bool = True
     hold: float = 0.8
+    #: Whether the trained spam model adds its evidence to the rules.
+    model: bool = True
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, object]) -> SpamConfig:
-        c.check_keys(data, "spam", {"enabled", "hold"})
+        c.check_keys(data, "spam", {"enabled", "hold", "model"})
         return cls(
             enabled=c.flag(data, "enabled", "spam", True),
             hold=c.number(data, "hold", "spam", 0.8, 0.0, 1.0),
+            model=c.flag(data, "model", "spam", True),
         )
 
 
 class Spam:
     name = "spam"
 
-    def __init__(self, config: SpamConfig) -> None:
+    def __init__(self, config: SpamConfig, model: SpamModel | None = None) -> None:
         self.config = config
+        #: The trained model (the shipped one unless given); ``None`` when the site turned it
+        #: off. A broken artefact fails here, at start, rather than quietly scoring by rules.
+        self.model: SpamModel | None = None
+        if config.enabled and config.model:
+            self.model = model if model is not None else load_spam_model()
 
     def __call__(self, submission: Submission, record: ModerationRecord) -> Verdict | None:
         if not self.config.enabled:
@@ -128,6 +156,11 @@ class Spam:
         links = record.facts.get("links", 0)
         hosts = [domain_of(link) for link in find_links(submission.scanned)]
         found = signals(submission.scanned, submission.normalized, int(links), hosts)
+        if self.model is not None:
+            p = self.model.probability(submission.scanned)
+            record.scores["spam_model"] = p
+            if p > 0.0:
+                found["model"] = model_strength(p, self.model.threshold, self.config.hold)
         score = combine(found)
         record.scores["spam"] = score
         if score >= self.config.hold:
