@@ -14,6 +14,7 @@ import pytest
 from rostra.moderation.classifier import features
 from rostra.moderation.classifier.features import hashed_ngrams, model_text
 from rostra.moderation.evaluation.toxicity import load
+from rostra.moderation.phases import language
 
 
 def reference_hashed_ngrams(
@@ -80,3 +81,30 @@ def test_word_memory_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     text = " ".join(f"word{i}" for i in range(400))
     assert hashed_ngrams(text, 18) == reference_hashed_ngrams(text, 18)
     assert 0 < len(features._WORD_CACHE) <= 50
+
+
+def reference_script_rank(text: str) -> list[tuple[str, float]]:
+    """ScriptIdentifier.rank as it was: every letter looked up in every script range."""
+    counts: dict[str, int] = {}
+    letters = 0
+    for ch in text:
+        if not ch.isalpha():
+            continue
+        letters += 1
+        for low, high, lang in language._SCRIPT_LANGUAGES:
+            if low <= ord(ch) <= high:
+                counts[lang] = counts.get(lang, 0) + 1
+                break
+    if not letters:
+        return []
+    if counts.get("ja") and counts.get("zh"):
+        counts["ja"] += counts.pop("zh")
+    return [(lang, n / letters) for lang, n in sorted(counts.items(), key=lambda kv: -kv[1])]
+
+
+def test_script_ranking_unchanged() -> None:
+    texts = (
+        [row.text for row in load()] + ODD + ["Ωμέγα ελληνικά", "ひらがな 漢字", "한국어 텍스트"]
+    )
+    for text in texts:
+        assert language.ScriptIdentifier().rank(text) == reference_script_rank(text)
