@@ -90,6 +90,9 @@ def test_an_admin_records_a_donation_the_meter_counts_once(
         ("campaign_add", "Chief Editor"),
         ("donation_record", "Chief Editor"),
     ]
+    audit = unescape(browser_like.get("/moderation/mine/audit").text)
+    assert "Offline donation recorded" in audit and "895.00 CAD" in audit
+    assert "Funding campaign added" in audit and "Winter drive" in audit
 
 
 @pytest.mark.parametrize(

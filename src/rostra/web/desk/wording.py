@@ -14,6 +14,7 @@ from typing import Any
 
 from rostra.domain.desk import AuditEntry, DeskAction
 from rostra.domain.errors import N_
+from rostra.domain.funding import plain_amount
 
 Gettext = Callable[[str], str]
 Ngettext = Callable[[str, str, int], str]
@@ -42,6 +43,22 @@ ACTION_LABELS: dict[DeskAction, str] = {
 }
 
 WEBHOOK_ACTIONS = frozenset(a for a in DeskAction if a.value.startswith("webhook_"))
+FUNDING_ACTIONS = frozenset(a for a in DeskAction if a.value.startswith(("campaign_", "donation_")))
+
+# What a campaign change or an offline donation records (rostra.storage.funding).
+FUNDING_FACT_LABELS = {
+    "campaign": N_("Campaign"),
+    "title": N_("Title"),
+    "goal": N_("Goal"),
+    "goal_type": N_("The goal counts"),
+    "currency": N_("Currency"),
+    "starts_on": N_("From (optional)"),
+    "ends_on": N_("To (optional)"),
+    "ticks": N_("Ticks (optional, comma-separated)"),
+    "method": N_("How it came"),
+    "date": N_("Received on"),
+    "key": N_("Key"),
+}
 
 # What a change to a webhook endpoint records (never its secret).
 WEBHOOK_FACT_LABELS = {
@@ -144,6 +161,11 @@ def audit_facts(entry: AuditEntry, gettext: Gettext, ngettext: Ngettext) -> list
         elif entry.action in WEBHOOK_ACTIONS and key in WEBHOOK_FACT_LABELS:
             shown = _change(value, gettext) if isinstance(value, dict) else _plain(value, gettext)
             facts.append((gettext(WEBHOOK_FACT_LABELS[key]), shown))
+        elif entry.action in FUNDING_ACTIONS and key == "amount_minor":
+            facts.append((gettext(N_("Amount")), _amount(value, detail.get("currency"))))
+        elif entry.action in FUNDING_ACTIONS and key in FUNDING_FACT_LABELS:
+            shown = _change(value, gettext) if isinstance(value, dict) else _plain(value, gettext)
+            facts.append((gettext(FUNDING_FACT_LABELS[key]), shown))
         elif entry.action is DeskAction.EDIT_THREAD and key in THREAD_FACT_LABELS:
             facts.append((gettext(THREAD_FACT_LABELS[key]), _change(value, gettext)))
         elif key in ("reason", "message"):
@@ -169,6 +191,16 @@ def audit_facts(entry: AuditEntry, gettext: Gettext, ngettext: Ngettext) -> list
         else:
             facts.append((key.replace("_", " "), _plain(value, gettext)))
     return facts
+
+
+def _amount(minor: object, currency: object) -> str:
+    """An audited amount in major units with its currency ("25.50 USD")."""
+    if isinstance(minor, int) and isinstance(currency, str):
+        try:
+            return f"{plain_amount(minor, currency)} {currency}"
+        except (ValueError, KeyError):
+            pass
+    return str(minor)
 
 
 def _word(words: dict[str, str], value: object, gettext: Gettext) -> str:
