@@ -38,6 +38,7 @@ README_WORDS = {
     "spam": "spam signals",
     "duplicates": "near-duplicate re-posts",
     "toxicity": "toxicity classifier",
+    "learning": "learning from",
     "external": "HTTP classifier",
 }
 

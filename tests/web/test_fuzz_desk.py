@@ -25,6 +25,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from html import unescape
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
@@ -33,7 +34,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, example, given, note, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from rostra.domain.desk import ACTION_STATUS, DeskAction, Role
 from rostra.domain.models import Site
@@ -43,6 +44,7 @@ from rostra.storage.tables import (
     audit_log,
     bans,
     comments,
+    jobs,
     metadata,
     sites,
     staff_accounts,
@@ -51,6 +53,7 @@ from rostra.storage.tables import (
 from tests.conftest import IN_PROCESS_URL, LiveServer
 from tests.helpers import PASSWORD, desk_client, sign_in
 from tests.helpers import staff_accounts as accounts_of
+from tests.process.servers import wait_until
 
 pytestmark = pytest.mark.in_process
 
@@ -159,6 +162,22 @@ def rows(store: SqlStore) -> dict[str, int]:
     )
     with store.engines.read.connect() as conn:
         return dict(conn.execute(select(*counts)).one()._mapping)
+
+
+def jobs_settled(store: SqlStore) -> None:
+    """Wait until the server's runner has done every job queued so far: a decision queues its
+    learning job (moderation.learn), which files an example after the answer, and a refusal
+    checked meanwhile would see that row as its own write."""
+
+    def idle() -> bool:
+        due = or_(
+            jobs.c.state == "running",
+            and_(jobs.c.state == "queued", jobs.c.run_after <= datetime.now(UTC)),
+        )
+        with store.engines.read.connect() as conn:
+            return not conn.execute(select(func.count()).select_from(jobs).where(due)).scalar()
+
+    wait_until(idle, 60, "the desk's jobs to be done")
 
 
 def changed(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
@@ -303,6 +322,7 @@ def test_deciding_on_comments(newsroom: Newsroom, desk: tuple[httpx.Client, str]
     def decide(sent: tuple[str, dict[str, Any], str | None, str]) -> None:
         note(repr(sent))
         site, fields, origin, wrapping = sent
+        jobs_settled(store)  # what earlier decisions queued
         before, audited = rows(store), human_audit(store)
         answer = send(client, f"/moderation/{site}/decide", fields, origin, wrapping)
         outcomes.counts[answer.status_code] += 1
