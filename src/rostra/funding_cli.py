@@ -2,7 +2,8 @@
 donations from the command line.
 
 ``campaign add SITE --title T --goal 5000 --currency USD [--goal-type amount|donations|donors]
-[--ticks 0,2500,5000] [--from DATE] [--to DATE]`` prints the new campaign's public id alone
+[--ticks 0,2500,5000] [--presets 10,25,50 --minimum 5] [--from DATE] [--to DATE]`` prints the new
+campaign's public id alone
 (so a script can keep it); ``campaign list SITE`` shows each with its totals; ``campaign update
 SITE ID`` changes what is given; ``campaign close`` and ``reopen``. ``donation add SITE ID
 --amount 25.50 --method cheque --key K`` records a bank transfer, cheque or cash donation: the
@@ -82,6 +83,11 @@ def _campaign_options(parser: argparse.ArgumentParser, *, adding: bool) -> None:
     parser.add_argument(
         "--ticks", help="where the meter marks its scale, comma-separated (default: 0, half, goal)"
     )
+    parser.add_argument(
+        "--presets",
+        help="the gifts a reader picks from, comma-separated: 10,25,50 (default: the site's)",
+    )
+    parser.add_argument("--minimum", help="the smallest gift, e.g. 5 (default: the site's)")
     parser.add_argument("--from", dest="starts_on", help="first day, YYYY-MM-DD (default: none)")
     parser.add_argument("--to", dest="ends_on", help="last day, YYYY-MM-DD (default: none)")
 
@@ -122,6 +128,8 @@ def cmd_campaign(args: argparse.Namespace) -> int:
                 currency=args.currency,
                 goal_type=args.goal_type,
                 ticks=args.ticks,
+                presets=args.presets,
+                minimum=args.minimum,
                 starts_on=args.starts_on,
                 ends_on=args.ends_on,
             )

@@ -13,7 +13,8 @@ import sys
 
 import pytest
 
-from rostra.services.funding import Funding
+from rostra.domain.errors import InvalidInput
+from rostra.services.funding import CampaignFields, Funding
 from rostra.storage.funding import SqlFundingStore
 from tests.conftest import HOST_ORIGIN, LiveServer
 from tests.funding.conftest import ADMIN, add_campaign, take_donations, totals
@@ -115,8 +116,8 @@ def test_a_monthly_gift_counts_each_month(server: LiveServer, standin: StandIn) 
 @pytest.mark.parametrize(
     ("form", "status", "message"),
     [
-        ({"preset": "1"}, 422, "The smallest gift is 2 USD."),
-        ({"amount": "0.5"}, 422, "The smallest gift is 2 USD."),
+        ({"preset": "1"}, 422, "The smallest gift is 2.00 USD."),
+        ({"amount": "0.5"}, 422, "The smallest gift is 2.00 USD."),
         ({"amount": "-5"}, 422, "The amount must be more than zero."),
         ({"amount": "12.345"}, 422, "USD has 2 digits after the point at most."),
         ({"amount": "ten"}, 422, "Write the amount as digits"),
@@ -177,7 +178,7 @@ def test_a_button_without_an_amount_opens_the_choosing_page(server: LiveServer) 
         thanks = client.get(f"/f/demo/thanks?campaign={cid}&session_id=cs_test_1")
         cancelled = client.get(location + "&cancelled=1&lang=fr")
     assert page.status_code == 200
-    assert re.findall(r'name="preset" value="(\d+)"', page.text) == ["5", "20"]
+    assert re.findall(r'name="preset" value="([\d.]+)"', page.text) == ["5.00", "20.00"]
     assert "at least CA$3" in page.text
     assert "<script" not in page.text  # nothing loads from Stripe or anyone else
     assert SECRET_KEY not in page.text and WEBHOOK_SECRET not in page.text
@@ -197,3 +198,32 @@ def test_rostra_site_show_never_prints_the_keys(server: LiveServer) -> None:
     funding = json.loads(shown.stdout)["settings"]["funding"]
     assert funding == {"stripe_secret_key": "(set)", "stripe_webhook_secret": "(set)"}
     assert SECRET_KEY not in shown.stdout + shown.stderr
+
+
+def test_a_campaign_s_own_presets_and_minimum_win_over_the_site_s(
+    server: LiveServer, standin: StandIn
+) -> None:
+    take_donations(server, presets=[5, 20], minimum=3)
+    cid = add_campaign(server, "JPY")
+    site = server.store.get_site("demo")
+    assert site is not None
+    funding = Funding(SqlFundingStore(server.store.engines))
+    funding.update_campaign(
+        site, cid, CampaignFields(presets="500,1000,3000", minimum="300"), ADMIN
+    )
+    with server.client() as client:
+        page = client.get(f"/f/demo/donate?campaign={cid}")
+    assert re.findall(r'name="preset" value="(\d+)"', page.text) == ["500", "1000", "3000"]
+    assert "at least ¥300" in page.text
+    got, _, text = _donate(server, campaign=cid, amount="250", frequency="once")
+    assert got == 422 and "The smallest gift is 300 JPY." in text
+    got, location, _ = _donate(server, campaign=cid, preset="1000", frequency="once")
+    assert got == 303
+    price = standin.requests[-1]["params"]["line_items"]["0"]["price_data"]
+    assert (price["currency"], price["unit_amount"]) == ("jpy", "1000")  # yen have no cents
+    with pytest.raises(InvalidInput):  # a preset below the minimum
+        funding.update_campaign(site, cid, CampaignFields(presets="100,500"), ADMIN)
+    # "" gives the choice back to the site's settings.
+    funding.update_campaign(site, cid, CampaignFields(presets="", minimum=""), ADMIN)
+    back = funding.campaign(site, cid)
+    assert (back.presets, back.minimum_minor) == ((), 0)

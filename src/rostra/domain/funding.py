@@ -27,6 +27,7 @@ MAX_DONOR = 200
 MAX_NOTE = 500
 MAX_EXTERNAL_ID = 255
 MAX_TICKS = 12
+MAX_PRESETS = 6
 #: The most one entry may move, in major units: far above any real donation, far below what a
 #: 64-bit total could not hold (a typo of six zeros is refused, not counted).
 MAX_AMOUNT_MAJOR = 10_000_000
@@ -101,6 +102,9 @@ class Campaign:
     totals: Totals = Totals()
     # Bumped by every change to the campaign or its totals: the meter's ETag.
     version: int = 0
+    # The reader's gift choices, in minor units; empty and 0: the site's funding settings.
+    presets: tuple[int, ...] = ()
+    minimum_minor: int = 0
 
     @property
     def exponent(self) -> int:
@@ -154,6 +158,8 @@ class CampaignDraft:
     starts_on: date | None = None
     ends_on: date | None = None
     ticks: tuple[int, ...] = ()
+    presets: tuple[int, ...] = ()
+    minimum_minor: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,6 +357,15 @@ def check_campaign(draft: CampaignDraft) -> CampaignDraft:
         raise InvalidInput(
             N_("Ticks must lie between zero and the goal."), field="ticks", code="invalid-ticks"
         )
+    if len(draft.presets) > MAX_PRESETS or any(
+        p <= 0 or p < draft.minimum_minor for p in draft.presets
+    ):
+        raise InvalidInput(
+            N_("Give at most %(max)d presets, each at least the minimum."),
+            field="presets",
+            code="invalid-presets",
+            max=MAX_PRESETS,
+        )
     return CampaignDraft(
         title=title,
         goal_type=draft.goal_type,
@@ -359,6 +374,8 @@ def check_campaign(draft: CampaignDraft) -> CampaignDraft:
         starts_on=draft.starts_on,
         ends_on=draft.ends_on,
         ticks=draft.ticks,
+        presets=tuple(sorted(set(draft.presets))),
+        minimum_minor=draft.minimum_minor,
     )
 
 

@@ -94,6 +94,9 @@ class CampaignFields:
     currency: str | None = None
     goal_type: str | None = None
     ticks: str | None = None
+    # The reader's gift choices: "10,25,50" and "5" in major units; "" back to the site's.
+    presets: str | None = None
+    minimum: str | None = None
     starts_on: str | None = None
     ends_on: str | None = None
 
@@ -131,6 +134,20 @@ def _ticks_in_goal_units(raw: str, goal_type: GoalType, currency: str) -> tuple[
     return parse_ticks(raw, goal_type, currency) if raw.strip() else ()
 
 
+def _gift_amounts(raw: str, field: str, currency: str) -> tuple[int, ...]:
+    """``"10,25.50"`` as amounts in minor units (each checked as a donation's amount)."""
+    amounts = []
+    for part in (p.strip() for p in raw.split(",")):
+        if part:
+            try:
+                amounts.append(parse_amount(part, currency))
+            except InvalidInput as exc:
+                raise InvalidInput(
+                    exc.message_id, field=field, code=exc.code, **exc.params
+                ) from None
+    return tuple(amounts)
+
+
 class Funding:
     """Campaigns and the donations ledger (the desk's admins, ``rostra campaign``, the meter)."""
 
@@ -164,6 +181,15 @@ class Funding:
         else:
             same_units = was is not None and goal_type is was.goal_type
             ticks = was.ticks if same_units and was is not None else ()
+        currency_kept = was is not None and currency == was.currency
+        if fields.presets is not None:
+            presets = _gift_amounts(fields.presets, "presets", currency)
+        else:
+            presets = was.presets if currency_kept and was is not None else ()
+        if fields.minimum is not None:
+            minimum = (_gift_amounts(fields.minimum, "minimum", currency) or (0,))[0]
+        else:
+            minimum = was.minimum_minor if currency_kept and was is not None else 0
         return check_campaign(
             CampaignDraft(
                 title=fields.title if fields.title is not None else (was.title if was else ""),
@@ -177,6 +203,8 @@ class Funding:
                 if fields.ends_on is not None
                 else (was.ends_on if was else None),
                 ticks=ticks,
+                presets=presets,
+                minimum_minor=minimum,
             )
         )
 

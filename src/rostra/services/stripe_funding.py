@@ -32,6 +32,7 @@ from rostra.domain.funding import (
     check_minor,
     currency_exponent,
     parse_amount,
+    plain_amount,
 )
 from rostra.domain.models import Site
 from rostra.services.funding import Funding
@@ -97,17 +98,25 @@ def donation_settings(site: Site) -> DonationSettings:
     return DonationSettings.from_mapping(site.settings.funding)
 
 
+def gift_choices(campaign: Campaign, settings: DonationSettings) -> tuple[tuple[int, ...], int]:
+    """The presets and the minimum a reader is offered, in minor units: the campaign's own
+    (``rostra campaign update --presets 10,25 --minimum 5``), else the site's."""
+    unit = 10 ** currency_exponent(campaign.currency)
+    presets = campaign.presets or tuple(p * unit for p in settings.presets)
+    return presets, campaign.minimum_minor or settings.minimum * unit
+
+
 def gift_amount(raw: str, campaign: Campaign, settings: DonationSettings) -> int:
     """The reader's amount in minor units: digits as typed (``25``, ``25.50``), at least the
-    site's minimum, at most :data:`MAX_GIFT_MAJOR`."""
+    minimum, at most :data:`MAX_GIFT_MAJOR`."""
     minor = parse_amount(raw, campaign.currency, limit_major=MAX_GIFT_MAJOR)
-    least = settings.minimum * 10 ** currency_exponent(campaign.currency)
+    least = gift_choices(campaign, settings)[1]
     if minor < least:
         raise InvalidInput(
             N_("The smallest gift is %(minimum)s %(currency)s."),
             field="amount",
             code="amount-too-small",
-            minimum=settings.minimum,
+            minimum=plain_amount(least, campaign.currency),
             currency=campaign.currency,
         )
     return minor

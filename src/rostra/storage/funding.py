@@ -68,6 +68,8 @@ def campaign_from_row(row: Row[Any]) -> Campaign:
         created_at=utc(row.created_at) or row.created_at,
         totals=Totals(int(row.raised_minor), int(row.donations), int(row.donors)),
         version=int(row.version),
+        presets=_ticks(row.presets),
+        minimum_minor=int(row.minimum_minor),
     )
 
 
@@ -103,6 +105,8 @@ def _draft_values(draft: CampaignDraft) -> dict[str, object]:
         "starts_on": draft.starts_on,
         "ends_on": draft.ends_on,
         "ticks": ",".join(str(t) for t in draft.ticks),
+        "presets": ",".join(str(p) for p in draft.presets),
+        "minimum_minor": draft.minimum_minor,
     }
 
 

@@ -24,7 +24,7 @@ from rostra.storage.database import (
 )
 
 #: The newest migration's revision; tests/storage/test_schema.py keeps it equal to Alembic's.
-SCHEMA_HEAD = "0012"
+SCHEMA_HEAD = "0013"
 _LOG = logging.getLogger("rostra.storage")
 
 

@@ -539,6 +539,10 @@ campaigns = Table(
     Column("ends_on", Date, nullable=True),
     # Comma-separated, in the goal's units; empty: 0, half and the goal.
     Column("ticks", String(400), nullable=False, default=""),
+    # The reader's gift choices (rostra.services.stripe_funding): comma-separated presets and
+    # the minimum, in minor units; empty and 0: the site's funding settings (migration 0013).
+    Column("presets", String(200), nullable=False, default="", server_default=""),
+    Column("minimum_minor", BigInteger, nullable=False, default=0, server_default="0"),
     Column("open", Boolean, nullable=False, default=True),
     Column("raised_minor", BigInteger, nullable=False, default=0),
     Column("donations", BigInteger, nullable=False, default=0),

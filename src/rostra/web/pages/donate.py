@@ -17,13 +17,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from rostra.domain.errors import N_, RostraError
-from rostra.domain.funding import Campaign
+from rostra.domain.funding import Campaign, plain_amount
 from rostra.domain.models import Site
 from rostra.i18n import translations
-from rostra.services.stripe_funding import donation_settings
+from rostra.services.stripe_funding import donation_settings, gift_choices
 from rostra.web import context as web
 from rostra.web.headers import site_page_headers
-from rostra.web.money import format_money, pick_locale
+from rostra.web.money import all_whole, format_money, pick_locale
 from rostra.web.pages.fragments import base_url
 from rostra.web.render import render
 from rostra.web.requests import read_form
@@ -49,10 +49,14 @@ def _page(
     gettext = translations(lang).gettext
     settings = donation_settings(site)
     locale = pick_locale(request.query_params.get("locale"), None, lang)
-    unit = 10**campaign.exponent
+    offered, least = gift_choices(campaign, settings)
+    whole = all_whole([*offered, least], campaign.currency)
     presets = [
-        (str(p), format_money(p * unit, campaign.currency, locale, whole=True))
-        for p in settings.presets
+        (
+            plain_amount(p, campaign.currency),
+            format_money(p, campaign.currency, locale, whole=whole),
+        )
+        for p in offered
     ]
     body = render(
         web.context(request).env,
@@ -64,7 +68,7 @@ def _page(
         campaign=campaign,
         site=site,
         presets=presets,
-        minimum=format_money(settings.minimum * unit, campaign.currency, locale, whole=True),
+        minimum=format_money(least, campaign.currency, locale, whole=whole),
         monthly=settings.monthly,
         ready=settings.checkout_ready,
         action=f"/f/{site.slug}/donate?" + urlencode({"lang": lang}),
