@@ -15,6 +15,7 @@ of an event is checked before the first is recorded, so a bad event records noth
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -137,6 +138,7 @@ class StripeDonations:
         self.gateway = gateway
         self.tolerance = tolerance
         self.clock = clock
+        self._cumulative = threading.Lock()
 
     # -- the reader's gift -------------------------------------------------------------------
 
@@ -202,10 +204,21 @@ class StripeDonations:
         verify(payload, signature, secret, self.tolerance)
         event = parse_event(payload)
         entries = []
-        for planned in plan(event):  # every entry checked before the first is written
+        planned_all = plan(event)
+        for planned in planned_all:  # every entry checked before the first is written
             entry, campaign = self._entry(site, planned)
             campaign.check_accepts(entry.kind, entry.currency, entry.on)
             entries.append(entry)
+        if any(p.cumulative for p in planned_all):
+            # A charge's total refunded, less what is recorded: read and write one at a time
+            # in this process, so two such events of one charge cannot both count the same
+            # refund. (Across processes they could; Stripe sends a charge's events one by one.)
+            with self._cumulative:
+                entries = [self._entry(site, p)[0] for p in planned_all]
+                return self._record(site, event.id, event.type, entries)
+        return self._record(site, event.id, event.type, entries)
+
+    def _record(self, site: Site, event_id: str, event_type: str, entries: list[NewEntry]) -> Taken:
         recorded = replayed = 0
         for entry in entries:
             if entry.amount_minor <= 0:  # a cumulative refund already counted
@@ -214,7 +227,7 @@ class StripeDonations:
             done = self.funding.record(site, entry, RECORDED_BY)
             replayed += done.replayed
             recorded += not done.replayed
-        return Taken(event.id[:255], event.type[:100], recorded, replayed)
+        return Taken(event_id[:255], event_type[:100], recorded, replayed)
 
     def _entry(self, site: Site, planned: Planned) -> tuple[NewEntry, Campaign]:
         if planned.site is not None and planned.site != site.slug:
