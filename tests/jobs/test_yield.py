@@ -96,6 +96,26 @@ def test_a_process_that_is_never_idle_still_runs_its_jobs(store: SqlStore) -> No
     assert ran.is_set() and busy.asked >= 1
 
 
+def test_a_batch_that_found_no_quiet_moment_is_a_quarter_of_the_batch(store: SqlStore) -> None:
+    with store.write() as tx:
+        for n in range(40):
+            tx.enqueue(NewJob("test.yield", {}, f"test.yield:many:{n}"), NOW)
+    ran = threading.Event()
+    handlers = JobHandlers()
+    handlers.register("test.yield", lambda _job: ran.set())
+    queue = SqlJobQueue(store.engines)
+
+    def runner(busy: Busy) -> Runner:
+        settings = RunnerSettings(batch_size=20, yield_seconds=0.05)
+        return Runner(queue, handlers, settings, clock=lambda: NOW, busy=busy)
+
+    # The readers never pause: the batch runs after its wait, with 5 of its 20 jobs.
+    assert runner(Busy(True)).run_batch() == 5
+    # A quiet moment: the whole batch.
+    assert runner(Busy(False)).run_batch() == 20
+    assert len(queue.list_jobs(JobState.DONE, 100)) == 25
+
+
 def test_without_a_probe_or_with_no_yield_a_batch_never_waits(store: SqlStore) -> None:
     one_job(store)
     ran = threading.Event()
