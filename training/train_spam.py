@@ -157,7 +157,11 @@ def main() -> int:
         "train_rows": len(train),
         "calibration_rows": len(cal),
         "calibration_spam_over_threshold": round(recall, 4),
-        "data": ["src/rostra/moderation/eval/spam.jsonl (dev)", "training/data/spam_written.jsonl"],
+        "data": [
+            "src/rostra/moderation/eval/spam.jsonl (dev)",
+            "training/data/spam_written.jsonl (train; dev calibrates)",
+            "training/data/news_comments_written.jsonl (not spam; held-out rows left out)",
+        ],
     }
     w = model.coef_.ravel().astype(np.float16)
     args.out.parent.mkdir(parents=True, exist_ok=True)

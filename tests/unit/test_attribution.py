@@ -99,8 +99,11 @@ def test_the_held_out_sets_attribution_counts_its_rows_and_names_their_licences(
     assert "creativecommons.org/publicdomain/zero/1.0" in text
 
 
-def artefact_meta() -> dict[str, object]:
-    (artefact,) = MODELS.glob("*.npz")
+TOXICITY = MODELS / "toxicity_v1.npz"
+SPAM = MODELS / "spam_v1.npz"
+
+
+def artefact_meta(artefact: Path = TOXICITY) -> dict[str, object]:
     with np.load(artefact, allow_pickle=False) as z:
         meta: dict[str, object] = json.loads(str(z["meta"]))
     return meta
@@ -108,8 +111,8 @@ def artefact_meta() -> dict[str, object]:
 
 def test_the_models_attribution_names_every_source_it_was_trained_on() -> None:
     text = (MODELS / "ATTRIBUTION.md").read_text(encoding="utf-8")
-    (artefact,) = MODELS.glob("*.npz")
-    assert text.startswith(f"# Attribution for `{artefact.name}`")
+    assert {p.name for p in MODELS.glob("*.npz")} == {TOXICITY.name, SPAM.name}
+    assert text.startswith(f"# Attribution for `{TOXICITY.name}`")
     meta = artefact_meta()
     trained = str(meta["trained"]).removeprefix("train split of ").split(", ")
     assert set(trained) == set(SOURCE_NAMES), trained
@@ -140,3 +143,13 @@ def test_the_models_attribution_counts_the_written_comments() -> None:
     rows = [json.loads(x) for x in WRITTEN.read_text(encoding="utf-8").splitlines() if x.strip()]
     assert int(stated.group(1).replace(",", "")) == len(rows)
     assert set(stated.group(2).split("/")) == {r["lang"] for r in rows}
+
+
+def test_the_spam_models_attribution_names_its_written_data() -> None:
+    """The spam model is trained on Rostra's own written text only; its section names each file
+    the artefact records."""
+    text = (MODELS / "ATTRIBUTION.md").read_text(encoding="utf-8")
+    section = text.split(f"# Attribution for `{SPAM.name}`", 1)[1]
+    for source in artefact_meta(SPAM)["data"]:  # type: ignore[attr-defined]
+        assert f"`{str(source).split()[0]}`" in section, source
+    assert "no third-party data" in section
