@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from rostra.config import ConfigError, load_settings
 from rostra.domain.donation_settings import DonationSettings, check_funding, masked
 from rostra.domain.errors import InvalidInput
 from rostra.domain.site_settings import check_settings
@@ -51,3 +52,18 @@ def test_stored_settings_load_leniently_and_never_show_the_keys() -> None:
         "stripe_secret_key": "(set)",
         "minimum": 3,
     }
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("stripe_api_base", "ftp://api.example"),
+        ("stripe_api_base", "https://api.example/v1"),
+        ("stripe_api_base", "api.stripe.com"),
+        ("stripe_webhook_tolerance_seconds", "0"),
+        ("stripe_webhook_tolerance_seconds", "7200"),
+    ],
+)
+def test_bad_stripe_server_settings_stop_the_server(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        load_settings(env={f"ROSTRA_{name.upper()}": value, "ROSTRA_SECRET_KEY": "k" * 40})

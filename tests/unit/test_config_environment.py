@@ -81,6 +81,7 @@ CHECKED_WITH: dict[str, tuple[str, dict[str, str], Any]] = {
     "smtp_url": ("smtps://mail.example.com", {}, "smtps://mail.example.com"),
     "mail_from": ("Desk <desk@news.example>", {}, "Desk <desk@news.example>"),
     "jobs_plugins": ("newsroom.jobs:register", {}, ("newsroom.jobs:register",)),
+    "stripe_api_base": ("http://127.0.0.1:12111", {}, "http://127.0.0.1:12111"),
     # Left empty outside production, a key is made up for the process: a given one is kept.
     "secret_key": ("k" * 40, {}, "k" * 40),
     "production": (
