@@ -183,3 +183,21 @@ def test_the_embed_script_is_small_and_names_only_this_server(http: httpx.Client
     assert re.findall(r"https?://[^\s'\"`]+", script.text) == [
         "https://comments.example/static/meter.js"
     ]
+
+
+def test_a_locale_that_is_not_one_falls_back_and_is_not_kept(
+    server: LiveServer, http: httpx.Client
+) -> None:
+    _, cid = campaign(server, currency="USD")
+    ctx = server.app.app.ctx  # the app's web context, behind the edge and the fast reads
+    for odd in ("x" * 200, "<script>", "en_US\x00", "zz-ZZ", ""):
+        r = http.get(
+            "/embed/demo/meter",
+            params={"campaign": cid, "locale": odd},
+            headers={"Accept-Language": "en-US"},
+        )
+        assert r.status_code == 200 and 'lang="en-US"' in r.text, odd
+        assert text_of(r.text) == "$0 raised of $5,000"
+    # Only a locale Babel knows is ever part of a cache key.
+    kept = {key[5] for key in ctx.cache._entries if key[0] == "meter"}
+    assert kept == {"en_US"}
