@@ -205,16 +205,20 @@ class StripeDonations:
         event = parse_event(payload)
         entries = []
         planned_all = plan(event)
-        for planned in planned_all:  # every entry checked before the first is written
-            entry, campaign = self._entry(site, planned)
-            campaign.check_accepts(entry.kind, entry.currency, entry.on)
+        # An event of several entries (a list of refunds) has each checked before the first
+        # is written; one entry alone is checked by Funding.record, on the campaign's locked row.
+        several = len(planned_all) > 1
+        for planned in planned_all:
+            entry, campaign = self._entry(site, planned, fetch=several)
+            if campaign is not None:
+                campaign.check_accepts(entry.kind, entry.currency, entry.on)
             entries.append(entry)
         if any(p.cumulative for p in planned_all):
             # A charge's total refunded, less what is recorded: read and write one at a time
             # in this process, so two such events of one charge cannot both count the same
             # refund. (Across processes they could; Stripe sends a charge's events one by one.)
             with self._cumulative:
-                entries = [self._entry(site, p)[0] for p in planned_all]
+                entries = [self._entry(site, p, fetch=False)[0] for p in planned_all]
                 return self._record(site, event.id, event.type, entries)
         return self._record(site, event.id, event.type, entries)
 
@@ -229,7 +233,9 @@ class StripeDonations:
             recorded += not done.replayed
         return Taken(event_id[:255], event_type[:100], recorded, replayed)
 
-    def _entry(self, site: Site, planned: Planned) -> tuple[NewEntry, Campaign]:
+    def _entry(
+        self, site: Site, planned: Planned, *, fetch: bool
+    ) -> tuple[NewEntry, Campaign | None]:
         if planned.site is not None and planned.site != site.slug:
             raise NotFound(N_("This campaign does not exist."), code="campaign-not-found")
         check_key(planned.external_id, "id")
@@ -250,7 +256,8 @@ class StripeDonations:
                 field="metadata.campaign",
                 code="no-campaign",
             )
-        found = self.funding.campaign(site, campaign)  # NotFound: another site's, or none
+        # NotFound for another site's campaign or none (Funding.record says so too).
+        found = self.funding.campaign(site, campaign) if fetch else None
         amount = check_minor(planned.amount_minor, planned.currency)
         if planned.cumulative:
             amount -= self.lookup.refunded(site.id, planned.payment_ref)
