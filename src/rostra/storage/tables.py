@@ -521,7 +521,6 @@ staff_alert_marks = Table(
 )
 
 # -- Reader funding (rostra.domain.funding, rostra.services.funding) ---------------------------
-
 # A site's campaign and its running totals (moved by each ledger entry's own transaction).
 campaigns = Table(
     "campaigns",
@@ -530,17 +529,15 @@ campaigns = Table(
     Column("public_id", String(32), nullable=False, unique=True),
     Column("site_id", Id, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
     Column("title", String(200), nullable=False),
-    # amount | donations | donors
+    # amount | donations | donors; the goal in minor units for an amount, else a count.
     Column("goal_type", String(16), nullable=False),
-    # Minor units for an amount goal, else a count.
     Column("goal", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("starts_on", Date, nullable=True),
     Column("ends_on", Date, nullable=True),
     # Comma-separated, in the goal's units; empty: 0, half and the goal.
     Column("ticks", String(400), nullable=False, default=""),
-    # The reader's gift choices (rostra.services.stripe_funding): comma-separated presets and
-    # the minimum, in minor units; empty and 0: the site's funding settings (migration 0013).
+    # Gift presets and minimum, minor units (stripe_funding); empty and 0: the site's (0013).
     Column("presets", String(200), nullable=False, default="", server_default=""),
     Column("minimum_minor", BigInteger, nullable=False, default=0, server_default="0"),
     Column("open", Boolean, nullable=False, default=True),
@@ -553,8 +550,7 @@ campaigns = Table(
     Index("ix_campaigns_site", "site_id", "id"),
 )
 
-# The donations ledger: every entry of every source, amount signed, never updated; a replay
-# of (site, source, external id) is refused by the database itself.
+# The donations ledger: every source's entries, signed, never updated, unique per source id.
 donation_entries = Table(
     "donation_entries",
     metadata,
