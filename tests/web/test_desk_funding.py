@@ -186,3 +186,30 @@ def test_moderators_get_403_and_forged_forms_change_nothing(
         assert posted.status_code == 403
         assert "/funding" not in mod.get("/moderation/mine/audit").text
     assert count(server, donation_entries) == 0
+
+
+def test_an_admin_edits_a_campaign_and_a_bad_goal_changes_nothing(
+    server: LiveServer, newsroom: Any, browser_like: httpx.Client
+) -> None:
+    csrf = sign_in(browser_like, "boss", csrf_from=PAGE)
+    cid = add_campaign(browser_like, csrf, ticks="0,2500,5000")
+    page = browser_like.get(PAGE).text
+    assert f'id="edit-goal-{cid}"' in page and 'value="5000.00"' in page
+    assert 'value="0.00,2500.00,5000.00"' in page  # the ticks as an admin writes them
+    edit = f"{PAGE}/campaigns/{cid}/edit"
+    bad = browser_like.post(edit, data={"csrf": csrf, "title": "Spring", "goal": "-3"})
+    assert bad.status_code == 422 and 'data-code="invalid-amount"' in bad.text
+    data = {"csrf": csrf, "title": "Spring drive", "goal": "8000", "ticks": "", "starts_on": "",
+            "ends_on": "2026-12-31"}  # fmt: skip
+    done = browser_like.post(edit, data=data)
+    assert done.status_code == 303 and done.headers["location"].endswith("done=edited")
+    body = browser_like.get(f"/api/v1/sites/mine/campaigns/{cid}").json()
+    assert (body["title"], body["goal"], body["ticks"], body["ends_on"]) == (
+        "Spring drive",
+        800000,
+        [0, 400000, 800000],
+        "2026-12-31",
+    )
+    with server.store.engines.read.connect() as conn:
+        actions = conn.execute(select(audit_log.c.action)).scalars().all()
+    assert actions == ["campaign_add", "campaign_edit"]

@@ -37,6 +37,7 @@ DONE = {
     "added": N_("The campaign is added."),
     "closed": N_("The campaign is closed: it takes no new donations; refunds still count."),
     "reopened": N_("The campaign is open again."),
+    "edited": N_("The campaign is changed."),
 }
 DONATION_FIELDS = ("campaign", "amount", "currency", "method", "on", "donor", "note", "key")
 CAMPAIGN_FIELDS = ("title", "goal", "currency", "goal_type", "ticks", "starts_on", "ends_on")
@@ -124,10 +125,12 @@ async def add_campaign(request: Request, session: StaffSession) -> Response:
 async def campaign_action(request: Request, session: StaffSession) -> Response:
     site = await desk_site(request, session)
     action = request.path_params["action"]
-    if action not in ("close", "reopen"):
+    if action not in ("close", "reopen", "edit"):
         raise NotFound(N_("This campaign does not exist."), code="campaign-not-found")
     funding = _funding(request)
     campaign_id = request.path_params["campaign"]
+    if action == "edit":
+        return await _edit(request, session, site, funding, campaign_id)
     await web.off_loop_write(
         web.context(request),
         funding.set_open,
@@ -137,6 +140,42 @@ async def campaign_action(request: Request, session: StaffSession) -> Response:
         _actor(session),
     )
     return _redirect(site, "reopened" if action == "reopen" else "closed")
+
+
+async def _edit(
+    request: Request, session: StaffSession, site: Site, funding: Funding, campaign_id: str
+) -> Response:
+    """New title, goal, ticks or period; an empty field keeps ticks at their default and the
+    period open. The currency and goal type stay (the ledger is in that currency)."""
+    fields = form_fields(request)
+    typed = {
+        name: first(fields, name) for name in ("title", "goal", "ticks", "starts_on", "ends_on")
+    }
+    given = CampaignFields(**typed)
+    try:
+        await web.off_loop_write(
+            web.context(request),
+            funding.update_campaign,
+            site,
+            campaign_id,
+            given,
+            _actor(session),
+        )
+    except RostraError as exc:
+        if exc.status == 404:
+            raise
+        gettext = translations(web.language(request)).gettext
+        return await _page(
+            request,
+            session,
+            site,
+            status=exc.status,
+            edit_error=exc.translated(gettext),
+            error_code=exc.code,
+            editing=campaign_id,
+            edit_typed=typed,
+        )
+    return _redirect(site, "edited")
 
 
 async def _page(
@@ -179,6 +218,13 @@ async def _page(
         ledgers=ledgers,
         money=money,
         goal=goal,
+        plain_goal=lambda c: (
+            plain_amount(c.goal, c.currency) if c.goal_type is GoalType.AMOUNT else str(c.goal)
+        ),
+        plain_ticks=lambda c: ",".join(
+            plain_amount(t, c.currency) if c.goal_type is GoalType.AMOUNT else str(t)
+            for t in c.ticks
+        ),
         plain=plain_amount,
         methods=list(OFFLINE_METHOD_LABELS.items()),
         method_labels=OFFLINE_METHOD_LABELS,
