@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, or_, select
 
 from rostra.domain.models import CommentStatus
 from rostra.moderation.moderator import PipelineModerator
@@ -159,3 +159,72 @@ def test_old_fingerprints_are_pruned_with_their_bands(store: SqlStore) -> None:
         bands = conn.execute(select(func.count()).select_from(moderation_bands)).scalar()
     assert prints == [new.exact]
     assert bands == len(set(new.bands))
+
+
+def _similar_as_before(
+    store: SqlStore, site_id: int, fp: Fingerprint, since: datetime, exclude: int | None, limit: int
+) -> list[int]:
+    """The look-up as one WHERE with "exact = ? OR id IN (bands)" (its form before the union)."""
+    f, b = moderation_fingerprints.c, moderation_bands.c
+    query = (
+        select(f.id)
+        .where(
+            f.site_id == site_id,
+            f.created_at >= since,
+            or_(
+                f.exact == fp.exact,
+                f.id.in_(
+                    select(b.fingerprint_id).where(
+                        b.site_id == site_id, b.band.in_(list(fp.bands)), b.created_at >= since
+                    )
+                ),
+            ),
+        )
+        .order_by(f.id.desc())
+        .limit(limit)
+    )
+    if exclude is not None:
+        query = query.where(or_(f.comment_id.is_(None), f.comment_id != exclude))
+    with store.engines.read.connect() as conn:
+        return [int(i) for i in conn.execute(query).scalars()]
+
+
+def test_similar_finds_what_the_single_where_found(store: SqlStore) -> None:
+    """The union of the exact and band look-ups returns the same rows in the same order, with
+    other sites', older, excluded and unrelated fingerprints around them, and under a limit."""
+    sites = [store.create_site(f"s{i}", "S", [], {}).id for i in range(2)]
+    state = SqlModerationState(store.engines)
+    words = TEXT.split()
+    texts = [TEXT, TEXT.replace("sports", "football"), "An unrelated note about parking fees."]
+    texts += [" ".join(words[i:] + words[:i]) for i in range(1, 6)]
+    probes = []
+    for n, text in enumerate(texts * 3):
+        fp = fingerprint_of(submission(text))
+        assert fp is not None
+        probes.append(fp)
+        at = NOW - timedelta(hours=n % 5)
+        memory = ModerationMemory(sites[n % 2], f"r{n % 3}", at, CommentStatus.PUBLISHED, fp)
+        with store.write() as tx:
+            tx.remember_moderation(memory, None)
+    with store.engines.read.connect() as conn:
+        ids = [int(i) for i in conn.execute(select(moderation_fingerprints.c.id)).scalars()]
+    for fp in probes[: len(texts)]:
+        for site_id in sites:
+            for since in (NOW - timedelta(hours=10), NOW - timedelta(hours=2)):
+                for exclude in (None, ids[0]):
+                    for limit in (50, 2):
+                        got = state.similar(site_id, fp, since, exclude, limit)
+                        want = _similar_as_before(store, site_id, fp, since, exclude, limit)
+                        assert [s.fingerprint.exact for s in got] == [
+                            _exact_of(store, i) for i in want
+                        ]
+                        assert len(got) == len(want)
+    assert state.similar(sites[0], probes[0], NOW - timedelta(hours=10))  # something was found
+
+
+def _exact_of(store: SqlStore, fingerprint_id: int) -> str:
+    with store.engines.read.connect() as conn:
+        query = select(moderation_fingerprints.c.exact).where(
+            moderation_fingerprints.c.id == fingerprint_id
+        )
+        return str(conn.execute(query).scalar_one())

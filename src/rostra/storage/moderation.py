@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Row, bindparam, case, delete, func, or_, select
+from sqlalchemy import Connection, Row, bindparam, case, delete, func, or_, select, union
 from sqlalchemy.dialects import postgresql, sqlite
 
 from rostra.domain.models import CommentStatus
@@ -77,21 +77,28 @@ _COUNTS = select(_C.c.key, _C.c.window_start, _C.c.count).where(
 _PRUNE_COUNTERS = delete(_C).where(_C.c.window_start < bindparam("b_before"))
 _PRUNE_FINGERPRINTS = delete(_F).where(_F.c.created_at < bindparam("b_before"))
 _NOT_THIS_COMMENT = or_(_F.c.comment_id.is_(None), _F.c.comment_id != bindparam("b_exclude"))
+# The fingerprints sharing the probe's exact hash or one of its band keys, each found through
+# its own index and then joined by primary key. Written as one WHERE with "exact = ? OR id IN
+# (bands)", SQLite walked every fingerprint the site kept (14 days of them) testing both, so a
+# post's look-up grew with the site's traffic (823 stored: 0.2-1.2 ms, this form 0.1-0.3 ms).
+_MATCHES = union(
+    select(_F.c.id.label("id")).where(
+        _F.c.site_id == bindparam("b_site"),
+        _F.c.exact == bindparam("b_exact"),
+        _F.c.created_at >= bindparam("b_since"),
+    ),
+    select(_B.c.fingerprint_id.label("id")).where(
+        _B.c.site_id == bindparam("b_site"),
+        _B.c.band.in_(bindparam("b_bands", expanding=True)),
+        _B.c.created_at >= bindparam("b_since"),
+    ),
+).subquery("matches")
 _SIMILAR = (
     select(_F)
+    .join(_MATCHES, _F.c.id == _MATCHES.c.id)
     .where(
         _F.c.site_id == bindparam("b_site"),
         _F.c.created_at >= bindparam("b_since"),
-        or_(
-            _F.c.exact == bindparam("b_exact"),
-            _F.c.id.in_(
-                select(_B.c.fingerprint_id).where(
-                    _B.c.site_id == bindparam("b_site"),
-                    _B.c.band.in_(bindparam("b_bands", expanding=True)),
-                    _B.c.created_at >= bindparam("b_since"),
-                )
-            ),
-        ),
     )
     .order_by(_F.c.id.desc())
     .limit(bindparam("b_limit"))
