@@ -145,6 +145,9 @@ def test_a_long_civil_comment_is_not_a_wall_of_repeats(length: int) -> None:
         ("earning 6000 dollars monthly from her laptop", "earnings"),
         ("хочешь зарабатывать 3000 в день?", "earnings"),
         ("My aunt earns $9k a month online", "earnings"),
+        ("регистрация на za40-znakomstva точка нет", "disguised_link"),
+        ("التسجيل على taaruf40 نقطة نت", "disguised_link"),
+        ("love spell that brings him back, write to healer.baba@mail.com", "offer"),
     ],
 )
 def test_commercial_signals(text: str, signal: str) -> None:

@@ -104,7 +104,8 @@ _DISGUISED_RE: Final = re.compile(
     r"(?:\s?[\[({]\s?(?:\.|dot|punto|point|punkt|точка)\s?[\])}]\s?"
     r"| (?:dot|point|punkt|punto|точка|دوت|نقطه|نقطة) "
     r"| \. )"
-    rf"(?:{_TLD_ALT})\b"
+    # The TLD may be spelt in Cyrillic or Arabic letters too ("name точка ру", "name نقطة نت").
+    rf"(?:{_TLD_ALT}|ком|нет|ру|орг|инфо|كوم|نت)(?!\w)"
 )
 # A bare domain on an odd TLD: the link phase knows only the common ones ("deals.icu").
 _ODD_HOST_RE: Final = re.compile(
@@ -128,6 +129,8 @@ _MESSENGER_RE: Final = re.compile(rf"(?<!\w)(?:{_MESSENGERS})(?!\w)")
 _MESSENGER_CONTACT_RE: Final = re.compile(
     rf"(?<!\w)(?:{_MESSENGERS})(?!\w)[\s:：,.-]{{0,4}}(?:@[a-z][\w.]{{2,31}}|\+?\d)"
 )
+# An e-mail address says where to write, as a link says where to go (bounded repeats).
+_EMAIL_RE: Final = re.compile(r"\b[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}\b")
 _HANDLE_RE: Final = re.compile(r"(?<![\w@.])@[a-z][a-z0-9_]{3,31}(?![\w@])")
 # A phone number: international (+ or 00), or national starting with 0 or 8, 9 to 13 digits.
 # "call 655 44 33 22": any long number right after a verb of calling is a phone number.
@@ -366,7 +369,7 @@ def commercial_signals(
         out.get("shortener", 0.0),
         out.get("disguised_link", 0.0),
         out.get("contact", 0.0),
-        0.3 if links or hosts or "handle" in out else 0.0,
+        0.3 if links or hosts or "handle" in out or _EMAIL_RE.search(raw) else 0.0,
     )
     trades = {name: _count(rx, normalized) for name, rx in _CATEGORY_RES.items()}
     sales = trades.pop("sales")
