@@ -8,11 +8,13 @@ text, see :func:`hash_split`), the solver is deterministic.
     python training/train_spam.py [--out PATH]
 
 * train: the spam set's dev rows (``src/rostra/moderation/eval/spam.jsonl``, the rows the rules
-  were tuned on) and the written rows of split ``train``;
+  were tuned on), the written rows of split ``train``, and Rostra's written news comments
+  (``training/data/news_comments_written.jsonl``, civil and abusive, as not spam; split by the
+  same hash; those in the held-out toxicity set left out so that set stays unseen);
 * the regularisation C is chosen by 5-fold cross-validated log-loss on train;
 * the hold threshold (the probability at which the model holds alone) is the lowest that holds
-  at most :data:`CIVIL_TARGET` of the civil comments among the written ``dev`` rows and the
-  cross-fitted train rows, and none of more than that share of the civil ones with links;
+  at most :data:`CIVIL_TARGET` of each of the news comments, the civil look-alikes and the civil
+  comments with links, among the ``dev`` rows and the cross-fitted train rows;
 * the spam set's test rows and the written ``test`` rows are never read here: they are what
   ``rostra moderation eval`` measures.
 """
