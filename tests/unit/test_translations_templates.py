@@ -28,6 +28,7 @@ INPUT_BUTTONS = {"submit", "button", "reset"}
 # Words that are the same in every language: the product's name, and the key a <kbd> names.
 # ("Esc" is printed "Échap" on French keyboards; see the report of issue 9, item 6.)
 SAME_EVERYWHERE = {"Rostra", "Esc"}
+CODE_TAGS = ("script", "style", "code")
 
 
 class Untranslated(HTMLParser):
@@ -36,13 +37,15 @@ class Untranslated(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.found: list[str] = []
-        self.code = 0  # inside <script> or <style>: not text people see
+        # Inside <script> or <style>: not text people see; inside <code>: a snippet to copy as it
+        # is (the desk's embed tags), not words to translate.
+        self.code = 0
 
     def _words(self, text: str) -> bool:
         return bool(set(WORD.findall(text.replace("\x00", " "))) - SAME_EVERYWHERE)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style"):
+        if tag in CODE_TAGS:
             self.code += 1
         named = dict(attrs)
         for name, value in attrs:
@@ -53,7 +56,7 @@ class Untranslated(HTMLParser):
                 self.found.append(f"<{tag} {name}={value.strip()!r}>")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style"):
+        if tag in CODE_TAGS:
             self.code -= 1
 
     def handle_data(self, data: str) -> None:
