@@ -44,6 +44,10 @@ UNSEEN_KINDS = {"counterfeit", "diplomas", "hacking", "seo"}
 STOPPED_FLOOR = {"ar": 0.99, "de": 0.99, "en": 0.99, "es": 0.94, "fr": 0.99, "ru": 0.99}
 # Per kind, by the spam check: 100 % but healer 9/10 (an Spanish evil-eye cleansing ad).
 KIND_FLOOR = {**dict.fromkeys(KINDS, 0.99), "healer": 0.89}
+# Civil comments of the set that the spam check holds today (the trained model's known misses).
+KNOWN_FALSE_HOLDS = {
+    "وصلت لوالدتي رسالة «لقد ربحت بطاقة هدايا بقيمة 1000 دولار» ولحسن الحظ لم تضغط على الرابط."
+}
 
 
 @pytest.fixture(scope="module")
@@ -84,10 +88,12 @@ def test_every_kind_of_spam_is_stopped_by_the_spam_check(outcomes: list[SpamOutc
 def test_civil_comments_are_not_taken_for_spam(outcomes: list[SpamOutcome]) -> None:
     civil = [o for o in outcomes if not o.row.spam]
     assert len(civil) >= 50
-    # The spam check holds at most one of them (the toxicity model may hold a harsh one: not
-    # spam). Rules alone held none; with the model, one of 70: an Arabic comment quoting a scam
-    # text message («you have won a gift card of 1000 dollars») to warn of it.
-    assert len([o.row.text for o in civil if o.by_spam]) <= 1
+    # The spam check holds none of them but the one the trained model is known to get wrong
+    # (the toxicity model may hold a harsh one: not spam). Rules alone held none; with the
+    # model, one of 70: an Arabic comment quoting a scam text message («you have won a gift card
+    # of 1000 dollars») to warn of it. Named, not counted: any other civil hold fails, and so
+    # does this one's publication (then it leaves KNOWN_FALSE_HOLDS).
+    assert {o.row.text for o in civil if o.by_spam} == KNOWN_FALSE_HOLDS
     m = evaluation.spam_metrics(outcomes)
     assert m.civil_links >= 15
     assert m.civil_links_held <= 0.02
@@ -101,7 +107,7 @@ def test_the_whole_set_with_dev_rows_too() -> None:
     m = evaluation.spam_metrics(found)
     assert m.by_spam >= 0.99  # 343 of 344 (99.7 %; rules alone 337, 98.0 %)
     # The one civil comment held is the quoted scam text above.
-    assert len([o.row.text for o in found if o.by_spam and not o.row.spam]) <= 1
+    assert {o.row.text for o in found if o.by_spam and not o.row.spam} == KNOWN_FALSE_HOLDS
 
 
 def test_a_bad_spam_set_names_its_line(tmp_path: Path) -> None:
