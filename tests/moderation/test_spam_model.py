@@ -15,7 +15,7 @@ import pytest
 
 from rostra.moderation import evaluation
 from rostra.moderation.classifier.spam_model import SpamModel, load_spam_model
-from rostra.moderation.phases.spam import Spam, SpamConfig, model_strength
+from rostra.moderation.phases.spam import MODEL_SUPPORT, Spam, SpamConfig, model_strength
 from rostra.moderation.record import Action, ModerationRecord, PolicyError
 from tests.moderation.helpers import submission
 
@@ -86,12 +86,13 @@ def test_written_rows_split_by_hash_and_cover_every_language() -> None:
 
 
 def test_written_test_rows_generalise() -> None:
-    """Rules and model on the written test rows (never trained on): 40 of 49 spam stopped by the
-    spam check (81.6 %; rules alone 22, 44.9 %), none of the 45 civil held."""
+    """Rules and model on the written test rows (never trained on): 37 of 49 spam stopped by the
+    spam check (75.5 %; rules alone 22, 44.9 %; 40 while the model could hold with no rule's
+    sign of selling), none of the 45 civil held."""
     rows = evaluation.load_spam(WRITTEN, "test")
     found, _ = evaluation.run_spam(rows, NO_TOXICITY)
     m = evaluation.spam_metrics(found)
-    assert m.by_spam >= 0.8
+    assert m.by_spam >= 0.75
     assert [o.row.text for o in found if o.by_spam and not o.row.spam] == []
     rules, _ = evaluation.run_spam(rows, {**NO_TOXICITY, "spam": {"model": False}})
     assert m.by_spam >= evaluation.spam_metrics(rules).by_spam + 0.3
@@ -128,3 +129,18 @@ def test_odd_bodies_get_a_probability(body: str) -> None:
     record = ModerationRecord(facts={"links": 0})
     Spam(SpamConfig())(submission(body), record)
     assert 0.0 <= record.scores["spam"] <= 1.0
+
+
+# Short civil remarks the model alone scores at or above its threshold: with no rule's sign of
+# selling (a link, a contact, money, a trade's words, shouting) it only supports, and they publish.
+SELLS_NOTHING = ["from a script"]
+
+
+@pytest.mark.parametrize("text", SELLS_NOTHING)
+def test_the_model_alone_holds_nothing_that_sells_nothing(text: str) -> None:
+    phase = Spam(SpamConfig())
+    assert phase.model is not None
+    record = ModerationRecord()
+    assert phase(submission(text), record) is None
+    assert record.scores["spam_model"] >= phase.model.threshold  # the model alone would hold
+    assert record.scores["spam"] == MODEL_SUPPORT

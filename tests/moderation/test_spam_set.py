@@ -39,9 +39,10 @@ KINDS = {
 UNSEEN_KINDS = {"counterfeit", "diplomas", "hacking", "seo"}
 # Measured on the test split (composed rows, and a batch written after the rules were frozen and
 # never tuned on), rules and the trained spam model together: stopped, all by the spam check
-# itself, ar 17/17, de 18/18, en 21/21, es 16/17, fr 18/18, ru 17/17; 107 of 108 in all (99.1 %;
-# rules alone 103, 95.4 %).
-STOPPED_FLOOR = {"ar": 0.99, "de": 0.99, "en": 0.99, "es": 0.94, "fr": 0.99, "ru": 0.99}
+# itself, ar 17/17, de 18/18, en 20/21, es 16/17, fr 18/18, ru 17/17; 106 of 108 in all (98.1 %;
+# rules alone 103, 95.4 %; 107 while the model could hold with no rule's sign of selling, which
+# also held "from a script": tests/moderation/test_spam_model.py).
+STOPPED_FLOOR = {"ar": 0.99, "de": 0.99, "en": 0.95, "es": 0.94, "fr": 0.99, "ru": 0.99}
 # Per kind, by the spam check: 100 % but healer 9/10 (an Spanish evil-eye cleansing ad).
 KIND_FLOOR = {**dict.fromkeys(KINDS, 0.99), "healer": 0.89}
 # Civil comments of the set that the spam check holds today (the trained model's known misses).
@@ -97,7 +98,7 @@ def test_civil_comments_are_not_taken_for_spam(outcomes: list[SpamOutcome]) -> N
     m = evaluation.spam_metrics(outcomes)
     assert m.civil_links >= 15
     assert m.civil_links_held <= 0.02
-    assert m.recall >= 0.98  # 99.1 % measured
+    assert m.recall >= 0.98  # 98.1 % measured
 
 
 def test_the_whole_set_with_dev_rows_too() -> None:

@@ -160,7 +160,12 @@ class Spam:
             p = self.model.probability(submission.scanned)
             record.scores["spam_model"] = p
             if p > 0.0:
-                found["model"] = model_strength(p, self.model.threshold, self.config.hold)
+                strength = model_strength(p, self.model.threshold, self.config.hold)
+                # Alone, without one rule's sign of selling (a link, a contact, money, a
+                # trade's words, shouting), the model only supports: it held "from a script"
+                # (0.57), and a comment that sells nothing and says where to go nowhere is no
+                # spam a reader can act on.
+                found["model"] = strength if any(found.values()) else min(strength, MODEL_SUPPORT)
         score = combine(found)
         record.scores["spam"] = score
         if score >= self.config.hold:
