@@ -411,6 +411,7 @@ def test_changing_a_thread_and_lifting_a_ban(
     def change(sent: tuple[str, dict[str, Any], str | None, str]) -> None:
         note(repr(sent))
         path, fields, origin, wrapping = sent
+        jobs_settled(store)
         before, audited = rows(store), human_audit(store)
         answer = send(client, path, fields, origin, wrapping)
         outcomes.counts[answer.status_code] += 1
@@ -492,6 +493,7 @@ def test_adding_and_changing_staff_accounts(
     def staff(sent: tuple[str, dict[str, Any], str | None, str]) -> None:
         note(repr(sent))
         path, fields, origin, wrapping = sent
+        jobs_settled(store)
         before = rows(store)
         answer = send(client, path, fields, origin, wrapping)
         outcomes.counts[answer.status_code] += 1
@@ -563,6 +565,7 @@ def test_reading_the_desk_and_signing_in(newsroom: Newsroom) -> None:
         )
         def read(path: str, query: dict[str, str], login: tuple[str, str] | None) -> None:
             note(repr((path, query, login)))
+            jobs_settled(store)
             before = rows(store)
             if login is not None:
                 # Signing in as someone with a wrong password: refused, nothing stored, and the
@@ -574,6 +577,7 @@ def test_reading_the_desk_and_signing_in(newsroom: Newsroom) -> None:
                 assert readable_page(answer)
                 # By design a refused sign-in is counted (and throttled): that, and only that.
                 assert set(changed(before, rows(store))) <= {"moderation_counters"}
+                jobs_settled(store)
                 before = rows(store)
             answer = client.get(path, params=query)
             outcomes.counts[answer.status_code] += 1

@@ -17,6 +17,7 @@ from rostra.services.funding import CampaignFields, Funding, OfflineDonation
 from rostra.storage.funding import SqlFundingStore
 from rostra.storage.repository import SqlStore
 from rostra.web.pages import meter
+from tests.helpers import run_coroutine
 
 ADMIN = Actor(1, "Ada")
 
@@ -81,4 +82,5 @@ def test_concurrent_reads_are_shared_and_a_later_one_is_fresh(store: SqlStore) -
         assert (await slow).totals.raised_minor == 2000
         assert (await waiting).totals.raised_minor == 2000 and f.reads == 3
 
-    asyncio.run(run())
+    # In a thread of its own: a worker that ran a browser test keeps Playwright's loop running.
+    run_coroutine(run)
